@@ -1,0 +1,102 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# AF_TOY top-level Makefile.  `make help` lists the targets.
+#
+# The kernel module is built with Kbuild (file Kbuild) in an object tree
+# of its own per kernel, build/obj-stock or build/obj-debug, made of
+# symlinks to the sources, so the two kernels never clobber each other and
+# the source tree stays clean.
+
+SHELL := /bin/bash
+TOP := $(CURDIR)
+B := $(TOP)/build
+
+# KDIR: the kernel build tree to build against.  Default: the Debian
+# headers whose ABI matches the test VM's kernel (linux-headers-amd64);
+# resolved after scripts/setup has run, hence the deferred '='.
+KDIR_DEFAULT = $(shell . scripts/lib.sh && echo /usr/src/linux-headers-$$(toy_abi))
+KDIR_STOCK = $(or $(KDIR),$(KDIR_DEFAULT))
+KDIR_DEBUG = $(shell scripts/build-debug-kernel)/linux
+
+KSFT_DIR := $(B)/linux-src/tools/testing/selftests
+CHECKPATCH := $(B)/linux-src/scripts/checkpatch.pl
+STYLE_FILES := $(wildcard module/*.c module/*.h) uapi/linux/toy.h
+
+# $(call kbuild,OBJDIR,KDIR[,EXTRA]): make the symlink tree, run Kbuild.
+define kbuild
+	@mkdir -p $(1)/module $(1)/uapi
+	@find $(1)/module -xtype l -delete
+	@ln -sfn $(TOP)/uapi/linux $(1)/uapi/linux
+	@ln -sf $(TOP)/Kbuild $(1)/Kbuild
+	@for f in module/*.[ch]; do ln -sf $(TOP)/$$f $(1)/$$f; done
+	$(MAKE) -C $(2) M=$(1) $(3) modules
+endef
+
+.PHONY: all help setup module module-debug tools selftests check \
+	check-debug check-runner style sparse demo shell clean distclean
+
+all: module tools
+
+help:
+	@echo "make              build build/toy.ko (and tools/) for the test VM's kernel"
+	@echo "make KDIR=/lib/modules/\$$(uname -r)/build   build for this machine's kernel"
+	@echo "make check        set up, build, run the whole suite in the VM (stock kernel)"
+	@echo "make check-debug  the same on a KASAN + lockdep + kmemleak kernel"
+	@echo "make demo         boot the VM and watch AF_TOY at work"
+	@echo "make shell        an interactive shell in the VM, module loaded"
+	@echo "make style        checkpatch --strict on module/ and uapi/"
+	@echo "make sparse       sparse (C=2) on module/"
+	@echo "make clean        remove build/ (the debug kernel cache stays)"
+
+setup:
+	@scripts/setup
+
+module: setup
+	$(call kbuild,$(B)/obj-stock,$(KDIR_STOCK))
+	@cp $(B)/obj-stock/toy.ko $(B)/toy.ko
+	@echo "built $(B)/toy.ko for $(KDIR_STOCK)"
+
+module-debug: setup
+	$(call kbuild,$(B)/obj-debug,$(KDIR_DEBUG))
+	@mkdir -p $(B)/debug
+	@cp $(B)/obj-debug/toy.ko $(B)/debug/toy.ko
+
+tools: setup
+	@$(MAKE) -s -C tools OUTPUT=$(B)/tools/
+
+selftests: setup
+	@$(MAKE) -s -C selftests OUTPUT=$(B)/selftests/ KSFT_DIR=$(KSFT_DIR)
+
+# The VM runner's own tests: a failing command, a WARN, a panic and a hang
+# must all turn a run red.  Runs before the suite: a runner that cannot
+# fail proves nothing.
+check-runner: module selftests
+	$(call kbuild,$(B)/obj-splat,$(KDIR_STOCK))
+	@true
+	selftests/vm/runner_test.sh
+
+check: module tools selftests check-runner
+	scripts/vm-run -- selftests/run_tests.sh $(B)/selftests
+
+check-debug: module-debug tools selftests
+	scripts/vm-run --kernel debug -- selftests/run_tests.sh $(B)/selftests
+
+style: setup
+	@out=$$(perl $(CHECKPATCH) --no-tree --strict --terse --show-types \
+		-f $(STYLE_FILES) | grep -E 'ERROR|WARNING|CHECK'); \
+	if [ -n "$$out" ]; then echo "$$out"; exit 1; fi; \
+	echo "checkpatch --strict: clean ($(words $(STYLE_FILES)) files)"
+
+sparse: setup
+	@$(call kbuild,$(B)/obj-stock,$(KDIR_STOCK),C=2 CHECK=sparse) 2>&1 | tee $(B)/sparse.log
+	@if grep -E '(warning|error):' $(B)/sparse.log; then \
+		echo "sparse: not clean"; exit 1; fi; echo "sparse: clean"
+
+demo: module tools
+	scripts/vm-run -- scripts/demo.sh
+
+shell: module tools
+	scripts/vm-run
+
+clean:
+	rm -rf $(B)

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * AF_TOY per-network-namespace state (struct toy_net, toy.h).
+ *
+ * The core allocates and zeroes struct toy_net for every namespace
+ * (.id/.size), then calls toy_net_init(); toy_net_exit() runs when the
+ * namespace dies, after all its sockets are gone because each one holds
+ * a reference on its namespace.  On module load the core calls
+ * toy_net_init() for every existing namespace, and on unload
+ * toy_net_exit(), under pernet_ops_rwsem.
+ */
+
+#include <linux/percpu.h>
+#include <net/net_namespace.h>
+
+#include "toy.h"
+
+unsigned int toy_net_id __read_mostly;
+
+static int __net_init toy_net_init(struct net *net)
+{
+	struct toy_net *tn = toy_pernet(net);
+	int err;
+
+	tn->mib = alloc_percpu(struct toy_mib);
+	if (!tn->mib)
+		return -ENOMEM;
+
+	err = toy_proc_init_net(net);
+	if (err)
+		goto out_mib;
+	return 0;
+
+out_mib:
+	free_percpu(tn->mib);
+	tn->mib = NULL;
+	return err;
+}
+
+static void __net_exit toy_net_exit(struct net *net)
+{
+	struct toy_net *tn = toy_pernet(net);
+
+	toy_proc_exit_net(net);
+	free_percpu(tn->mib);
+	tn->mib = NULL;
+}
+
+static struct pernet_operations toy_net_ops = {
+	.init	= toy_net_init,
+	.exit	= toy_net_exit,
+	.id	= &toy_net_id,
+	.size	= sizeof(struct toy_net),
+};
+
+int toy_net_register(void)
+{
+	return register_pernet_subsys(&toy_net_ops);
+}
+
+void toy_net_unregister(void)
+{
+	unregister_pernet_subsys(&toy_net_ops);
+}

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * AF_TOY: a small, readable transport protocol family over IPv4.
+ *
+ * This header is the whole userspace contract of the toy.ko module:
+ * the address family number, the socket address, the IP protocol number
+ * and (as later features land) the socket options and the wire header.
+ *
+ * Userspace that also uses glibc's <netinet/in.h> must include it before
+ * this header: <linux/in.h> then leaves glibc's definitions alone (see
+ * <linux/libc-compat.h>).
+ */
+#ifndef _UAPI_LINUX_TOY_H
+#define _UAPI_LINUX_TOY_H
+
+#include <linux/types.h>
+#include <linux/socket.h>
+#include <linux/in.h>
+
+/*
+ * AF_TOY - the address family number of AF_TOY sockets.
+ *
+ * sock_register() accepts only families below AF_MAX (46 on Linux 6.1), so
+ * an out-of-tree family has to borrow a slot that the kernel reserves but
+ * nothing registers.  We use 18, <linux/socket.h>'s AF_ASH: reserved since
+ * Linux 2.1 and never implemented, in-tree or in any common out-of-tree
+ * module, and no module of Debian's kernel declares the alias net-pf-18.
+ * (Other free slots, such as DECnet's 12 or IrDA's 23, belonged to families
+ * that were removed, and old userspace may still try them.)
+ *
+ * The module parameter "family" (/sys/module/toy/parameters/family) moves
+ * AF_TOY to another free slot; programs that want to follow it read that
+ * file instead of using this constant.
+ */
+#define AF_TOY		18
+
+/* PF_TOY - the protocol family: the same number, as for every family. */
+#define PF_TOY		AF_TOY
+
+/*
+ * SOL_TOY - the setsockopt()/getsockopt() level of AF_TOY's own options.
+ * Above every SOL_* of Linux 6.1 (the highest is SOL_SMC, 286), so that
+ * nobody reading a trace confuses it with another family's level.
+ */
+#define SOL_TOY		290
+
+/*
+ * IPPROTO_TOY - the IPv4 protocol number that carries AF_TOY segments.
+ *
+ * 253 is one of the two numbers RFC 3692 sets aside for experimentation
+ * and testing.  The module parameter "ipproto" changes it.  socket()
+ * accepts 0 or this number as its protocol argument.
+ */
+#define IPPROTO_TOY	253
+
+/*
+ * struct sockaddr_toy - an AF_TOY endpoint: an IPv4 address and a port.
+ *
+ * Same size and layout as struct sockaddr_in, so the habits (and casts)
+ * of IPv4 code carry over.
+ */
+struct sockaddr_toy {
+	/* Always AF_TOY. */
+	__kernel_sa_family_t	stoy_family;
+	/* Port, in network byte order; 0 asks for an ephemeral port. */
+	__be16			stoy_port;
+	/* IPv4 address, in network byte order; INADDR_ANY is the wildcard. */
+	struct in_addr		stoy_addr;
+	/* Padding to the size of struct sockaddr; zeroed on output. */
+	unsigned char		stoy_zero[8];
+};
+
+#endif /* _UAPI_LINUX_TOY_H */
