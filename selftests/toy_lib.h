@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the AF_TOY C selftests: the family number the loaded
+ * module registered, its live-object counters, and timeouts scaled for
+ * emulation (TOY_TIMEOUT_SCALE, set by run_tests.sh).
+ */
+#ifndef _TOY_LIB_H
+#define _TOY_LIB_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <linux/toy.h>
+
+static const char * const toy_live_kinds[] = {
+	"sockets", "requests", "timewait", "timers",
+};
+
+#define TOY_LIVE_KINDS (sizeof(toy_live_kinds) / sizeof(toy_live_kinds[0]))
+
+static inline long toy_read_long(const char *path)
+{
+	long val = -1;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &val) != 1)
+		val = -1;
+	fclose(f);
+	return val;
+}
+
+/* The family the module registered (module parameter "family"). */
+static inline int toy_af(void)
+{
+	long af = toy_read_long("/sys/module/toy/parameters/family");
+
+	return af > 0 ? (int)af : AF_TOY;
+}
+
+#define TOY_AF toy_af()
+
+/* One live-object counter, or -1 if the module is not loaded. */
+static inline long toy_live(const char *kind)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/module/toy/live/%s", kind);
+	return toy_read_long(path);
+}
+
+static inline double toy_timeout_scale(void)
+{
+	const char *s = getenv("TOY_TIMEOUT_SCALE");
+	double v = s ? atof(s) : 1.0;
+
+	return v > 0 ? v : 1.0;
+}
+
+static inline double toy_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * Wait until every live-object counter reads zero (freeing may be deferred
+ * to RCU or a timer).  Returns 0, or -1 after @secs (scaled) with the
+ * counters printed on stderr.
+ */
+static inline int toy_live_wait_zero(double secs)
+{
+	double end = toy_now() + secs * toy_timeout_scale();
+	unsigned int i;
+	long total;
+
+	for (;;) {
+		total = 0;
+		for (i = 0; i < TOY_LIVE_KINDS; i++)
+			total += labs(toy_live(toy_live_kinds[i]));
+		if (!total)
+			return 0;
+		if (toy_now() > end)
+			break;
+		usleep(10000);
+	}
+	for (i = 0; i < TOY_LIVE_KINDS; i++)
+		fprintf(stderr, "# live %s: %ld\n", toy_live_kinds[i],
+			toy_live(toy_live_kinds[i]));
+	return -1;
+}
+
+/*
+ * The "sockets" column of /proc/net/protocols for the protocol @name
+ * ("TOY" or "TOY-DGRAM"): the count in the caller's network namespace.
+ */
+static inline long toy_proto_sockets(const char *name)
+{
+	char line[512], pname[64];
+	long size, socks = -1;
+	FILE *f = fopen("/proc/net/protocols", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63s %ld %ld", pname, &size, &socks) == 3 &&
+		    !strcmp(pname, name))
+			break;
+		socks = -1;
+	}
+	fclose(f);
+	return socks;
+}
+
+/* A counter of /proc/net/toy_stat ("Toy: names" / "Toy: values"). */
+static inline long toy_stat(const char *name)
+{
+	char names[1024], values[1024], *n, *v, *sn, *sv;
+	long val = -1;
+	FILE *f = fopen("/proc/net/toy_stat", "r");
+
+	if (!f)
+		return -1;
+	if (fgets(names, sizeof(names), f) && fgets(values, sizeof(values), f)) {
+		n = strtok_r(names, " \n", &sn);
+		v = strtok_r(values, " \n", &sv);
+		while (n && v) {
+			if (!strcmp(n, name)) {
+				val = atol(v);
+				break;
+			}
+			n = strtok_r(NULL, " \n", &sn);
+			v = strtok_r(NULL, " \n", &sv);
+		}
+	}
+	fclose(f);
+	return val;
+}
+
+#endif /* _TOY_LIB_H */
