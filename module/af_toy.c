@@ -121,9 +121,15 @@ static int toy_getsockopt(struct socket *sock, int level, int optname,
 /*
  * Only socket creation and release exist so far; every other operation
  * answers EOPNOTSUPP through the sock_no_*() helpers until the features
- * that give it meaning land.  .family is filled in by toy_init().
+ * that give it meaning land.
+ *
+ * proto_ops.family is informational on 6.1 (SCM code only compares it with
+ * PF_UNIX), so it names the default slot; the number actually registered,
+ * which the "family" parameter may change, is in toy_family_ops and in
+ * every sk->sk_family.
  */
-static struct proto_ops toy_stream_ops __ro_after_init = {
+static const struct proto_ops toy_stream_ops = {
+	.family		= PF_TOY,
 	.owner		= THIS_MODULE,
 	.release	= toy_release,
 	.bind		= sock_no_bind,
@@ -143,7 +149,8 @@ static struct proto_ops toy_stream_ops __ro_after_init = {
 	.sendpage	= sock_no_sendpage,
 };
 
-static struct proto_ops toy_dgram_ops __ro_after_init = {
+static const struct proto_ops toy_dgram_ops = {
+	.family		= PF_TOY,
 	.owner		= THIS_MODULE,
 	.release	= toy_release,
 	.bind		= sock_no_bind,
@@ -232,8 +239,6 @@ static int __init toy_init(void)
 		pr_err("ipproto=%u is outside 1..255\n", toy_ipproto);
 		return -EINVAL;
 	}
-	toy_stream_ops.family = toy_family;
-	toy_dgram_ops.family = toy_family;
 	toy_family_ops.family = toy_family;
 
 	err = proto_register(&toy_stream_prot, 1);

@@ -323,8 +323,15 @@ TEST_F(toy, live_counter_tracks_sockets)
 	EXPECT_EQ(0, toy_live("sockets"));
 }
 
+/*
+ * The heavy tests get a generous fixed timeout (the harness's is per test
+ * and set at build time): the debug kernel under TCG is tens of times
+ * slower than the stock one.
+ */
+#define TOY_HEAVY_TIMEOUT 900
+
 /* Many sockets at once and many create/close cycles leak nothing. */
-TEST_F(toy, churn)
+TEST_F_TIMEOUT(toy, churn, TOY_HEAVY_TIMEOUT)
 {
 	struct rlimit rl = { 8192, 8192 };
 	int *fds, i, n = 5000;
@@ -351,7 +358,7 @@ TEST_F(toy, churn)
 }
 
 /* Sockets created and closed by many processes at once. */
-TEST_F(toy, concurrent_create_close)
+TEST_F_TIMEOUT(toy, concurrent_create_close, TOY_HEAVY_TIMEOUT)
 {
 	int i, j, status, nproc = 8;
 	pid_t pids[8];
