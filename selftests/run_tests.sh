@@ -14,6 +14,9 @@
 # counts as one case.  After the programs, the suite checks that the
 # module's live-object counters are back to zero.  Exits 0 only when
 # nothing failed.
+# The body is one block, read whole before it runs: editing this file
+# (or a git pull) during a long run cannot change what the run executes.
+{
 here=$(cd "$(dirname "$0")" && pwd)
 out=$(cd "${1:-$here/../build/selftests}" && pwd) || exit 2
 shift
@@ -105,3 +108,5 @@ fi
 
 echo "$pass passed, $fail failed, $skip skipped"
 [ $fail = 0 ]
+exit
+}

@@ -6,6 +6,9 @@
 # load and unload, and repeated load/unload.  Needs root and TOY_KO (the
 # path of toy.ko, set by scripts/vm-run); leaves the module loaded with
 # its defaults.
+# The body is one block, read whole before it runs: editing this file
+# (or a git pull) during a long run cannot change what the run executes.
+{
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/ktap.sh"
 toysock=${TOY_TOOLS:-$here/../build/tools}/toysock
@@ -142,3 +145,5 @@ ktap_check "20 load/unload cycles" t_load_unload_loop
 # Leave the module as we found it.
 [ -d /sys/module/toy ] || insmod "$ko"
 ktap_end
+exit
+}

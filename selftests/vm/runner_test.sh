@@ -4,12 +4,16 @@
 # The VM runner's own tests, run on the host by `make check` before the
 # suite: a runner that cannot fail proves nothing.  Each case boots a VM
 # and asserts vm-run's exit status and verdict.
-#   A: CMD's exit status comes back (3), the module is loaded with its
-#      parameters, and a failing selftest makes run_tests.sh fail;
+#   A: CMD runs as root in the caller's directory, its exit status comes
+#      back (3), the module is loaded with its parameters, and a failing
+#      selftest makes run_tests.sh fail;
 #   B: a WARN in the kernel (toy_splat.ko) makes the run red;
 #   C: a report in the kernel log, a taint change and a module that cannot
 #      be unloaded (a socket left open) each make the run red;
 #   D: a hung guest is killed by the whole-run timeout, and red.
+# The body is one block, read whole before it runs: editing this file
+# (or a git pull) during a long run cannot change what the run executes.
+{
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/selftests/ktap.sh"
 vmrun=$top/scripts/vm-run
@@ -25,15 +29,18 @@ case_a() {
 	printf '#!/bin/sh\necho "# Totals: pass:0 fail:1 xfail:0 xpass:0 skip:0 error:0"\nexit 1\n' \
 		>"$work/fake/fail.sh"
 	chmod +x "$work/fake/fail.sh"
-	out=$("$vmrun" -- sh -c "
+	# From a subdirectory: the command must run there, as root.
+	out=$(cd "$top/selftests" && "$vmrun" -- sh -c "
+		echo cwd=\$(pwd) uid=\$(id -u)
 		grep -i toy /proc/net/protocols
 		cat /sys/module/toy/parameters/*
-		selftests/run_tests.sh $work/fake >$work/fake.out 2>&1
+		./run_tests.sh $work/fake >$work/fake.out 2>&1
 		echo suite_rc=\$?
 		exit 3" 2>&1)
 	rc=$?
 	echo "$out" | tail -n 8
 	[ $rc = 3 ] || { echo "vm-run exited $rc, expected 3"; return 1; }
+	grep -qx "cwd=$top/selftests uid=0" <<<"$out" || { echo "wrong cwd or uid"; return 1; }
 	grep -q '^TOY ' <<<"$out" || { echo "TOY missing from /proc/net/protocols"; return 1; }
 	grep -qx 18 <<<"$out" || { echo "family parameter not 18"; return 1; }
 	grep -q 'suite_rc=1' <<<"$out" || { echo "failing suite did not exit 1"; return 1; }
@@ -45,7 +52,7 @@ case_b() {
 	local rc out
 	out=$("$vmrun" -- insmod "$top/build/obj-splat/toy_splat.ko" 2>&1)
 	rc=$?
-	echo "$out" | grep -E 'vm-run: FAIL|WARNING|toy_splat' | head -n 5
+	echo "$out" | grep -E 'vm-run: FAIL|WARNING|toy_splat' | head -n 5 | sed 's/^/expected red: /'
 	[ $rc != 0 ] || { echo "a WARN left the run green"; return 1; }
 	grep -q 'vm-run: FAIL' <<<"$out" && grep -q 'deliberate warning' <<<"$out"
 }
@@ -58,7 +65,7 @@ case_c() {
 		$top/build/tools/toysock -H >/dev/null &
 		sleep 2" 2>&1)
 	rc=$?
-	echo "$out" | grep 'vm-run: FAIL'
+	echo "$out" | grep 'vm-run: FAIL' | sed 's/^/expected red: /'
 	[ $rc != 0 ] || { echo "the run stayed green"; return 1; }
 	grep -q 'the kernel log reports problems' <<<"$out" || { echo "log report missed"; return 1; }
 	grep -q 'kernel taint changed' <<<"$out" || { echo "taint change missed"; return 1; }
@@ -69,7 +76,7 @@ case_d() {
 	local rc out t0=$SECONDS
 	out=$(TOY_VM_TIMEOUT=45 "$vmrun" -- sleep 1000 2>&1)
 	rc=$?
-	echo "$out" | grep 'vm-run: FAIL'
+	echo "$out" | grep 'vm-run: FAIL' | sed 's/^/expected red: /'
 	[ $rc != 0 ] || { echo "a hung guest left the run green"; return 1; }
 	[ $((SECONDS - t0)) -lt 90 ] || { echo "took $((SECONDS - t0))s"; return 1; }
 	grep -q 'whole-run timeout' <<<"$out"
@@ -81,3 +88,5 @@ ktap_check "a kernel WARN is red" case_b
 ktap_check "log report, taint change, pinned module are red" case_c
 ktap_check "a hung guest is killed and red" case_d
 ktap_end
+exit
+}
