@@ -70,16 +70,23 @@ selftests: setup
 # The VM runner's own tests: a failing command, a WARN, a panic and a hang
 # must all turn a run red.  Runs before the suite: a runner that cannot
 # fail proves nothing.
+# $(call splat,OBJDIR,KDIR): build the test-only toy_splat.ko.
+define splat
+	@mkdir -p $(1)
+	@ln -sf $(TOP)/selftests/vm/Kbuild $(TOP)/selftests/vm/toy_splat.c $(1)/
+	$(MAKE) -s -C $(2) M=$(1) modules
+endef
+
 check-runner: module tools selftests
-	@mkdir -p $(B)/obj-splat
-	@ln -sf $(TOP)/selftests/vm/Kbuild $(TOP)/selftests/vm/toy_splat.c $(B)/obj-splat/
-	$(MAKE) -s -C $(KDIR_STOCK) M=$(B)/obj-splat modules
+	$(call splat,$(B)/obj-splat,$(KDIR_STOCK))
 	selftests/vm/runner_test.sh
 
 check: module tools selftests check-runner
 	scripts/vm-run -- selftests/run_tests.sh $(B)/selftests
 
 check-debug: module-debug tools selftests
+	$(call splat,$(B)/obj-splat-debug,$(KDIR_DEBUG))
+	selftests/vm/runner_test.sh --debug
 	scripts/vm-run --kernel debug -- selftests/run_tests.sh $(B)/selftests
 
 style: setup

@@ -81,8 +81,10 @@ struct toy_mib {
  *
  * Created by toy_net_init() when a namespace appears (or for every
  * existing namespace when the module loads) and freed by toy_net_exit()
- * after every socket of the namespace is gone: each socket holds a
- * reference on its namespace (sk_alloc() with kern == 0).
+ * after every user socket of the namespace is gone: each holds a
+ * reference on its namespace (sk_alloc() with kern == 0).  A kernel
+ * socket (kern == 1) holds none, so, as with every family, whoever
+ * creates one must release it before its own pernet exit runs.
  */
 struct toy_net {
 	struct toy_mib __percpu	*mib;	/* never NULL while the netns lives */

@@ -33,11 +33,16 @@ export TOY_TIMEOUT_SCALE=$scale
 export TOY_TOOLS=${TOY_TOOLS:-$here/../build/tools}
 timeout=$((timeout * scale))
 
-mapfile -t list <"$out/tests.list"
+mapfile -t list <"$out/tests.list" || { echo "run_tests.sh: no $out/tests.list (run make selftests)" >&2; exit 2; }
+[ ${#list[@]} -gt 0 ] || { echo "run_tests.sh: $out/tests.list is empty" >&2; exit 2; }
 if [ ${#only[@]} -gt 0 ]; then
 	sel=()
-	for t in "${list[@]}"; do
-		for o in "${only[@]}"; do [ "${t#*:}" = "$o" ] && sel+=("$t"); done
+	for o in "${only[@]}"; do
+		found=0
+		for t in "${list[@]}"; do
+			[ "${t#*:}" = "$o" ] && { sel+=("$t"); found=1; }
+		done
+		[ $found = 1 ] || { echo "run_tests.sh: no test named $o" >&2; exit 2; }
 	done
 	list=("${sel[@]}")
 fi

@@ -10,7 +10,11 @@
 #   B: a WARN in the kernel (toy_splat.ko) makes the run red;
 #   C: a report in the kernel log, a taint change and a module that cannot
 #      be unloaded (a socket left open) each make the run red;
-#   D: a hung guest is killed by the whole-run timeout, and red.
+#   D: a hung guest is killed by the whole-run timeout, and red;
+#   E: (debug kernel) a leak that kmemleak finds makes the run red.
+#
+#   runner_test.sh            cases A-D on the stock kernel (make check)
+#   runner_test.sh --debug    case E on the debug kernel (make check-debug)
 # The body is one block, read whole before it runs: editing this file
 # (or a git pull) during a long run cannot change what the run executes.
 {
@@ -81,6 +85,22 @@ case_d() {
 	[ $((SECONDS - t0)) -lt 90 ] || { echo "took $((SECONDS - t0))s"; return 1; }
 	grep -q 'whole-run timeout' <<<"$out"
 }
+
+case_e() {
+	local rc out
+	out=$("$vmrun" --kernel debug -- \
+		insmod "$top/build/obj-splat-debug/toy_splat.ko" mode=leak 2>&1)
+	rc=$?
+	echo "$out" | grep -E 'vm-run: FAIL|unreferenced object' | sed 's/^/expected red: /'
+	[ $rc != 0 ] || { echo "a leak left the run green"; return 1; }
+	grep -q 'kmemleak reports leaks' <<<"$out"
+}
+
+if [ "${1:-}" = --debug ]; then
+	ktap_plan 1
+	ktap_check "a kmemleak report is red (debug kernel)" case_e
+	ktap_end
+fi
 
 ktap_plan 4
 ktap_check "exit status, parameters, failing suite" case_a

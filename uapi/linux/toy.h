@@ -30,7 +30,8 @@
  *
  * The module parameter "family" (/sys/module/toy/parameters/family) moves
  * AF_TOY to another free slot; programs that want to follow it read that
- * file instead of using this constant.
+ * file instead of using this constant.  The module's autoload alias
+ * (net-pf-18) names the default slot only.
  */
 #define AF_TOY		18
 
