@@ -56,6 +56,7 @@ case_b() {
 	local rc out
 	out=$("$vmrun" -- insmod "$top/build/obj-splat/toy_splat.ko" 2>&1)
 	rc=$?
+	forget_run "$out"
 	echo "$out" | grep -E 'vm-run: FAIL|WARNING|toy_splat' | head -n 5 | sed 's/^/expected red: /'
 	[ $rc != 0 ] || { echo "a WARN left the run green"; return 1; }
 	grep -q 'vm-run: FAIL' <<<"$out" && grep -q 'deliberate warning' <<<"$out"
@@ -69,6 +70,7 @@ case_c() {
 		$top/build/tools/toysock -H >/dev/null &
 		sleep 2" 2>&1)
 	rc=$?
+	forget_run "$out"
 	echo "$out" | grep 'vm-run: FAIL' | sed 's/^/expected red: /'
 	[ $rc != 0 ] || { echo "the run stayed green"; return 1; }
 	grep -q 'the kernel log reports problems' <<<"$out" || { echo "log report missed"; return 1; }
@@ -80,6 +82,7 @@ case_d() {
 	local rc out t0=$SECONDS
 	out=$(TOY_VM_TIMEOUT=45 "$vmrun" -- sleep 1000 2>&1)
 	rc=$?
+	forget_run "$out"
 	echo "$out" | grep 'vm-run: FAIL' | sed 's/^/expected red: /'
 	[ $rc != 0 ] || { echo "a hung guest left the run green"; return 1; }
 	[ $((SECONDS - t0)) -lt 90 ] || { echo "took $((SECONDS - t0))s"; return 1; }
@@ -91,9 +94,19 @@ case_e() {
 	out=$("$vmrun" --kernel debug -- \
 		insmod "$top/build/obj-splat-debug/toy_splat.ko" mode=leak 2>&1)
 	rc=$?
+	forget_run "$out"
 	echo "$out" | grep -E 'vm-run: FAIL|unreferenced object' | sed 's/^/expected red: /'
 	[ $rc != 0 ] || { echo "a leak left the run green"; return 1; }
 	grep -q 'kmemleak reports leaks' <<<"$out"
+}
+
+# A red run keeps its directory for debugging; these were red on
+# purpose, so each case removes the one its run names.
+forget_run() {
+	local d
+	d=$(sed -n 's/^vm-run: run directory kept: //p' <<<"$1")
+	case $d in "$top"/build/vm/run.*) rm -rf "$d" ;; esac
+	return 0
 }
 
 if [ "${1:-}" = --debug ]; then
@@ -107,6 +120,7 @@ ktap_check "exit status, parameters, failing suite" case_a
 ktap_check "a kernel WARN is red" case_b
 ktap_check "log report, taint change, pinned module are red" case_c
 ktap_check "a hung guest is killed and red" case_d
+cleanup_runs
 ktap_end
 exit
 }
