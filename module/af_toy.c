@@ -40,7 +40,9 @@
 #include <linux/module.h>
 #include <linux/net.h>
 #include <linux/socket.h>
+#include <net/route.h>
 #include <net/sock.h>
+#include <net/tcp_states.h>
 
 #include "toy.h"
 
@@ -85,6 +87,9 @@ static int toy_release(struct socket *sock)
 		return 0;
 
 	lock_sock(sk);
+	toy_unhash(sk);
+	toy_put_port(sk);
+	sk->sk_state = TCP_CLOSE;
 	sk->sk_shutdown = SHUTDOWN_MASK;
 	sock_orphan(sk);
 	release_sock(sk);
@@ -97,6 +102,284 @@ static int toy_release(struct socket *sock)
 }
 
 /*
+ * bind().  The checks and their order are __inet_bind()'s: the address
+ * length, the family (AF_TOY only; AF_TOY has no AF_UNSPEC compatibility
+ * case), an address this namespace owns, the privilege for a low port,
+ * then "already bound" and the port table.
+ */
+static int toy_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len)
+{
+	struct sockaddr_toy *addr = (struct sockaddr_toy *)uaddr;
+	struct sock *sk = sock->sk;
+	struct net *net = sock_net(sk);
+	__be32 a;
+	u16 port;
+	int err;
+
+	if (addr_len < (int)sizeof(*addr))
+		return -EINVAL;
+	if (addr->stoy_family != sk->sk_family)
+		return -EAFNOSUPPORT;
+
+	a = addr->stoy_addr.s_addr;
+	if (a != htonl(INADDR_ANY)) {
+		unsigned int type = inet_addr_type(net, a);
+
+		if (type != RTN_LOCAL && type != RTN_MULTICAST &&
+		    type != RTN_BROADCAST)
+			return -EADDRNOTAVAIL;
+	}
+
+	port = ntohs(addr->stoy_port);
+	if (port && port < READ_ONCE(toy_pernet(net)->unpriv_port_start) &&
+	    !ns_capable(net->user_ns, CAP_NET_BIND_SERVICE))
+		return -EACCES;
+
+	lock_sock(sk);
+	err = -EINVAL;
+	if (sk->sk_state != TCP_CLOSE || toy_sk(sk)->tb)
+		goto out;
+	err = toy_bind_port(sk, a, port);
+	if (err)
+		goto out;
+	if (a)
+		sk->sk_userlocks |= SOCK_BINDADDR_LOCK;
+	if (port)
+		sk->sk_userlocks |= SOCK_BINDPORT_LOCK;
+out:
+	release_sock(sk);
+	return err;
+}
+
+/*
+ * getsockname()/getpeername(), as inet_getname(): the peer of a socket
+ * that is not connected (or still in SYN_SENT) is ENOTCONN; padding is
+ * zeroed so no kernel bytes reach the user.
+ */
+static int toy_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
+{
+	struct sockaddr_toy *sin = (struct sockaddr_toy *)uaddr;
+	struct sock *sk = sock->sk;
+
+	memset(sin, 0, sizeof(*sin));
+	sin->stoy_family = sk->sk_family;
+	lock_sock(sk);
+	if (peer) {
+		if (!sk->sk_dport ||
+		    (((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_SYN_SENT)) &&
+		     peer == 1)) {
+			release_sock(sk);
+			return -ENOTCONN;
+		}
+		sin->stoy_port = sk->sk_dport;
+		sin->stoy_addr.s_addr = sk->sk_daddr;
+	} else {
+		sin->stoy_port = htons(sk->sk_num);
+		sin->stoy_addr.s_addr = sk->sk_rcv_saddr;
+	}
+	release_sock(sk);
+	return sizeof(*sin);
+}
+
+/*
+ * listen(), as inet_listen(): only an unconnected stream socket in CLOSE
+ * or LISTEN; an unbound one gets an ephemeral port first; the port is
+ * checked again, because a listener may not share it with anyone
+ * SO_REUSEADDR let in before.  The socket layer has already clamped the
+ * backlog to net.core.somaxconn.  (Accepting connections comes with the
+ * stream protocol.)
+ */
+static int toy_listen(struct socket *sock, int backlog)
+{
+	struct sock *sk = sock->sk;
+	bool autobound = false;
+	int err;
+
+	lock_sock(sk);
+	err = -EINVAL;
+	if (sock->state != SS_UNCONNECTED ||
+	    !((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN)))
+		goto out;
+
+	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
+	err = 0;
+	if (sk->sk_state == TCP_LISTEN)
+		goto out;
+
+	if (!toy_sk(sk)->tb) {
+		err = toy_bind_port(sk, htonl(INADDR_ANY), 0);
+		if (err)
+			goto out;
+		autobound = true;
+	}
+	sk->sk_state = TCP_LISTEN;
+	err = toy_listen_hash(sk);
+	if (err) {
+		sk->sk_state = TCP_CLOSE;
+		if (autobound)
+			toy_put_port(sk);
+	}
+out:
+	release_sock(sk);
+	return err;
+}
+
+/*
+ * Back to CLOSE, as tcp_disconnect(): out of the tables, forgetting the
+ * peer, the local address and the port unless bind() chose them.
+ */
+static void toy_disconnect(struct sock *sk)
+{
+	toy_unhash(sk);
+	sk->sk_state = TCP_CLOSE;
+	WRITE_ONCE(sk->sk_daddr, 0);
+	WRITE_ONCE(sk->sk_dport, 0);
+	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
+		toy_put_port(sk);
+	toy_reset_saddr(sk);
+	sk->sk_err = 0;
+}
+
+/*
+ * The address part of a stream connect(), as tcp_v4_connect(): route to
+ * the peer (which picks the local address of a wildcard-bound socket and
+ * turns 0.0.0.0 into the loopback address), then take a local port and
+ * the 4-tuple in the tables and enter SYN_SENT.
+ */
+static int toy_v4_connect(struct sock *sk, struct sockaddr *uaddr,
+			  int addr_len)
+{
+	struct sockaddr_toy *usin = (struct sockaddr_toy *)uaddr;
+	struct net *net = sock_net(sk);
+	__be32 daddr, saddr;
+	struct flowi4 fl4;
+	struct rtable *rt;
+	int err;
+
+	if (addr_len < (int)sizeof(*usin))
+		return -EINVAL;
+	if (usin->stoy_family != sk->sk_family)
+		return -EAFNOSUPPORT;
+
+	flowi4_init_output(&fl4, sk->sk_bound_dev_if, READ_ONCE(sk->sk_mark),
+			   0, RT_SCOPE_UNIVERSE, sk->sk_protocol, 0,
+			   usin->stoy_addr.s_addr, sk->sk_rcv_saddr,
+			   usin->stoy_port, htons(sk->sk_num), sk->sk_uid);
+	rt = ip_route_output_flow(net, &fl4, sk);
+	if (IS_ERR(rt))
+		return PTR_ERR(rt);
+	if (rt->rt_flags & (RTCF_MULTICAST | RTCF_BROADCAST)) {
+		ip_rt_put(rt);
+		return -ENETUNREACH;
+	}
+	daddr = fl4.daddr;
+	saddr = fl4.saddr;
+	ip_rt_put(rt);
+
+	sk->sk_state = TCP_SYN_SENT;
+	err = toy_connect_hash(sk, saddr, daddr, usin->stoy_port);
+	if (err) {
+		sk->sk_state = TCP_CLOSE;
+		return err;
+	}
+	return 0;
+}
+
+/* Sleep until the handshake ends; 0 when @timeo ran out. */
+static long toy_wait_for_connect(struct sock *sk, long timeo)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+
+	add_wait_queue(sk_sleep(sk), &wait);
+	while ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
+		release_sock(sk);
+		timeo = wait_woken(&wait, TASK_INTERRUPTIBLE, timeo);
+		lock_sock(sk);
+		if (signal_pending(current) || !timeo)
+			break;
+	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+	return timeo;
+}
+
+/*
+ * connect() on a stream socket, with inet_stream_connect()'s errors:
+ * AF_UNSPEC dissolves, EISCONN when connected or listening, EALREADY
+ * while connecting, EINPROGRESS when nonblocking or when SO_SNDTIMEO
+ * runs out.
+ *
+ * The handshake itself comes with the stream protocol: for now connect()
+ * chooses the local address and port, reserves the 4-tuple and leaves
+ * the socket in SYN_SENT, so a blocking connect() waits until a signal
+ * or its SO_SNDTIMEO.
+ */
+static int toy_stream_connect(struct socket *sock, struct sockaddr *uaddr,
+			      int addr_len, int flags)
+{
+	struct sock *sk = sock->sk;
+	long timeo;
+	int err;
+
+	if (addr_len < (int)sizeof(uaddr->sa_family))
+		return -EINVAL;
+
+	lock_sock(sk);
+	if (uaddr->sa_family == AF_UNSPEC) {
+		err = 0;
+		if (sk->sk_state != TCP_LISTEN)
+			toy_disconnect(sk);
+		else
+			err = -EINVAL;
+		if (!err)
+			sock->state = SS_UNCONNECTED;
+		goto out;
+	}
+
+	switch (sock->state) {
+	case SS_CONNECTED:
+		err = -EISCONN;
+		goto out;
+	case SS_CONNECTING:
+		err = -EALREADY;
+		break;
+	case SS_UNCONNECTED:
+		err = -EISCONN;
+		if (sk->sk_state != TCP_CLOSE)
+			goto out;
+		err = toy_v4_connect(sk, uaddr, addr_len);
+		if (err)
+			goto out;
+		sock->state = SS_CONNECTING;
+		err = -EINPROGRESS;
+		break;
+	default:
+		err = -EINVAL;
+		goto out;
+	}
+
+	timeo = sock_sndtimeo(sk, flags & O_NONBLOCK);
+	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
+		if (!timeo || !toy_wait_for_connect(sk, timeo))
+			goto out;
+		err = sock_intr_errno(timeo);
+		if (signal_pending(current))
+			goto out;
+	}
+
+	if (sk->sk_state == TCP_CLOSE) {
+		err = sock_error(sk) ? : -ECONNABORTED;
+		sock->state = SS_UNCONNECTED;
+		toy_disconnect(sk);
+		goto out;
+	}
+	sock->state = SS_CONNECTED;
+	err = 0;
+out:
+	release_sock(sk);
+	return err;
+}
+
+/*
  * No ioctl of our own yet: -ENOIOCTLCMD lets the socket layer fall back to
  * the generic device ioctls (SIOCGIFADDR and friends), as for every family.
  */
@@ -105,23 +388,50 @@ static int toy_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg)
 	return -ENOIOCTLCMD;
 }
 
-/* No AF_TOY option exists yet; TCP answers unknown ones with ENOPROTOOPT. */
+/*
+ * Options at SOL_TOY (uapi/linux/toy.h); SOL_SOCKET ones never get here.
+ * Unknown levels and names are ENOPROTOOPT, as TCP answers.
+ */
 static int toy_setsockopt(struct socket *sock, int level, int optname,
 			  sockptr_t optval, unsigned int optlen)
 {
-	return -ENOPROTOOPT;
+	struct sock *sk = sock->sk;
+	int val;
+
+	if (level != SOL_TOY || optname != TOY_REUSEPORT)
+		return -ENOPROTOOPT;
+	if (optlen < sizeof(int))
+		return -EINVAL;
+	if (copy_from_sockptr(&val, optval, sizeof(val)))
+		return -EFAULT;
+
+	lock_sock(sk);
+	sk->sk_reuseport = !!val;
+	release_sock(sk);
+	return 0;
 }
 
 static int toy_getsockopt(struct socket *sock, int level, int optname,
 			  char __user *optval, int __user *optlen)
 {
-	return -ENOPROTOOPT;
+	int val, len;
+
+	if (level != SOL_TOY || optname != TOY_REUSEPORT)
+		return -ENOPROTOOPT;
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (len < 0)
+		return -EINVAL;
+	len = min_t(unsigned int, len, sizeof(int));
+	val = sock->sk->sk_reuseport;
+	if (put_user(len, optlen) || copy_to_user(optval, &val, len))
+		return -EFAULT;
+	return 0;
 }
 
 /*
- * Only socket creation and release exist so far; every other operation
- * answers EOPNOTSUPP through the sock_no_*() helpers until the features
- * that give it meaning land.
+ * Operations not implemented yet answer EOPNOTSUPP through the
+ * sock_no_*() helpers until the features that give them meaning land.
  *
  * proto_ops.family is informational on 6.1 (SCM code only compares it with
  * PF_UNIX), so it names the default slot; the number actually registered,
@@ -132,14 +442,14 @@ static const struct proto_ops toy_stream_ops = {
 	.family		= PF_TOY,
 	.owner		= THIS_MODULE,
 	.release	= toy_release,
-	.bind		= sock_no_bind,
-	.connect	= sock_no_connect,
+	.bind		= toy_bind,
+	.connect	= toy_stream_connect,
 	.socketpair	= sock_no_socketpair,
 	.accept		= sock_no_accept,
-	.getname	= sock_no_getname,
+	.getname	= toy_getname,
 	.poll		= datagram_poll,
 	.ioctl		= toy_ioctl,
-	.listen		= sock_no_listen,
+	.listen		= toy_listen,
 	.shutdown	= sock_no_shutdown,
 	.setsockopt	= toy_setsockopt,
 	.getsockopt	= toy_getsockopt,
@@ -153,11 +463,11 @@ static const struct proto_ops toy_dgram_ops = {
 	.family		= PF_TOY,
 	.owner		= THIS_MODULE,
 	.release	= toy_release,
-	.bind		= sock_no_bind,
+	.bind		= toy_bind,
 	.connect	= sock_no_connect,
 	.socketpair	= sock_no_socketpair,
 	.accept		= sock_no_accept,
-	.getname	= sock_no_getname,
+	.getname	= toy_getname,
 	.poll		= datagram_poll,
 	.ioctl		= toy_ioctl,
 	.listen		= sock_no_listen,
@@ -212,6 +522,8 @@ static int toy_create(struct net *net, struct socket *sock, int protocol,
 	sock_init_data(sock, sk);
 	sk->sk_protocol = toy_ipproto;
 	sk->sk_destruct = toy_sock_destruct;
+	/* Table readers run under RCU: free only after a grace period. */
+	sock_set_flag(sk, SOCK_RCU_FREE);
 
 	toy_live_inc(TOY_LIVE_SOCK);
 	sock_prot_inuse_add(net, prot, 1);
@@ -240,6 +552,7 @@ static int __init toy_init(void)
 		return -EINVAL;
 	}
 	toy_family_ops.family = toy_family;
+	toy_ports_init();
 
 	err = proto_register(&toy_stream_prot, 1);
 	if (err)
@@ -253,6 +566,7 @@ static int __init toy_init(void)
 	err = toy_live_init();
 	if (err)
 		goto out_net;
+	toy_debugfs_init();
 	err = sock_register(&toy_family_ops);
 	if (err) {
 		pr_err("cannot register family %d: %d%s\n", toy_family, err,
@@ -265,6 +579,7 @@ static int __init toy_init(void)
 	return 0;
 
 out_live:
+	toy_debugfs_exit();
 	toy_live_exit();
 out_net:
 	toy_net_unregister();
@@ -279,6 +594,7 @@ out:
 static void __exit toy_exit(void)
 {
 	sock_unregister(toy_family);
+	toy_debugfs_exit();
 	toy_live_exit();
 	toy_net_unregister();
 	proto_unregister(&toy_dgram_prot);

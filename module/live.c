@@ -60,12 +60,14 @@ TOY_LIVE_ATTR(sockets, TOY_LIVE_SOCK);
 TOY_LIVE_ATTR(requests, TOY_LIVE_REQ);
 TOY_LIVE_ATTR(timewait, TOY_LIVE_TW);
 TOY_LIVE_ATTR(timers, TOY_LIVE_TIMER);
+TOY_LIVE_ATTR(buckets, TOY_LIVE_BUCKET);
 
 static struct attribute *toy_live_attrs[] = {
 	&toy_live_attr_sockets.attr.attr,
 	&toy_live_attr_requests.attr.attr,
 	&toy_live_attr_timewait.attr.attr,
 	&toy_live_attr_timers.attr.attr,
+	&toy_live_attr_buckets.attr.attr,
 	NULL
 };
 

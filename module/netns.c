@@ -26,11 +26,21 @@ static int __net_init toy_net_init(struct net *net)
 	if (!tn->mib)
 		return -ENOMEM;
 
-	err = toy_proc_init_net(net);
+	err = toy_sysctl_init_net(net);
 	if (err)
 		goto out_mib;
+	err = toy_ports_init_net(net);
+	if (err)
+		goto out_sysctl;
+	err = toy_proc_init_net(net);
+	if (err)
+		goto out_ports;
 	return 0;
 
+out_ports:
+	toy_ports_exit_net(net);
+out_sysctl:
+	toy_sysctl_exit_net(net);
 out_mib:
 	free_percpu(tn->mib);
 	tn->mib = NULL;
@@ -42,6 +52,8 @@ static void __net_exit toy_net_exit(struct net *net)
 	struct toy_net *tn = toy_pernet(net);
 
 	toy_proc_exit_net(net);
+	toy_ports_exit_net(net);
+	toy_sysctl_exit_net(net);
 	free_percpu(tn->mib);
 	tn->mib = NULL;
 }

@@ -16,7 +16,7 @@
 #include <linux/toy.h>
 
 static const char * const toy_live_kinds[] = {
-	"sockets", "requests", "timewait", "timers",
+	"sockets", "requests", "timewait", "timers", "buckets",
 };
 
 #define TOY_LIVE_KINDS (sizeof(toy_live_kinds) / sizeof(toy_live_kinds[0]))
@@ -44,6 +44,13 @@ static inline int toy_af(void)
 
 #define TOY_AF toy_af()
 
+/*
+ * The heavy tests get their own timeout (the harness's default is 30 s per
+ * test, fixed at build time): on the debug kernel under TCG they take
+ * minutes.  run_tests.sh bounds the whole program (settings, scaled).
+ */
+#define TOY_HEAVY_TIMEOUT 600
+
 /* One live-object counter, or -1 if the module is not loaded. */
 static inline long toy_live(const char *kind)
 {
@@ -67,6 +74,20 @@ static inline double toy_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * Wait until the counter @kind reads @want (freeing may wait for an RCU
+ * grace period); returns its last value, after at most @secs (scaled).
+ */
+static inline long toy_live_wait(const char *kind, long want, double secs)
+{
+	double end = toy_now() + secs * toy_timeout_scale();
+	long v;
+
+	while ((v = toy_live(kind)) != want && toy_now() < end)
+		usleep(10000);
+	return v;
 }
 
 /*

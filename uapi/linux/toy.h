@@ -46,6 +46,21 @@
 #define SOL_TOY		290
 
 /*
+ * Socket options at level SOL_TOY.
+ *
+ * TOY_REUSEPORT (int, 0 or 1) - SO_REUSEPORT for AF_TOY.  Linux 6.1.y
+ * answers setsockopt(SOL_SOCKET, SO_REUSEPORT) with EOPNOTSUPP on every
+ * socket that is not AF_INET or AF_INET6, before the family sees it, so
+ * AF_TOY takes the option at its own level.  It sets the same socket
+ * flag, so getsockopt(SOL_SOCKET, SO_REUSEPORT) reads it back, and it
+ * has SO_REUSEPORT's meaning: sockets that all set it before bind(), and
+ * belong to the same user, may hold the same address and port; incoming
+ * connections (stream) or datagrams (dgram) are then spread across them
+ * by a hash of the sender's address and port.
+ */
+#define TOY_REUSEPORT	1
+
+/*
  * IPPROTO_TOY - the IPv4 protocol number that carries AF_TOY segments.
  *
  * 253 is one of the two numbers RFC 3692 sets aside for experimentation

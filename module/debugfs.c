@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /sys/kernel/debug/toy/lookup: ask the receive path who would receive a
+ * segment, without sending one.  It makes demultiplexing inspectable (and
+ * testable): write
+ *
+ *	stream|dgram SADDR:SPORT DADDR:DPORT
+ *
+ * (the segment's source, then its destination) and read the answer back
+ * from the same open file, at offset 0:
+ *
+ *	ino=INODE port=LOCALPORT state=STATE	the receiving socket
+ *	none					no socket: a reset would answer
+ *
+ * INODE is the socket's inode number, as in /proc/PID/fd and fstat().
+ * The lookup runs in the writer's network namespace through
+ * toy_lookup_stream() or toy_lookup_dgram(), the functions the receive
+ * path uses.  Root only (0600): it tells which sockets exist.
+ */
+
+#include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/inet.h>
+#include <linux/nsproxy.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <net/sock.h>
+
+#include "toy.h"
+
+struct toy_lookup_answer {
+	size_t	len;
+	char	buf[64];
+};
+
+static struct dentry *toy_debugfs_dir;
+
+static int toy_lookup_open(struct inode *inode, struct file *file)
+{
+	struct toy_lookup_answer *ans = kzalloc(sizeof(*ans), GFP_KERNEL);
+
+	file->private_data = ans;
+	return ans ? 0 : -ENOMEM;
+}
+
+static int toy_lookup_release(struct inode *inode, struct file *file)
+{
+	kfree(file->private_data);
+	return 0;
+}
+
+/* "A.B.C.D:PORT" -> address and port (network order). */
+static int toy_parse_endpoint(char *s, __be32 *addr, __be16 *port)
+{
+	char *colon = strrchr(s, ':');
+	u16 p;
+
+	if (!colon)
+		return -EINVAL;
+	*colon = '\0';
+	if (!in4_pton(s, -1, (u8 *)addr, '\0', NULL) ||
+	    kstrtou16(colon + 1, 10, &p))
+		return -EINVAL;
+	*port = htons(p);
+	return 0;
+}
+
+static ssize_t toy_lookup_write(struct file *file, const char __user *ubuf,
+				size_t count, loff_t *ppos)
+{
+	struct toy_lookup_answer *ans = file->private_data;
+	struct net *net = current->nsproxy->net_ns;
+	char req[80], *p = req, *kind, *src, *dst;
+	__be16 sport, dport;
+	__be32 saddr, daddr;
+	struct sock *sk;
+
+	if (count >= sizeof(req))
+		return -EINVAL;
+	if (copy_from_user(req, ubuf, count))
+		return -EFAULT;
+	req[count] = '\0';
+	strim(req);
+
+	kind = strsep(&p, " ");
+	src = strsep(&p, " ");
+	dst = strsep(&p, " ");
+	if (!dst || p || toy_parse_endpoint(src, &saddr, &sport) ||
+	    toy_parse_endpoint(dst, &daddr, &dport))
+		return -EINVAL;
+
+	if (!strcmp(kind, "stream"))
+		sk = toy_lookup_stream(net, saddr, sport, daddr, dport);
+	else if (!strcmp(kind, "dgram"))
+		sk = toy_lookup_dgram(net, saddr, sport, daddr, dport);
+	else
+		return -EINVAL;
+
+	if (sk) {
+		ans->len = scnprintf(ans->buf, sizeof(ans->buf),
+				     "ino=%lu port=%u state=%u\n",
+				     sock_i_ino(sk), sk->sk_num, sk->sk_state);
+		sock_put(sk);
+	} else {
+		ans->len = scnprintf(ans->buf, sizeof(ans->buf), "none\n");
+	}
+	return count;
+}
+
+static ssize_t toy_lookup_read(struct file *file, char __user *ubuf,
+			       size_t count, loff_t *ppos)
+{
+	struct toy_lookup_answer *ans = file->private_data;
+
+	return simple_read_from_buffer(ubuf, count, ppos, ans->buf, ans->len);
+}
+
+static const struct file_operations toy_lookup_fops = {
+	.owner		= THIS_MODULE,
+	.open		= toy_lookup_open,
+	.release	= toy_lookup_release,
+	.write		= toy_lookup_write,
+	.read		= toy_lookup_read,
+	.llseek		= default_llseek,
+};
+
+/* debugfs may be absent or off: the module works without the file. */
+int toy_debugfs_init(void)
+{
+	toy_debugfs_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	debugfs_create_file("lookup", 0600, toy_debugfs_dir, NULL,
+			    &toy_lookup_fops);
+	return 0;
+}
+
+void toy_debugfs_exit(void)
+{
+	debugfs_remove_recursive(toy_debugfs_dir);
+	toy_debugfs_dir = NULL;
+}

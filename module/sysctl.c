@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * AF_TOY sysctls: /proc/sys/net/toy/, one copy per network namespace.
+ *
+ * Each namespace gets its own copy of toy_sysctl_template with .data
+ * pointing into its struct toy_net, so a new namespace starts from the
+ * defaults below whatever its parent has set (as net.ipv4 does).  The
+ * names, ranges and checks are those of the net.ipv4 namesakes:
+ *
+ *   ip_local_port_range         "low high": ports for automatic choice;
+ *                               1 <= low <= high <= 65535, and low may not
+ *                               be below ip_unprivileged_port_start.
+ *   ip_local_reserved_ports     ports (lists and ranges, "8000,9000-9010")
+ *                               that automatic choice skips; bind() with an
+ *                               explicit port may still take them.
+ *   ip_unprivileged_port_start  ports below it need CAP_NET_BIND_SERVICE in
+ *                               the namespace's user namespace; 0..65535,
+ *                               and not above the range's low end.
+ */
+
+#include <linux/bitmap.h>
+#include <linux/slab.h>
+#include <linux/sysctl.h>
+#include <net/net_namespace.h>
+
+#include "toy.h"
+
+#define TOY_PORT_RANGE_LOW	32768
+#define TOY_PORT_RANGE_HIGH	60999
+#define TOY_UNPRIV_PORT_START	1024
+
+static int toy_port_min = 1;
+static int toy_zero;
+static int toy_port_max = 65535;
+
+/* The range as one consistent pair (a writer may be changing it). */
+static void toy_tn_port_range(const struct toy_net *tn, int *low, int *high)
+{
+	unsigned int seq;
+
+	do {
+		seq = read_seqbegin(&tn->port_range_lock);
+		*low = tn->port_range[0];
+		*high = tn->port_range[1];
+	} while (read_seqretry(&tn->port_range_lock, seq));
+}
+
+void toy_port_range(const struct net *net, int *low, int *high)
+{
+	toy_tn_port_range(toy_pernet(net), low, high);
+}
+
+bool toy_port_reserved(const struct net *net, u16 port)
+{
+	return test_bit(port, toy_pernet(net)->reserved_ports);
+}
+
+static int toy_sysctl_port_range(struct ctl_table *table, int write,
+				 void *buffer, size_t *lenp, loff_t *ppos)
+{
+	struct toy_net *tn = container_of(table->data, struct toy_net,
+					  port_range);
+	int range[2];
+	struct ctl_table tmp = {
+		.data	= range,
+		.maxlen	= sizeof(range),
+		.mode	= table->mode,
+		.extra1	= &toy_port_min,
+		.extra2	= &toy_port_max,
+	};
+	int err;
+
+	toy_tn_port_range(tn, &range[0], &range[1]);
+	err = proc_dointvec_minmax(&tmp, write, buffer, lenp, ppos);
+	if (!write || err)
+		return err;
+
+	/* An empty range, or one reaching into the privileged ports. */
+	if (range[1] < range[0] ||
+	    range[0] < READ_ONCE(tn->unpriv_port_start))
+		return -EINVAL;
+
+	write_seqlock_bh(&tn->port_range_lock);
+	tn->port_range[0] = range[0];
+	tn->port_range[1] = range[1];
+	write_sequnlock_bh(&tn->port_range_lock);
+	return 0;
+}
+
+static int toy_sysctl_unpriv_start(struct ctl_table *table, int write,
+				   void *buffer, size_t *lenp, loff_t *ppos)
+{
+	struct toy_net *tn = container_of(table->data, struct toy_net,
+					  unpriv_port_start);
+	int start = READ_ONCE(tn->unpriv_port_start);
+	struct ctl_table tmp = {
+		.data	= &start,
+		.maxlen	= sizeof(start),
+		.mode	= table->mode,
+		.extra1	= &toy_zero,
+		.extra2	= &toy_port_max,
+	};
+	int err, low, high;
+
+	err = proc_dointvec_minmax(&tmp, write, buffer, lenp, ppos);
+	if (!write || err)
+		return err;
+
+	/* The automatic range may not hold privileged ports. */
+	toy_tn_port_range(tn, &low, &high);
+	if (low < start)
+		return -EINVAL;
+	WRITE_ONCE(tn->unpriv_port_start, start);
+	return 0;
+}
+
+static const struct ctl_table toy_sysctl_template[] = {
+	{
+		.procname	= "ip_local_port_range",
+		.maxlen		= 2 * sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= toy_sysctl_port_range,
+	},
+	{
+		.procname	= "ip_local_reserved_ports",
+		.maxlen		= 65536,
+		.mode		= 0644,
+		.proc_handler	= proc_do_large_bitmap,
+	},
+	{
+		.procname	= "ip_unprivileged_port_start",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= toy_sysctl_unpriv_start,
+	},
+	{ }
+};
+
+int toy_sysctl_init_net(struct net *net)
+{
+	struct toy_net *tn = toy_pernet(net);
+	struct ctl_table *table;
+
+	seqlock_init(&tn->port_range_lock);
+	tn->port_range[0] = TOY_PORT_RANGE_LOW;
+	tn->port_range[1] = TOY_PORT_RANGE_HIGH;
+	tn->unpriv_port_start = TOY_UNPRIV_PORT_START;
+
+	tn->reserved_ports = bitmap_zalloc(65536, GFP_KERNEL);
+	if (!tn->reserved_ports)
+		goto err;
+
+	table = kmemdup(toy_sysctl_template, sizeof(toy_sysctl_template),
+			GFP_KERNEL);
+	if (!table)
+		goto err_bitmap;
+	table[0].data = &tn->port_range;
+	table[1].data = &tn->reserved_ports;
+	table[2].data = &tn->unpriv_port_start;
+
+	tn->sysctl_hdr = register_net_sysctl(net, "net/toy", table);
+	if (!tn->sysctl_hdr)
+		goto err_table;
+	return 0;
+
+err_table:
+	kfree(table);
+err_bitmap:
+	bitmap_free(tn->reserved_ports);
+	tn->reserved_ports = NULL;
+err:
+	return -ENOMEM;
+}
+
+void toy_sysctl_exit_net(struct net *net)
+{
+	struct toy_net *tn = toy_pernet(net);
+	struct ctl_table *table = tn->sysctl_hdr->ctl_table_arg;
+
+	unregister_net_sysctl_table(tn->sysctl_hdr);
+	kfree(table);
+	bitmap_free(tn->reserved_ports);
+	tn->reserved_ports = NULL;
+}
