@@ -23,11 +23,23 @@
  *   - Every socket holds its network namespace (sk_alloc() with kern == 0),
  *     so per-namespace state (struct toy_net) outlives its sockets.
  *   - The socket holds one reference on its struct sock from sk_alloc();
- *     toy_release() drops it.  Whoever else keeps a pointer to the sock
- *     (tables, timers, queues; later) takes its own reference first.
+ *     toy_release() drops it.  Every table entry holds one more: a bind
+ *     bucket's owner list, the listener table, the connection table
+ *     (ports.c).  toy_release() unhashes before it drops its own.
+ *   - Sockets are SOCK_RCU_FREE: the memory outlives the last reference
+ *     by an RCU grace period, so a receive-path lookup under
+ *     rcu_read_lock() may read a socket it finds and takes a reference
+ *     with refcount_inc_not_zero().  The core's RCU callback frees it
+ *     and only then drops the module reference, so rmmod cannot run
+ *     ahead of it.
  *
- * Locking.  lock_sock() guards a socket's state.  The live-object counters
- * and the per-namespace statistics are atomic or per-CPU and need no lock.
+ * Locking.  lock_sock() guards a socket's state; the port tables have a
+ * spinlock per hash slot (toy.h, struct toy_hslot).  Order:
+ *   lock_sock(sk) -> bind slot -> listener or connection slot.
+ * Slot locks are taken with bottom halves off, since the receive path
+ * will write the tables from softirq.  The live-object counters and the
+ * per-namespace statistics are atomic or per-CPU and need no lock; the
+ * per-namespace sysctls are read with READ_ONCE or under their seqlock.
  *
  * Init and exit.  toy_init() registers the pieces in dependency order and
  * unwinds in exactly the reverse order on failure; toy_exit() is the same
@@ -226,10 +238,15 @@ out:
 
 /*
  * Back to CLOSE, as tcp_disconnect(): out of the tables, forgetting the
- * peer, the local address and the port unless bind() chose them.
+ * peer, the local address and the port unless bind() chose them.  An
+ * attempt in progress ends with ECONNRESET, and whoever sleeps in
+ * connect() wakes up (the caller counts sk_disconnects, so that sleeper
+ * knows the socket is no longer its attempt).
  */
 static void toy_disconnect(struct sock *sk)
 {
+	int old_state = sk->sk_state;
+
 	toy_unhash(sk);
 	sk->sk_state = TCP_CLOSE;
 	WRITE_ONCE(sk->sk_daddr, 0);
@@ -237,7 +254,9 @@ static void toy_disconnect(struct sock *sk)
 	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
 		toy_put_port(sk);
 	toy_reset_saddr(sk);
-	sk->sk_err = 0;
+	if (old_state == TCP_SYN_SENT)
+		WRITE_ONCE(sk->sk_err, ECONNRESET);
+	sk_error_report(sk);
 }
 
 /*
@@ -261,10 +280,15 @@ static int toy_v4_connect(struct sock *sk, struct sockaddr *uaddr,
 	if (usin->stoy_family != sk->sk_family)
 		return -EAFNOSUPPORT;
 
+	/* Bound to a multicast or broadcast address: the route picks. */
+	saddr = sk->sk_rcv_saddr;
+	if (saddr && inet_addr_type(net, saddr) != RTN_LOCAL)
+		saddr = 0;
+
 	flowi4_init_output(&fl4, sk->sk_bound_dev_if, READ_ONCE(sk->sk_mark),
 			   0, RT_SCOPE_UNIVERSE, sk->sk_protocol, 0,
-			   usin->stoy_addr.s_addr, sk->sk_rcv_saddr,
-			   usin->stoy_port, htons(sk->sk_num), sk->sk_uid);
+			   usin->stoy_addr.s_addr, saddr, usin->stoy_port,
+			   htons(sk->sk_num), sk->sk_uid);
 	rt = ip_route_output_flow(net, &fl4, sk);
 	if (IS_ERR(rt))
 		return PTR_ERR(rt);
@@ -325,13 +349,10 @@ static int toy_stream_connect(struct socket *sock, struct sockaddr *uaddr,
 
 	lock_sock(sk);
 	if (uaddr->sa_family == AF_UNSPEC) {
+		toy_disconnect(sk);	/* a listener stops listening, as TCP */
+		sk->sk_disconnects++;
+		sock->state = SS_UNCONNECTED;
 		err = 0;
-		if (sk->sk_state != TCP_LISTEN)
-			toy_disconnect(sk);
-		else
-			err = -EINVAL;
-		if (!err)
-			sock->state = SS_UNCONNECTED;
 		goto out;
 	}
 
@@ -359,17 +380,25 @@ static int toy_stream_connect(struct socket *sock, struct sockaddr *uaddr,
 
 	timeo = sock_sndtimeo(sk, flags & O_NONBLOCK);
 	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
+		int dis = sk->sk_disconnects;
+
 		if (!timeo || !toy_wait_for_connect(sk, timeo))
 			goto out;
 		err = sock_intr_errno(timeo);
 		if (signal_pending(current))
 			goto out;
+		/* Another thread dissolved this attempt: not ours any more. */
+		if (dis != sk->sk_disconnects) {
+			err = -EPIPE;
+			goto out;
+		}
 	}
 
 	if (sk->sk_state == TCP_CLOSE) {
 		err = sock_error(sk) ? : -ECONNABORTED;
 		sock->state = SS_UNCONNECTED;
 		toy_disconnect(sk);
+		sk->sk_disconnects++;
 		goto out;
 	}
 	sock->state = SS_CONNECTED;
@@ -515,7 +544,7 @@ static int toy_create(struct net *net, struct socket *sock, int protocol,
 
 	sk = sk_alloc(net, toy_family, GFP_KERNEL, prot, kern);
 	if (!sk)
-		return -ENOBUFS;
+		return -ENOMEM;
 
 	sock->state = SS_UNCONNECTED;
 	sock->ops = ops;
@@ -549,6 +578,20 @@ static int __init toy_init(void)
 	}
 	if (toy_ipproto < 1 || toy_ipproto > 255) {
 		pr_err("ipproto=%u is outside 1..255\n", toy_ipproto);
+		return -EINVAL;
+	}
+	/*
+	 * sk_protocol must not name a transport the kernel has: code that
+	 * looks only at the protocol (BPF helpers, for one) would take an
+	 * AF_TOY socket for a TCP or UDP one.
+	 */
+	switch (toy_ipproto) {
+	case IPPROTO_ICMP: case IPPROTO_IGMP: case IPPROTO_IPIP:
+	case IPPROTO_TCP: case IPPROTO_UDP: case IPPROTO_DCCP:
+	case IPPROTO_IPV6: case IPPROTO_RSVP: case IPPROTO_GRE:
+	case IPPROTO_ESP: case IPPROTO_AH: case IPPROTO_L2TP:
+	case IPPROTO_SCTP: case IPPROTO_UDPLITE: case IPPROTO_RAW:
+		pr_err("ipproto=%u belongs to another protocol\n", toy_ipproto);
 		return -EINVAL;
 	}
 	toy_family_ops.family = toy_family;

@@ -49,7 +49,7 @@
  * Locks and references: see struct toy_hslot and struct toy_sock in
  * toy.h.  Lock order lock_sock -> bind slot -> listener/connection slot.
  * A socket in the listener or connection table holds a reference for it
- * (sk_add_node_rcu()); a socket in a bind bucket holds one too.  Sockets
+ * (sk_nulls_add_node_rcu()); a socket in a bind bucket holds one too.  Sockets
  * are SOCK_RCU_FREE, buckets are kfree_rcu()'d: a reader under RCU never
  * touches freed memory, and takes a reference with
  * refcount_inc_not_zero() before leaving the read side.
@@ -102,14 +102,24 @@ static u32 toy_ehashfn(const struct net *net, __be32 laddr, u16 lport,
 			(u32)lport << 16 | ntohs(rport));
 }
 
+static u32 toy_lslot_nr(u32 hash)
+{
+	return hash & (BIT(TOY_LHASH_BITS) - 1);
+}
+
+static u32 toy_eslot_nr(u32 hash)
+{
+	return hash & (BIT(TOY_EHASH_BITS) - 1);
+}
+
 static struct toy_hslot *toy_lslot(struct toy_ports *tp, u32 hash)
 {
-	return &tp->lhash[hash & (BIT(TOY_LHASH_BITS) - 1)];
+	return &tp->lhash[toy_lslot_nr(hash)];
 }
 
 static struct toy_hslot *toy_eslot(struct toy_ports *tp, u32 hash)
 {
-	return &tp->ehash[hash & (BIT(TOY_EHASH_BITS) - 1)];
+	return &tp->ehash[toy_eslot_nr(hash)];
 }
 
 /* ---- bind buckets (caller holds the bind slot lock: "__") ---------- */
@@ -346,7 +356,7 @@ int toy_listen_hash(struct sock *sk)
 	sk->sk_hash = toy_lhashfn(net, sk->sk_rcv_saddr, sk->sk_num);
 	lslot = toy_lslot(tp, sk->sk_hash);
 	spin_lock(&lslot->lock);
-	sk_add_node_rcu(sk, &lslot->head);
+	sk_nulls_add_node_rcu(sk, &lslot->nhead);
 	spin_unlock(&lslot->lock);
 out:
 	spin_unlock_bh(&bslot->lock);
@@ -377,10 +387,11 @@ static int __toy_ehash_insert(struct sock *sk, __be32 laddr, u16 lport,
 	struct toy_ports *tp = toy_ports(net, TOY_SPACE_STREAM);
 	u32 hash = toy_ehashfn(net, laddr, lport, raddr, rport);
 	struct toy_hslot *slot = toy_eslot(tp, hash);
+	struct hlist_nulls_node *node;
 	struct sock *sk2;
 
 	spin_lock(&slot->lock);
-	sk_for_each(sk2, &slot->head) {
+	sk_nulls_for_each(sk2, node, &slot->nhead) {
 		if (toy_match4(sk2, net, laddr, lport, raddr, rport)) {
 			spin_unlock(&slot->lock);
 			return -EADDRNOTAVAIL;
@@ -390,7 +401,7 @@ static int __toy_ehash_insert(struct sock *sk, __be32 laddr, u16 lport,
 	WRITE_ONCE(sk->sk_daddr, raddr);
 	WRITE_ONCE(sk->sk_dport, rport);
 	sk->sk_hash = hash;
-	sk_add_node_rcu(sk, &slot->head);
+	sk_nulls_add_node_rcu(sk, &slot->nhead);
 	spin_unlock(&slot->lock);
 	return 0;
 }
@@ -486,7 +497,7 @@ void toy_unhash(struct sock *sk)
 	slot = sk->sk_state == TCP_LISTEN ? toy_lslot(tp, sk->sk_hash) :
 					    toy_eslot(tp, sk->sk_hash);
 	spin_lock_bh(&slot->lock);
-	sk_del_node_init_rcu(sk);
+	sk_nulls_del_node_init_rcu(sk);
 	spin_unlock_bh(&slot->lock);
 }
 
@@ -497,32 +508,54 @@ static struct sock *toy_sk_get_rcu(struct sock *sk)
 	return sk && refcount_inc_not_zero(&sk->sk_refcnt) ? sk : NULL;
 }
 
+static bool toy_match_listener(const struct sock *sk, const struct net *net,
+			       __be32 addr, u16 hnum)
+{
+	return READ_ONCE(sk->sk_num) == hnum &&
+	       READ_ONCE(sk->sk_rcv_saddr) == addr &&
+	       READ_ONCE(sk->sk_state) == TCP_LISTEN &&
+	       net_eq(sock_net(sk), net);
+}
+
 /*
- * One listener for (@addr, @hnum): the only one, or, in a SO_REUSEPORT
- * group, the one @phash picks (reservoir sampling with a generator seeded
- * by the 4-tuple, so each member is equally likely and one flow always
- * gets the same member while the group is unchanged).
+ * One listener for (@addr, @hnum), with a reference: the only one, or,
+ * in a SO_REUSEPORT group, the one @phash picks (reservoir sampling with
+ * a generator seeded by the 4-tuple, so each member is equally likely and
+ * one flow always gets the same member while the group is unchanged).
  */
 static struct sock *toy_lookup_listener(const struct net *net,
 					struct toy_ports *tp, __be32 addr,
 					u16 hnum, u32 phash)
 {
-	struct toy_hslot *slot = toy_lslot(tp, toy_lhashfn(net, addr, hnum));
-	struct sock *sk, *result = NULL;
-	u32 matches = 0;
+	u32 nr = toy_lslot_nr(toy_lhashfn(net, addr, hnum));
+	struct hlist_nulls_node *node;
+	struct sock *sk, *result;
+	u32 matches, h;
 
-	sk_for_each_rcu(sk, &slot->head) {
-		if (READ_ONCE(sk->sk_num) != hnum ||
-		    READ_ONCE(sk->sk_rcv_saddr) != addr ||
-		    READ_ONCE(sk->sk_state) != TCP_LISTEN ||
-		    !net_eq(sock_net(sk), net))
+begin:
+	result = NULL;
+	matches = 0;
+	h = phash;
+	sk_nulls_for_each_rcu(sk, node, &tp->lhash[nr].nhead) {
+		if (!toy_match_listener(sk, net, addr, hnum))
 			continue;
-		if (!sk->sk_reuseport)
-			return sk;
-		matches++;
-		if (reciprocal_scale(phash, matches) == 0)
+		if (!sk->sk_reuseport) {
 			result = sk;
-		phash = next_pseudo_random32(phash);
+			break;
+		}
+		matches++;
+		if (reciprocal_scale(h, matches) == 0)
+			result = sk;
+		h = next_pseudo_random32(h);
+	}
+	if (!result && get_nulls_value(node) != nr)
+		goto begin;	/* moved to another chain under us */
+
+	result = toy_sk_get_rcu(result);
+	/* It may have stopped listening meanwhile. */
+	if (result && !toy_match_listener(result, net, addr, hnum)) {
+		sock_put(result);
+		goto begin;
 	}
 	return result;
 }
@@ -536,45 +569,56 @@ struct sock *toy_lookup_stream(struct net *net, __be32 saddr, __be16 sport,
 {
 	struct toy_ports *tp = toy_ports(net, TOY_SPACE_STREAM);
 	u16 hnum = ntohs(dport);
-	struct toy_hslot *slot;
+	struct hlist_nulls_node *node;
 	struct sock *sk;
-	u32 phash;
+	u32 nr, phash;
 
+	nr = toy_eslot_nr(toy_ehashfn(net, daddr, hnum, saddr, sport));
 	rcu_read_lock();
-	slot = toy_eslot(tp, toy_ehashfn(net, daddr, hnum, saddr, sport));
-	sk_for_each_rcu(sk, &slot->head) {
+begin:
+	sk_nulls_for_each_rcu(sk, node, &tp->ehash[nr].nhead) {
 		if (!toy_match4(sk, net, daddr, hnum, saddr, sport))
 			continue;
 		sk = toy_sk_get_rcu(sk);
-		/* It may have been reused for another tuple meanwhile. */
-		if (sk && !toy_match4(sk, net, daddr, hnum, saddr, sport)) {
+		if (!sk)
+			goto begin;	/* being freed: look again */
+		/* It may have been rehashed for another tuple meanwhile. */
+		if (!toy_match4(sk, net, daddr, hnum, saddr, sport)) {
 			sock_put(sk);
-			sk = NULL;
+			goto begin;
 		}
-		if (sk)
-			goto out;
-		break;
+		goto out;
 	}
+	if (get_nulls_value(node) != nr)
+		goto begin;	/* moved to another chain under us */
 
 	phash = toy_hash(net, (__force u32)saddr, (__force u32)daddr,
 			 (u32)ntohs(sport) << 16 | hnum);
 	sk = toy_lookup_listener(net, tp, daddr, hnum, phash);
 	if (!sk)
 		sk = toy_lookup_listener(net, tp, htonl(INADDR_ANY), hnum, phash);
-	sk = toy_sk_get_rcu(sk);
 out:
 	rcu_read_unlock();
 	return sk;
 }
 
-/* How well a datagram socket matches; -1: not at all (as UDP scores). */
+/*
+ * How well a datagram socket matches; -1: not at all (as UDP scores).
+ * The port is checked too: a socket that left this bucket for another
+ * while we stood on it leads the walk into the other bucket's owners
+ * (UDP's chains have the same property; such a race may miss a socket,
+ * never deliver to a wrong one).
+ */
 static int toy_dgram_score(const struct sock *sk, __be32 saddr, __be16 sport,
-			   __be32 daddr)
+			   __be32 daddr, u16 hnum)
 {
 	__be32 rcv_saddr = READ_ONCE(sk->sk_rcv_saddr);
 	__be32 peer = READ_ONCE(sk->sk_daddr);
 	__be16 peer_port = READ_ONCE(sk->sk_dport);
 	int score = 1;
+
+	if (READ_ONCE(sk->sk_num) != hnum)
+		return -1;
 
 	if (rcv_saddr) {
 		if (rcv_saddr != daddr)
@@ -614,7 +658,7 @@ struct sock *toy_lookup_dgram(struct net *net, __be32 saddr, __be16 sport,
 	if (!tb)
 		goto out;
 	hlist_for_each_entry_rcu(sk, &tb->owners, sk_bind_node) {
-		score = toy_dgram_score(sk, saddr, sport, daddr);
+		score = toy_dgram_score(sk, saddr, sport, daddr, hnum);
 		if (score > best) {
 			result = sk;
 			best = score;
@@ -631,6 +675,10 @@ struct sock *toy_lookup_dgram(struct net *net, __be32 saddr, __be16 sport,
 		}
 	}
 	result = toy_sk_get_rcu(result);
+	if (result && toy_dgram_score(result, saddr, sport, daddr, hnum) < 0) {
+		sock_put(result);	/* rebound meanwhile */
+		result = NULL;
+	}
 out:
 	rcu_read_unlock();
 	return result;
@@ -638,7 +686,8 @@ out:
 
 /* ---- per-namespace tables ------------------------------------------ */
 
-static struct toy_hslot *toy_hslots_alloc(unsigned int bits,
+/* @nulls: chains are hlist_nulls ending in their slot number. */
+static struct toy_hslot *toy_hslots_alloc(unsigned int bits, bool nulls,
 					  struct lock_class_key *key)
 {
 	struct toy_hslot *slots;
@@ -648,7 +697,10 @@ static struct toy_hslot *toy_hslots_alloc(unsigned int bits,
 	if (!slots)
 		return NULL;
 	for (i = 0; i < BIT(bits); i++) {
-		INIT_HLIST_HEAD(&slots[i].head);
+		if (nulls)
+			INIT_HLIST_NULLS_HEAD(&slots[i].nhead, i);
+		else
+			INIT_HLIST_HEAD(&slots[i].head);
 		spin_lock_init(&slots[i].lock);
 		lockdep_set_class(&slots[i].lock, key);
 	}
@@ -656,14 +708,16 @@ static struct toy_hslot *toy_hslots_alloc(unsigned int bits,
 }
 
 /* Every table is empty by now: each socket held the namespace. */
-static void toy_hslots_free(struct toy_hslot *slots, unsigned int bits)
+static void toy_hslots_free(struct toy_hslot *slots, unsigned int bits,
+			    bool nulls)
 {
 	unsigned int i;
 
 	if (!slots)
 		return;
 	for (i = 0; i < BIT(bits); i++)
-		WARN_ON_ONCE(!hlist_empty(&slots[i].head));
+		WARN_ON_ONCE(nulls ? !hlist_nulls_empty(&slots[i].nhead) :
+				     !hlist_empty(&slots[i].head));
 	kvfree(slots);
 }
 
@@ -676,10 +730,10 @@ int toy_ports_init_net(struct net *net)
 	struct toy_ports *stream = &tn->ports[TOY_SPACE_STREAM];
 	struct toy_ports *dgram = &tn->ports[TOY_SPACE_DGRAM];
 
-	stream->bhash = toy_hslots_alloc(TOY_BHASH_BITS, &toy_bhash_key);
-	stream->lhash = toy_hslots_alloc(TOY_LHASH_BITS, &toy_lhash_key);
-	stream->ehash = toy_hslots_alloc(TOY_EHASH_BITS, &toy_ehash_key);
-	dgram->bhash = toy_hslots_alloc(TOY_BHASH_BITS, &toy_bhash_key);
+	stream->bhash = toy_hslots_alloc(TOY_BHASH_BITS, false, &toy_bhash_key);
+	stream->lhash = toy_hslots_alloc(TOY_LHASH_BITS, true, &toy_lhash_key);
+	stream->ehash = toy_hslots_alloc(TOY_EHASH_BITS, true, &toy_ehash_key);
+	dgram->bhash = toy_hslots_alloc(TOY_BHASH_BITS, false, &toy_bhash_key);
 	if (!stream->bhash || !stream->lhash || !stream->ehash ||
 	    !dgram->bhash) {
 		toy_ports_exit_net(net);
@@ -695,10 +749,10 @@ void toy_ports_exit_net(struct net *net)
 	struct toy_ports *stream = &tn->ports[TOY_SPACE_STREAM];
 	struct toy_ports *dgram = &tn->ports[TOY_SPACE_DGRAM];
 
-	toy_hslots_free(stream->bhash, TOY_BHASH_BITS);
-	toy_hslots_free(stream->lhash, TOY_LHASH_BITS);
-	toy_hslots_free(stream->ehash, TOY_EHASH_BITS);
-	toy_hslots_free(dgram->bhash, TOY_BHASH_BITS);
+	toy_hslots_free(stream->bhash, TOY_BHASH_BITS, false);
+	toy_hslots_free(stream->lhash, TOY_LHASH_BITS, true);
+	toy_hslots_free(stream->ehash, TOY_EHASH_BITS, true);
+	toy_hslots_free(dgram->bhash, TOY_BHASH_BITS, false);
 	memset(stream, 0, sizeof(*stream));
 	memset(dgram, 0, sizeof(*dgram));
 }

@@ -114,12 +114,21 @@ struct toy_mib {
  * rcu_read_lock() only.  Writers run in process context and later in
  * softirq (a connection completing), so slot locks are taken with _bh.
  *
+ * A socket may leave a listener or connection chain and enter another at
+ * once (connect(AF_UNSPEC), then connect() elsewhere), and a reader
+ * standing on it would follow it into the wrong chain.  So those chains
+ * are hlist_nulls lists ending in their own slot number, as TCP's: a
+ * reader that ends on another slot's number walks its chain again.
+ *
  * Lock order: lock_sock(sk) -> bind slot -> listener or connection slot.
  * No code holds two slots of the same table at once.
  */
 struct toy_hslot {
-	struct hlist_head	head;
-	spinlock_t		lock;	/* serialises writers of @head */
+	union {
+		struct hlist_head	head;	/* bind table */
+		struct hlist_nulls_head	nhead;	/* listener, connection */
+	};
+	spinlock_t		lock;	/* serialises writers of the chain */
 };
 
 /*

@@ -54,6 +54,94 @@ show "ip netns exec demo cat /proc/net/toy_stat"
 show "ip netns exec demo awk '/^TOY / { print \$1, \"sockets:\", \$3 }' /proc/net/protocols"
 ip netns del demo
 
+# Run a toysock in the background, holding its sockets, and show its lines.
+holders=()
+hold() {
+	local out
+	out=$(mktemp)
+	"$@" -H >"$out" 2>&1 &
+	holders+=($!)
+	for _ in $(seq 200); do
+		grep -q -e holding -e toysock: "$out" && break
+		sleep 0.05
+	done
+	grep -v holding "$out" | sed 's/^/    (held in the background) /'
+	rm -f "$out"
+}
+release() {
+	[ ${#holders[@]} -gt 0 ] && kill "${holders[@]}" 2>/dev/null
+	wait "${holders[@]}" 2>/dev/null
+	holders=()
+}
+# Ask the receive path who would get a segment (debugfs, root only).
+lookup() {
+	local f=/sys/kernel/debug/toy/lookup
+	[ -e $f ] || mount -t debugfs debugfs /sys/kernel/debug
+	printf '$ who receives %s %s -> %s ?  ' "$1" "$2" "$3"
+	exec 3<>$f
+	echo "$1 $2 $3" >&3
+	cat <&3
+	exec 3>&-
+}
+
+step "An endpoint is (address, port); bind() claims one" \
+     "The wildcard 0.0.0.0 overlaps every address, so 127.0.0.1:8080 is refused;" \
+     "stream and datagram ports are two separate spaces, as TCP's and UDP's."
+hold "$toysock" -b 0.0.0.0:8080
+show "$toysock -b 127.0.0.1:8080"
+show "$toysock -t dgram -b 127.0.0.1:8080"
+release
+echo "    Two specific addresses do not overlap:"
+hold "$toysock" -b 127.0.0.1:8081
+show "$toysock -b 127.0.0.2:8081"
+release
+
+step "SO_REUSEADDR lets sockets share a port, but a listener always blocks"
+hold "$toysock" -r -b 0.0.0.0:8082
+show "$toysock -r -b 127.0.0.1:8082"
+release
+hold "$toysock" -r -b 0.0.0.0:8082 -l
+show "$toysock -r -b 127.0.0.1:8082"
+release
+
+step "Ports below net.toy.ip_unprivileged_port_start need CAP_NET_BIND_SERVICE"
+show "cat /proc/sys/net/toy/ip_unprivileged_port_start"
+show "setpriv --reuid=nobody --regid=nogroup --clear-groups $toysock -b 0.0.0.0:80"
+show "setpriv --reuid=nobody --regid=nogroup --clear-groups $toysock -b 0.0.0.0:8080"
+
+step "Port 0 picks an ephemeral port: pseudo-random, inside the range" \
+     "Never sequential, never the lowest free one (RFC 6056)."
+show "cat /proc/sys/net/toy/ip_local_port_range"
+show "$toysock -n 6 -b 0.0.0.0:0"
+echo "    Each network namespace has its own tables and sysctls. In a fresh one,"
+echo "    with a 4-port range, the fifth automatic choice finds nothing:"
+ip netns add demo
+ip netns exec demo ip link set lo up
+show "ip netns exec demo sh -c 'echo 40000 40003 > /proc/sys/net/toy/ip_local_port_range'"
+show "ip netns exec demo $toysock -n 5 -b 0.0.0.0:0"
+
+step "A connection is a 4-tuple, so one local port serves many destinations" \
+     "With a one-port range, connect() to two destinations shares port 40000;" \
+     "a second connection to the same destination would repeat a 4-tuple."
+show "ip netns exec demo sh -c 'echo 40000 40000 > /proc/sys/net/toy/ip_local_port_range'"
+hold ip netns exec demo "$toysock" -c 127.0.0.1:7001
+show "ip netns exec demo $toysock -c 127.0.0.1:7002"
+show "ip netns exec demo $toysock -c 127.0.0.1:7001"
+release
+ip netns del demo
+
+step "Who receives a segment? The exact 4-tuple, else a listener on the" \
+     "specific address, else the wildcard listener (here two listeners share" \
+     "port 9000 with TOY_REUSEPORT).  The answer is the socket's inode."
+hold "$toysock" -P -b 0.0.0.0:9000 -l
+echo "    wildcard listener: $(readlink /proc/"${holders[0]}"/fd/3)"
+hold "$toysock" -P -b 127.0.0.1:9000 -l
+echo "    specific listener: $(readlink /proc/"${holders[1]}"/fd/3)"
+lookup stream 10.1.1.1:5555 127.0.0.1:9000
+lookup stream 10.1.1.1:5555 127.0.0.2:9000
+lookup stream 10.1.1.1:5555 127.0.0.1:9001
+release
+
 step "The module cannot go while a socket is open"
 show "rmmod toy"
 kill "$holder"

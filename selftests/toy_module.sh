@@ -62,7 +62,8 @@ t_bad_params_unwind() {
 	rmmod toy || return 1
 	# AF_INET is taken: sock_register fails after everything else was set
 	# up, so this exercises the whole unwind.
-	for p in family=2 family=0 family=46 family=-1 ipproto=0 ipproto=256; do
+	for p in family=2 family=0 family=46 family=-1 ipproto=0 ipproto=256 \
+		 ipproto=6 ipproto=17; do
 		if insmod "$ko" "$p" 2>/dev/null; then
 			echo "insmod $p succeeded"
 			rmmod toy
@@ -78,6 +79,8 @@ t_bad_params_unwind() {
 	# the kernel would reach into freed module memory (protocol list,
 	# pernet list), and a normal load works and is clean.
 	grep -q '^TOY' /proc/net/protocols && { echo "TOY left in /proc/net/protocols"; rc=1; }
+	[ -e /proc/sys/net/toy ] && { echo "/proc/sys/net/toy left"; rc=1; }
+	[ -e /sys/kernel/debug/toy ] && { echo "debugfs toy/ left"; rc=1; }
 	ip netns add toyunwind && ip netns del toyunwind || rc=1
 	insmod "$ko" || return 1
 	[ "$(grep -c '^TOY ' /proc/net/protocols)" = 1 ] || { echo "TOY listed twice"; rc=1; }

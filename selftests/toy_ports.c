@@ -852,6 +852,20 @@ TEST_F(stream, listen_basics)
 	EXPECT_EQ(0, listen(fd, 32));	/* again: only the backlog */
 	EXPECT_EQ(-EINVAL, tbind(fd, "0.0.0.0", 0));
 	EXPECT_EQ(-EISCONN, tconnect(fd, "127.0.0.1", 7000));
+	/* connect(AF_UNSPEC) stops it listening, and frees the auto port. */
+	struct sockaddr_toy un = { .stoy_family = AF_UNSPEC };
+
+	EXPECT_EQ(0, connect(fd, (struct sockaddr *)&un, sizeof(un)));
+	EXPECT_EQ(0, getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &val, &len));
+	EXPECT_EQ(0, val);
+	EXPECT_EQ(0, local_port(fd));
+	EXPECT_EQ(0, toy_live("buckets"));
+	/* An explicitly bound listener keeps its port. */
+	ASSERT_EQ(0, tbind(fd, "0.0.0.0", 6150));
+	ASSERT_EQ(0, listen(fd, 1));
+	EXPECT_EQ(0, connect(fd, (struct sockaddr *)&un, sizeof(un)));
+	EXPECT_EQ(6150, local_port(fd));
+	EXPECT_EQ(0, listen(fd, 1));
 	/* Datagram sockets do not listen. */
 	EXPECT_EQ(-1, listen(d, 1));
 	EXPECT_EQ(EOPNOTSUPP, errno);
@@ -903,6 +917,71 @@ TEST_F(stream, connect_errors)
 	a.stoy_family = TOY_AF;
 	EXPECT_EQ(-1, connect(fd, (struct sockaddr *)&a, sizeof(a)));
 	EXPECT_EQ(EINPROGRESS, errno);
+	close(fd);
+}
+
+struct blocked_connect {
+	int fd;
+	int err;
+	double took;
+};
+
+static void *blocking_connect(void *arg)
+{
+	struct blocked_connect *b = arg;
+	struct sockaddr_toy a = taddr("127.0.0.1", 7000);
+	double t0 = toy_now();
+
+	b->err = connect(b->fd, (struct sockaddr *)&a, sizeof(a)) ? errno : 0;
+	b->took = toy_now() - t0;
+	return NULL;
+}
+
+/* connect(AF_UNSPEC) from another thread ends a blocking connect(). */
+TEST_F(stream, disconnect_wakes_connect)
+{
+	struct sockaddr_toy un = { .stoy_family = AF_UNSPEC };
+	struct blocked_connect b = { .err = -1 };
+	int val = 0;
+	socklen_t len = sizeof(val);
+	pthread_t t;
+
+	b.fd = tsock(SOCK_STREAM);
+	ASSERT_LE(0, b.fd);
+	ASSERT_EQ(0, pthread_create(&t, NULL, blocking_connect, &b));
+	/* Wait until it sleeps in SYN_SENT (its port is taken). */
+	for (int i = 0; i < 500 && local_port(b.fd) == 0; i++)
+		usleep(10000);
+	ASSERT_NE(0, local_port(b.fd));
+	usleep(100000);
+	EXPECT_EQ(0, connect(b.fd, (struct sockaddr *)&un, sizeof(un)));
+	pthread_join(t, NULL);
+	/* As TCP: the sleeper learns its attempt is gone (EPIPE) ... */
+	EXPECT_EQ(EPIPE, b.err);
+	EXPECT_GT(5 * toy_timeout_scale(), b.took);
+	/* ... SO_ERROR says why, and the socket can connect again. */
+	EXPECT_EQ(0, getsockopt(b.fd, SOL_SOCKET, SO_ERROR, &val, &len));
+	EXPECT_EQ(ECONNRESET, val);
+	EXPECT_EQ(0, local_port(b.fd));
+	EXPECT_EQ(0, tconnect(b.fd, "127.0.0.1", 7000));
+	close(b.fd);
+}
+
+/* Bound to a multicast address, connect() takes the route's source. */
+TEST_F(stream, connect_from_multicast_bound)
+{
+	char ip[INET_ADDRSTRLEN];
+	struct sockaddr_toy a;
+	socklen_t len = sizeof(a);
+	int fd = tsock(SOCK_STREAM);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, tbind(fd, "224.0.0.1", 6500));
+	ASSERT_EQ(0, tconnect(fd, "127.0.0.1", 7000));
+	ASSERT_EQ(0, getsockname(fd, (struct sockaddr *)&a, &len));
+	EXPECT_STREQ("127.0.0.1", inet_ntop(AF_INET, &a.stoy_addr, ip,
+					       sizeof(ip)));
+	EXPECT_EQ(6500, ntohs(a.stoy_port));
 	close(fd);
 }
 
