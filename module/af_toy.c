@@ -610,18 +610,25 @@ static int __init toy_init(void)
 	if (err)
 		goto out_net;
 	toy_debugfs_init();
+	err = toy_wire_init();
+	if (err) {
+		pr_err("IP protocol %u is taken\n", toy_ipproto);
+		goto out_debugfs;
+	}
 	err = sock_register(&toy_family_ops);
 	if (err) {
 		pr_err("cannot register family %d: %d%s\n", toy_family, err,
 		       err == -EEXIST ? " (slot taken by another family)" : "");
-		goto out_live;
+		goto out_wire;
 	}
 
 	pr_info("AF_TOY registered as family %d, IP protocol %u\n",
 		toy_family, toy_ipproto);
 	return 0;
 
-out_live:
+out_wire:
+	toy_wire_exit();
+out_debugfs:
 	toy_debugfs_exit();
 	toy_live_exit();
 out_net:
@@ -637,6 +644,7 @@ out:
 static void __exit toy_exit(void)
 {
 	sock_unregister(toy_family);
+	toy_wire_exit();
 	toy_debugfs_exit();
 	toy_live_exit();
 	toy_net_unregister();

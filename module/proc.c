@@ -17,6 +17,11 @@
 static const char * const toy_mib_names[TOY_MIB_MAX] = {
 	[TOY_MIB_SOCKCREATE]	= "SockCreate",
 	[TOY_MIB_SOCKRELEASE]	= "SockRelease",
+	[TOY_MIB_INSEGS]	= "InSegs",
+	[TOY_MIB_OUTSEGS]	= "OutSegs",
+	[TOY_MIB_INERRS]	= "InErrs",
+	[TOY_MIB_OUTRSTS]	= "OutRsts",
+	[TOY_MIB_INCSUMERRORS]	= "InCsumErrors",
 };
 
 static int toy_stat_show(struct seq_file *seq, void *v)

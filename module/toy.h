@@ -97,6 +97,11 @@ void toy_live_exit(void);
 enum toy_mib_field {
 	TOY_MIB_SOCKCREATE,	/* sockets created in this namespace */
 	TOY_MIB_SOCKRELEASE,	/* sockets released (closed) */
+	TOY_MIB_INSEGS,		/* segments received (as TCP's InSegs) */
+	TOY_MIB_OUTSEGS,	/* segments sent */
+	TOY_MIB_INERRS,		/* segments dropped as malformed */
+	TOY_MIB_OUTRSTS,	/* resets sent */
+	TOY_MIB_INCSUMERRORS,	/* segments dropped for their checksum */
 	TOY_MIB_MAX
 };
 
@@ -238,6 +243,10 @@ struct sock *toy_lookup_stream(struct net *net, __be32 saddr, __be16 sport,
 			       __be32 daddr, __be16 dport);
 struct sock *toy_lookup_dgram(struct net *net, __be32 saddr, __be16 sport,
 			      __be32 daddr, __be16 dport);
+
+/* wire.c: the IPv4 protocol handler. */
+int toy_wire_init(void);
+void toy_wire_exit(void);
 
 /* debugfs.c: /sys/kernel/debug/toy/lookup, the receive-path demux. */
 int toy_debugfs_init(void);

@@ -7,6 +7,7 @@
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 toysock=$top/build/tools/toysock
+toyseg=$top/build/tools/toyseg
 n=0
 
 step() {
@@ -141,6 +142,14 @@ lookup stream 10.1.1.1:5555 127.0.0.1:9000
 lookup stream 10.1.1.1:5555 127.0.0.2:9000
 lookup stream 10.1.1.1:5555 127.0.0.1:9001
 release
+
+step "A closed port answers with a reset" \
+     "toyseg sends one hand-made segment from a raw socket and prints the answer:" \
+     "no socket listens on 7777, so the module resets, acknowledging the SYN (seq+1)."
+show "$toyseg -F SYN -q 1000 127.0.0.1:7777"
+echo "    A reset is never answered with a reset:"
+show "$toyseg -F RST -q 5 127.0.0.1:7777"
+show "cat /proc/net/toy_stat"
 
 step "The module cannot go while a socket is open"
 show "rmmod toy"

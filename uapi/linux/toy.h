@@ -86,4 +86,58 @@ struct sockaddr_toy {
 	unsigned char		stoy_zero[8];
 };
 
+/*
+ * struct toyhdr - the AF_TOY segment header, carried right after the IPv4
+ * header of a packet whose protocol is IPPROTO_TOY.  All fields are in
+ * network byte order.
+ *
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +-------------------------------+-------------------------------+
+ *  |          source port          |       destination port        |
+ *  +-------------------------------+-------------------------------+
+ *  |                        sequence number                        |
+ *  +---------------------------------------------------------------+
+ *  |                     acknowledgment number                     |
+ *  +---------------+---------------+-------------------------------+
+ *  | header length |     flags     |            window             |
+ *  +---------------+---------------+-------------------------------+
+ *  |           checksum            |       reserved (zero)         |
+ *  +-------------------------------+-------------------------------+
+ *  |                     data (stream bytes) ...                   |
+ */
+struct toyhdr {
+	/* Ports of the sender and the receiver. */
+	__be16	source;
+	__be16	dest;
+	/* Sequence number of the first data byte (of the SYN, if set). */
+	__be32	seq;
+	/* Next sequence number the sender expects; valid with TOY_ACK. */
+	__be32	ack_seq;
+	/* Header length in 32-bit words: 5 (20 bytes); larger is refused. */
+	__u8	doff;
+	/* TOY_FIN, TOY_SYN, TOY_RST, TOY_ACK. */
+	__u8	flags;
+	/* Receive window: bytes the sender can take beyond ack_seq. */
+	__be16	window;
+	/*
+	 * Internet checksum over an IPv4 pseudo-header (source address,
+	 * destination address, zero, IPPROTO_TOY, segment length), this
+	 * header and the data, as TCP's.  A segment with a bad checksum is
+	 * dropped and counted.
+	 */
+	__sum16	check;
+	/* Sent as zero; ignored on receipt. */
+	__be16	reserved;
+};
+
+/* Header length (doff) of a struct toyhdr, in 32-bit words. */
+#define TOY_DOFF	5
+
+/* Flags (toyhdr.flags), TCP's values for TCP's meanings. */
+#define TOY_FIN		0x01	/* no more data from the sender */
+#define TOY_SYN		0x02	/* synchronise sequence numbers */
+#define TOY_RST		0x04	/* reset the connection */
+#define TOY_ACK		0x10	/* ack_seq is valid */
+
 #endif /* _UAPI_LINUX_TOY_H */

@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * AF_TOY on the wire: the segment header, validation of what arrives, and
+ * the reset a closed port answers with.  A raw IPv4 socket of protocol
+ * IPPROTO_TOY plays the remote peer, as packetdrill does for TCP: it sends
+ * crafted segments to 127.0.0.1 and reads what the module sends back.
+ * Every test runs in a fresh network namespace with lo up.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <stddef.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <arpa/inet.h>
+#include <linux/toy.h>
+
+#include "kselftest_harness.h"
+#include "toy_lib.h"
+
+static int lo_up_netns(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int fd, err = 0;
+
+	if (unshare(CLONE_NEWNET))
+		return -errno;
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr))
+		err = -errno;
+	ifr.ifr_flags |= IFF_UP;
+	if (!err && ioctl(fd, SIOCSIFFLAGS, &ifr))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static uint32_t csum_add(uint32_t sum, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	while (len > 1) {
+		sum += (p[0] << 8) | p[1];
+		p += 2;
+		len -= 2;
+	}
+	if (len)
+		sum += p[0] << 8;
+	return sum;
+}
+
+/* The checksum of a segment from @src to @dst (pseudo-header included). */
+static uint16_t toy_csum(struct in_addr src, struct in_addr dst,
+			 const void *seg, size_t len)
+{
+	struct {
+		struct in_addr	src, dst;
+		uint8_t		zero, proto;
+		uint16_t	len;
+	} __attribute__((packed)) ph = { src, dst, 0, IPPROTO_TOY,
+					 htons(len) };
+	uint32_t sum = csum_add(0, &ph, sizeof(ph));
+
+	sum = csum_add(sum, seg, len);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons(~sum & 0xffff);
+}
+
+struct seg {
+	struct toyhdr	th;
+	char		data[64];
+};
+
+FIXTURE(wire) {
+	int raw;
+	struct in_addr lo;
+};
+
+FIXTURE_SETUP(wire)
+{
+	ASSERT_EQ(0, toy_live_wait_zero(5));
+	ASSERT_EQ(0, lo_up_netns());
+	self->raw = socket(AF_INET, SOCK_RAW, IPPROTO_TOY);
+	ASSERT_LE(0, self->raw);
+	inet_pton(AF_INET, "127.0.0.1", &self->lo);
+}
+
+FIXTURE_TEARDOWN(wire)
+{
+	close(self->raw);
+	EXPECT_EQ(0, toy_live_wait_zero(5));
+}
+
+/*
+ * Send a segment from 127.0.0.1:@sport to 127.0.0.1:@dport with @dlen data
+ * bytes.  @corrupt flips a checksum bit; @len_override sends only that many
+ * bytes of header.
+ */
+static void send_seg(int raw, struct in_addr lo, int sport, int dport,
+		     uint8_t flags, uint32_t seq, uint32_t ack, int dlen,
+		     int corrupt, int len_override, int doff)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr = lo };
+	struct seg s;
+	size_t len = sizeof(s.th) + dlen;
+
+	memset(&s, 0, sizeof(s));
+	s.th.source = htons(sport);
+	s.th.dest = htons(dport);
+	s.th.seq = htonl(seq);
+	s.th.ack_seq = htonl(ack);
+	s.th.doff = doff ? doff : TOY_DOFF;
+	s.th.flags = flags;
+	s.th.window = htons(1024);
+	memset(s.data, 'x', dlen);
+	s.th.check = toy_csum(lo, lo, &s, len);
+	if (corrupt)
+		s.th.check ^= htons(1);
+	if (len_override)
+		len = len_override;
+	sendto(raw, &s, len, 0, (struct sockaddr *)&to, sizeof(to));
+}
+
+/*
+ * Wait for a segment from port @sport to port @dport; 1 and the header in
+ * @out (checksum verified), 0 if none came within @secs (scaled).
+ */
+static int recv_seg(struct __test_metadata *_metadata, int raw,
+		    int sport, int dport, struct toyhdr *out, double secs)
+{
+	double end = toy_now() + secs * toy_timeout_scale();
+	char buf[1500];
+	struct pollfd p = { .fd = raw, .events = POLLIN };
+
+	while (toy_now() < end) {
+		struct iphdr *iph = (struct iphdr *)buf;
+		struct toyhdr *th;
+		ssize_t n;
+
+		if (poll(&p, 1, 50) <= 0)
+			continue;
+		n = recv(raw, buf, sizeof(buf), 0);
+		if (n < (ssize_t)(iph->ihl * 4 + sizeof(*th)))
+			continue;
+		th = (struct toyhdr *)(buf + iph->ihl * 4);
+		if (ntohs(th->source) != sport || ntohs(th->dest) != dport)
+			continue;
+		EXPECT_EQ(0, toy_csum((struct in_addr){ iph->saddr },
+				      (struct in_addr){ iph->daddr }, th,
+				      n - iph->ihl * 4));
+		EXPECT_EQ(IPPROTO_TOY, iph->protocol);
+		EXPECT_NE(0, iph->frag_off & htons(IP_DF));
+		*out = *th;
+		return 1;
+	}
+	return 0;
+}
+
+TEST(header_layout)
+{
+	ASSERT_EQ(20, sizeof(struct toyhdr));
+	ASSERT_EQ(0, offsetof(struct toyhdr, source));
+	ASSERT_EQ(2, offsetof(struct toyhdr, dest));
+	ASSERT_EQ(4, offsetof(struct toyhdr, seq));
+	ASSERT_EQ(8, offsetof(struct toyhdr, ack_seq));
+	ASSERT_EQ(12, offsetof(struct toyhdr, doff));
+	ASSERT_EQ(13, offsetof(struct toyhdr, flags));
+	ASSERT_EQ(14, offsetof(struct toyhdr, window));
+	ASSERT_EQ(16, offsetof(struct toyhdr, check));
+	ASSERT_EQ(5, TOY_DOFF);
+	/* TCP's flag bits. */
+	ASSERT_EQ(0x01, TOY_FIN);
+	ASSERT_EQ(0x02, TOY_SYN);
+	ASSERT_EQ(0x04, TOY_RST);
+	ASSERT_EQ(0x10, TOY_ACK);
+}
+
+/* A SYN to a closed port: RST|ACK acknowledging the SYN, seq 0. */
+TEST_F(wire, closed_port_resets_syn)
+{
+	long rsts = toy_stat("OutRsts"), in = toy_stat("InSegs");
+	struct toyhdr th;
+
+	send_seg(self->raw, self->lo, 5000, 6000, TOY_SYN, 1000, 0, 0, 0, 0,
+		 0);
+	ASSERT_EQ(1, recv_seg(_metadata, self->raw, 6000, 5000, &th, 5));
+	EXPECT_EQ(TOY_RST | TOY_ACK, th.flags);
+	EXPECT_EQ(0, ntohl(th.seq));
+	EXPECT_EQ(1001, ntohl(th.ack_seq));
+	EXPECT_EQ(TOY_DOFF, th.doff);
+	EXPECT_EQ(rsts + 1, toy_stat("OutRsts"));
+	EXPECT_LT(in, toy_stat("InSegs"));
+}
+
+/* With an ACK, the reset takes the acknowledged number as its own. */
+TEST_F(wire, reset_takes_ack_number)
+{
+	struct toyhdr th;
+
+	send_seg(self->raw, self->lo, 5001, 6001, TOY_ACK, 50, 777, 10, 0, 0,
+		 0);
+	ASSERT_EQ(1, recv_seg(_metadata, self->raw, 6001, 5001, &th, 5));
+	EXPECT_EQ(TOY_RST, th.flags);
+	EXPECT_EQ(777, ntohl(th.seq));
+}
+
+/* Data, SYN and FIN all count in what the reset acknowledges. */
+TEST_F(wire, reset_acks_whole_segment)
+{
+	struct toyhdr th;
+
+	send_seg(self->raw, self->lo, 5002, 6002, TOY_SYN | TOY_FIN, 10, 0, 5,
+		 0, 0, 0);
+	ASSERT_EQ(1, recv_seg(_metadata, self->raw, 6002, 5002, &th, 5));
+	EXPECT_EQ(TOY_RST | TOY_ACK, th.flags);
+	EXPECT_EQ(10 + 5 + 1 + 1, ntohl(th.ack_seq));
+}
+
+/* A bound socket that does not listen is no listener: reset. */
+TEST_F(wire, bound_not_listening_resets)
+{
+	struct sockaddr_toy a = {
+		.stoy_family = TOY_AF, .stoy_port = htons(6003),
+	};
+	int fd = socket(TOY_AF, SOCK_STREAM, 0);
+	struct toyhdr th;
+
+	ASSERT_EQ(0, bind(fd, (struct sockaddr *)&a, sizeof(a)));
+	send_seg(self->raw, self->lo, 5003, 6003, TOY_SYN, 1, 0, 0, 0, 0, 0);
+	ASSERT_EQ(1, recv_seg(_metadata, self->raw, 6003, 5003, &th, 5));
+	EXPECT_EQ(TOY_RST | TOY_ACK, th.flags);
+	close(fd);
+}
+
+/* Never a reset in answer to a reset. */
+TEST_F(wire, no_reset_to_reset)
+{
+	long rsts = toy_stat("OutRsts");
+	struct toyhdr th;
+
+	send_seg(self->raw, self->lo, 5004, 6004, TOY_RST, 1, 0, 0, 0, 0, 0);
+	EXPECT_EQ(0, recv_seg(_metadata, self->raw, 6004, 5004, &th, 1));
+	EXPECT_EQ(rsts, toy_stat("OutRsts"));
+	EXPECT_LT(0, toy_stat("InSegs"));
+}
+
+/* Malformed segments are dropped and counted, never answered. */
+TEST_F(wire, bad_segments_dropped)
+{
+	long csum = toy_stat("InCsumErrors"), errs = toy_stat("InErrs");
+	long rsts = toy_stat("OutRsts");
+	struct toyhdr th;
+
+	/* A bad checksum. */
+	send_seg(self->raw, self->lo, 5005, 6005, TOY_SYN, 1, 0, 0, 1, 0, 0);
+	/* Shorter than the header. */
+	send_seg(self->raw, self->lo, 5006, 6006, TOY_SYN, 1, 0, 0, 0, 10, 0);
+	/* A header length that is not TOY_DOFF, either way. */
+	send_seg(self->raw, self->lo, 5007, 6007, TOY_SYN, 1, 0, 8, 0, 0, 6);
+	send_seg(self->raw, self->lo, 5008, 6008, TOY_SYN, 1, 0, 0, 0, 0, 4);
+	EXPECT_EQ(0, recv_seg(_metadata, self->raw, 6005, 5005, &th, 1));
+	EXPECT_EQ(0, recv_seg(_metadata, self->raw, 6006, 5006, &th, 0.2));
+	EXPECT_EQ(0, recv_seg(_metadata, self->raw, 6007, 5007, &th, 0.2));
+	EXPECT_EQ(0, recv_seg(_metadata, self->raw, 6008, 5008, &th, 0.2));
+	EXPECT_EQ(csum + 1, toy_stat("InCsumErrors"));
+	EXPECT_EQ(errs + 4, toy_stat("InErrs"));
+	EXPECT_EQ(rsts, toy_stat("OutRsts"));
+}
+
+/* Many segments at once: every one answered, nothing leaks. */
+TEST_F(wire, reset_flood)
+{
+	long rsts = toy_stat("OutRsts");
+	int i;
+
+	for (i = 0; i < 2000; i++)
+		send_seg(self->raw, self->lo, 10000 + i, 7000, TOY_SYN, i, 0,
+			 i % 40, 0, 0, 0);
+	for (i = 0; i < 500 && toy_stat("OutRsts") < rsts + 2000; i++)
+		usleep(10000);
+	EXPECT_EQ(rsts + 2000, toy_stat("OutRsts"));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * toyseg - send one hand-made AF_TOY segment and print what comes back.
+ *
+ *   toyseg [-s SRCPORT] [-F FLAGS] [-q SEQ] [-a ACK] [-d BYTES] [-w SECS]
+ *          ADDR:PORT
+ *
+ * A raw IPv4 socket of protocol IPPROTO_TOY (root only) sends a segment
+ * with the given flags (a comma list of SYN,ACK,FIN,RST; default SYN),
+ * sequence and acknowledgment numbers and BYTES bytes of data to
+ * ADDR:PORT, then prints every AF_TOY segment that arrives for the source
+ * port within SECS seconds (default 1), with its checksum checked.  A way
+ * to see what a port answers without any socket of our own, the way
+ * packetdrill probes TCP.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <arpa/inet.h>
+#include <linux/toy.h>
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: toyseg [-s SRCPORT] [-F SYN,ACK,FIN,RST] [-q SEQ] [-a ACK] [-d BYTES]\n"
+		"              [-w SECS] ADDR:PORT\n");
+	exit(2);
+}
+
+static uint32_t csum_add(uint32_t sum, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	while (len > 1) {
+		sum += (p[0] << 8) | p[1];
+		p += 2;
+		len -= 2;
+	}
+	if (len)
+		sum += p[0] << 8;
+	return sum;
+}
+
+static uint16_t toy_csum(uint32_t src, uint32_t dst, const void *seg,
+			 size_t len)
+{
+	struct {
+		uint32_t	src, dst;
+		uint8_t		zero, proto;
+		uint16_t	len;
+	} __attribute__((packed)) ph = { src, dst, 0, IPPROTO_TOY,
+					 htons(len) };
+	uint32_t sum = csum_add(0, &ph, sizeof(ph));
+
+	sum = csum_add(sum, seg, len);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons(~sum & 0xffff);
+}
+
+static int parse_flags(char *s)
+{
+	int flags = 0;
+	char *tok;
+
+	for (tok = strtok(s, ","); tok; tok = strtok(NULL, ",")) {
+		if (!strcasecmp(tok, "SYN"))
+			flags |= TOY_SYN;
+		else if (!strcasecmp(tok, "ACK"))
+			flags |= TOY_ACK;
+		else if (!strcasecmp(tok, "FIN"))
+			flags |= TOY_FIN;
+		else if (!strcasecmp(tok, "RST"))
+			flags |= TOY_RST;
+		else
+			usage();
+	}
+	return flags;
+}
+
+static const char *flag_text(int flags, char *buf)
+{
+	buf[0] = '\0';
+	if (flags & TOY_SYN)
+		strcat(buf, "SYN,");
+	if (flags & TOY_ACK)
+		strcat(buf, "ACK,");
+	if (flags & TOY_FIN)
+		strcat(buf, "FIN,");
+	if (flags & TOY_RST)
+		strcat(buf, "RST,");
+	if (buf[0])
+		buf[strlen(buf) - 1] = '\0';
+	else
+		strcpy(buf, "-");
+	return buf;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void print_seg(const char *dir, uint32_t src, uint32_t dst,
+		      const struct toyhdr *th, size_t len, int ok)
+{
+	char s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN], f[32];
+
+	inet_ntop(AF_INET, &src, s, sizeof(s));
+	inet_ntop(AF_INET, &dst, d, sizeof(d));
+	printf("%s %s:%u > %s:%u [%s] seq %u ack %u win %u len %zu%s\n", dir,
+	       s, ntohs(th->source), d, ntohs(th->dest),
+	       flag_text(th->flags, f), ntohl(th->seq), ntohl(th->ack_seq),
+	       ntohs(th->window), len - sizeof(*th),
+	       ok ? "" : " (BAD CHECKSUM)");
+}
+
+int main(int argc, char **argv)
+{
+	int sport = 40404, flags = TOY_SYN, dlen = 0, opt, raw, n;
+	uint32_t seq = 1, ack = 0;
+	double wait = 1, end;
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	struct {
+		struct toyhdr	th;
+		char		data[1024];
+	} seg;
+	char buf[2048], host[64], *colon;
+	struct pollfd p;
+
+	while ((opt = getopt(argc, argv, "s:F:q:a:d:w:")) != -1) {
+		switch (opt) {
+		case 's':
+			sport = atoi(optarg);
+			break;
+		case 'F':
+			flags = parse_flags(optarg);
+			break;
+		case 'q':
+			seq = strtoul(optarg, NULL, 0);
+			break;
+		case 'a':
+			ack = strtoul(optarg, NULL, 0);
+			break;
+		case 'd':
+			dlen = atoi(optarg);
+			if (dlen < 0 || dlen > (int)sizeof(seg.data))
+				usage();
+			break;
+		case 'w':
+			wait = atof(optarg);
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc - 1)
+		usage();
+	snprintf(host, sizeof(host), "%s", argv[optind]);
+	colon = strrchr(host, ':');
+	if (!colon)
+		usage();
+	*colon = '\0';
+	to.sin_port = 0;
+	if (inet_pton(AF_INET, host, &to.sin_addr) != 1)
+		usage();
+
+	raw = socket(AF_INET, SOCK_RAW, IPPROTO_TOY);
+	if (raw < 0) {
+		fprintf(stderr, "toyseg: raw socket: %s\n", strerror(errno));
+		return 1;
+	}
+	/* The source address is the route's: ask with a connected socket. */
+	if (connect(raw, (struct sockaddr *)&to, sizeof(to))) {
+		fprintf(stderr, "toyseg: %s: %s\n", host, strerror(errno));
+		return 1;
+	}
+	{
+		struct sockaddr_in me;
+		socklen_t len = sizeof(me);
+
+		getsockname(raw, (struct sockaddr *)&me, &len);
+		memset(&seg, 0, sizeof(seg));
+		seg.th.source = htons(sport);
+		seg.th.dest = htons(atoi(colon + 1));
+		seg.th.seq = htonl(seq);
+		seg.th.ack_seq = htonl(ack);
+		seg.th.doff = TOY_DOFF;
+		seg.th.flags = flags;
+		seg.th.window = htons(65535);
+		memset(seg.data, 'x', dlen);
+		seg.th.check = toy_csum(me.sin_addr.s_addr,
+					to.sin_addr.s_addr, &seg,
+					sizeof(seg.th) + dlen);
+		print_seg("sent", me.sin_addr.s_addr, to.sin_addr.s_addr,
+			  &seg.th, sizeof(seg.th) + dlen, 1);
+	}
+	if (send(raw, &seg, sizeof(seg.th) + dlen, 0) < 0) {
+		fprintf(stderr, "toyseg: send: %s\n", strerror(errno));
+		return 1;
+	}
+	fflush(stdout);
+
+	end = now() + wait;
+	p.fd = raw;
+	p.events = POLLIN;
+	n = 0;
+	while (now() < end) {
+		struct iphdr *iph = (struct iphdr *)buf;
+		struct toyhdr *th;
+		ssize_t len;
+
+		if (poll(&p, 1, 50) <= 0)
+			continue;
+		len = recv(raw, buf, sizeof(buf), 0);
+		if (len < (ssize_t)(iph->ihl * 4 + sizeof(*th)))
+			continue;
+		th = (struct toyhdr *)(buf + iph->ihl * 4);
+		if (th->dest != seg.th.source || th->source != seg.th.dest)
+			continue;
+		len -= iph->ihl * 4;
+		print_seg("got ", iph->saddr, iph->daddr, th, len,
+			  !toy_csum(iph->saddr, iph->daddr, th, len));
+		n++;
+	}
+	if (!n)
+		printf("no answer within %g s\n", wait);
+	return 0;
+}
