@@ -70,6 +70,7 @@ static struct proto toy_stream_prot = {
 	.name		= "TOY",
 	.owner		= THIS_MODULE,
 	.obj_size	= sizeof(struct toy_sock),
+	.backlog_rcv	= toy_stream_backlog_rcv,
 };
 
 static struct proto toy_dgram_prot = {
@@ -99,6 +100,7 @@ static int toy_release(struct socket *sock)
 		return 0;
 
 	lock_sock(sk);
+	toy_stream_stop(sk);
 	toy_unhash(sk);
 	toy_put_port(sk);
 	sk->sk_state = TCP_CLOSE;
@@ -247,6 +249,7 @@ static void toy_disconnect(struct sock *sk)
 {
 	int old_state = sk->sk_state;
 
+	toy_stream_stop(sk);
 	toy_unhash(sk);
 	sk->sk_state = TCP_CLOSE;
 	WRITE_ONCE(sk->sk_daddr, 0);
@@ -306,6 +309,7 @@ static int toy_v4_connect(struct sock *sk, struct sockaddr *uaddr,
 		sk->sk_state = TCP_CLOSE;
 		return err;
 	}
+	toy_stream_connect_start(sk);
 	return 0;
 }
 
@@ -553,6 +557,9 @@ static int toy_create(struct net *net, struct socket *sock, int protocol,
 	sk->sk_destruct = toy_sock_destruct;
 	/* Table readers run under RCU: free only after a grace period. */
 	sock_set_flag(sk, SOCK_RCU_FREE);
+	toy_stream_init_sock(sk);
+	/* Segments that arrive while a user holds the socket wait here. */
+	sk->sk_backlog_rcv = sk->sk_prot->backlog_rcv;
 
 	toy_live_inc(TOY_LIVE_SOCK);
 	sock_prot_inuse_add(net, prot, 1);
@@ -596,6 +603,7 @@ static int __init toy_init(void)
 	}
 	toy_family_ops.family = toy_family;
 	toy_ports_init();
+	toy_stream_init();
 
 	err = proto_register(&toy_stream_prot, 1);
 	if (err)

@@ -16,6 +16,8 @@
  *   ip_unprivileged_port_start  ports below it need CAP_NET_BIND_SERVICE in
  *                               the namespace's user namespace; 0..65535,
  *                               and not above the range's low end.
+ *   syn_retries                 SYN retransmissions before connect() gives
+ *                               up with ETIMEDOUT; 1..127, default 6.
  */
 
 #include <linux/bitmap.h>
@@ -29,6 +31,8 @@
 #define TOY_PORT_RANGE_HIGH	60999
 #define TOY_UNPRIV_PORT_START	1024
 
+static int toy_one = 1;
+static int toy_syn_retries_max = 127;	/* TCP's MAX_TCP_SYNCNT */
 static int toy_port_min = 1;
 static int toy_zero;
 static int toy_port_max = 65535;
@@ -133,6 +137,14 @@ static const struct ctl_table toy_sysctl_template[] = {
 		.mode		= 0644,
 		.proc_handler	= toy_sysctl_unpriv_start,
 	},
+	{
+		.procname	= "syn_retries",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= &toy_one,
+		.extra2		= &toy_syn_retries_max,
+	},
 	{ }
 };
 
@@ -145,6 +157,7 @@ int toy_sysctl_init_net(struct net *net)
 	tn->port_range[0] = TOY_PORT_RANGE_LOW;
 	tn->port_range[1] = TOY_PORT_RANGE_HIGH;
 	tn->unpriv_port_start = TOY_UNPRIV_PORT_START;
+	tn->syn_retries = 6;	/* TCP's default */
 
 	tn->reserved_ports = bitmap_zalloc(65536, GFP_KERNEL);
 	if (!tn->reserved_ports)
@@ -157,6 +170,7 @@ int toy_sysctl_init_net(struct net *net)
 	table[0].data = &tn->port_range;
 	table[1].data = &tn->reserved_ports;
 	table[2].data = &tn->unpriv_port_start;
+	table[3].data = &tn->syn_retries;
 
 	tn->sysctl_hdr = register_net_sysctl(net, "net/toy", table);
 	if (!tn->sysctl_hdr)

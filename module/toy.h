@@ -59,7 +59,23 @@ struct toy_sock {
 	struct sock		sk;
 	struct toy_bind_bucket	*tb;
 	bool			bind_user;
+
+	/*
+	 * Connection state (stream.c), under the socket lock: lock_sock()
+	 * in process context, bh_lock_sock() on the receive path and in
+	 * timers, which defer to the owner while it holds the socket.
+	 */
+	u32			iss;		/* initial send sequence */
+	u32			snd_nxt;	/* next sequence to send */
+	u8			syn_tries;	/* SYN retransmissions so far */
+	unsigned long		rto;		/* retransmission timeout */
+	struct timer_list	rtx_timer;	/* holds a sock reference */
 };
+
+static inline struct toyhdr *toy_hdr(const struct sk_buff *skb)
+{
+	return (struct toyhdr *)skb_transport_header(skb);
+}
 
 static inline struct toy_sock *toy_sk(const struct sock *sk)
 {
@@ -204,6 +220,7 @@ struct toy_net {
 	seqlock_t		port_range_lock;
 	int			port_range[2];	/* ip_local_port_range */
 	int			unpriv_port_start; /* ip_unprivileged_port_start */
+	int			syn_retries;	/* syn_retries */
 	unsigned long		*reserved_ports; /* ip_local_reserved_ports */
 	struct ctl_table_header	*sysctl_hdr;
 };
@@ -244,9 +261,21 @@ struct sock *toy_lookup_stream(struct net *net, __be32 saddr, __be16 sport,
 struct sock *toy_lookup_dgram(struct net *net, __be32 saddr, __be16 sport,
 			      __be32 daddr, __be16 dport);
 
-/* wire.c: the IPv4 protocol handler. */
+/* wire.c: the IPv4 protocol handler and control segments. */
 int toy_wire_init(void);
 void toy_wire_exit(void);
+int toy_xmit_ctl(struct net *net, int oif, __be32 saddr, __be16 sport,
+		 __be32 daddr, __be16 dport, u32 seq, u32 ack, u8 flags,
+		 u16 window);
+void toy_send_reset(struct net *net, struct sk_buff *skb);
+
+/* stream.c: the stream protocol's states and timers. */
+void toy_stream_init(void);
+void toy_stream_init_sock(struct sock *sk);
+void toy_stream_connect_start(struct sock *sk);
+void toy_stream_stop(struct sock *sk);
+void toy_stream_rcv(struct sock *sk, struct sk_buff *skb);
+int toy_stream_backlog_rcv(struct sock *sk, struct sk_buff *skb);
 
 /* debugfs.c: /sys/kernel/debug/toy/lookup, the receive-path demux. */
 int toy_debugfs_init(void);

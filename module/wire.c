@@ -13,10 +13,10 @@
  * answered with a reset, as TCP answers (RFC 793: never a reset to a
  * reset).
  *
- * Send.  A reset needs no socket: toy_send_reset() writes the IPv4 header
- * itself and passes no socket to ip_local_out(), because AF_TOY sockets
- * are not struct inet_sock and IPv4 output code reads inet_sock fields of
- * the socket it is given.
+ * Send.  SYN and reset segments need no socket memory: toy_xmit_ctl()
+ * writes the IPv4 header itself and passes no socket to ip_local_out(),
+ * because AF_TOY sockets are not struct inet_sock and IPv4 output code
+ * reads inet_sock fields of the socket it is given.
  */
 
 #include <linux/ip.h>
@@ -32,11 +32,6 @@
 #define TOY_MAX_HEADER	(MAX_HEADER + sizeof(struct iphdr) + \
 			 sizeof(struct toyhdr))
 
-static struct toyhdr *toy_hdr(const struct sk_buff *skb)
-{
-	return (struct toyhdr *)skb_transport_header(skb);
-}
-
 /* Bytes of sequence space a segment uses: data, SYN and FIN count. */
 static u32 toy_seg_len(const struct sk_buff *skb, const struct toyhdr *th)
 {
@@ -45,71 +40,88 @@ static u32 toy_seg_len(const struct sk_buff *skb, const struct toyhdr *th)
 }
 
 /*
- * Answer @skb, which reached no socket, with a reset (tcp_v4_send_reset's
- * rules): if it carried an ACK, the reset takes that number as its
- * sequence number; otherwise it acknowledges everything the segment
- * occupied.  Called with the segment's header validated.
+ * Send a segment with no data: @flags, @seq, @ack, @window, from
+ * @saddr:@sport to @daddr:@dport, on a route of its own (and out of
+ * interface @oif if not 0).  Used for SYN and reset segments, which need
+ * no socket memory: no socket is passed to the IPv4 output path.
  */
-static void toy_send_reset(struct net *net, struct sk_buff *skb)
+int toy_xmit_ctl(struct net *net, int oif, __be32 saddr, __be16 sport,
+		 __be32 daddr, __be16 dport, u32 seq, u32 ack, u8 flags,
+		 u16 window)
 {
-	const struct toyhdr *th = toy_hdr(skb);
-	const struct iphdr *iph = ip_hdr(skb);
-	struct toyhdr *rth;
-	struct sk_buff *rskb;
-	struct iphdr *riph;
+	struct toyhdr *th;
+	struct sk_buff *skb;
+	struct iphdr *iph;
 	struct flowi4 fl4;
 	struct rtable *rt;
 
-	if (th->flags & TOY_RST)
-		return;
-
-	flowi4_init_output(&fl4, 0, 0, 0, RT_SCOPE_UNIVERSE, toy_ipproto, 0,
-			   iph->saddr, iph->daddr, th->source, th->dest,
-			   sock_net_uid(net, NULL));
+	flowi4_init_output(&fl4, oif, 0, 0, RT_SCOPE_UNIVERSE, toy_ipproto, 0,
+			   daddr, saddr, dport, sport, sock_net_uid(net, NULL));
 	rt = ip_route_output_key(net, &fl4);
 	if (IS_ERR(rt))
-		return;
+		return PTR_ERR(rt);
 
-	rskb = alloc_skb(TOY_MAX_HEADER, GFP_ATOMIC);
-	if (!rskb) {
+	skb = alloc_skb(TOY_MAX_HEADER, GFP_ATOMIC);
+	if (!skb) {
 		ip_rt_put(rt);
-		return;
+		return -ENOBUFS;
 	}
-	skb_reserve(rskb, TOY_MAX_HEADER);
+	skb_reserve(skb, TOY_MAX_HEADER);
 
-	rth = skb_push(rskb, sizeof(*rth));
-	skb_reset_transport_header(rskb);
-	memset(rth, 0, sizeof(*rth));
-	rth->source = th->dest;
-	rth->dest = th->source;
-	rth->doff = TOY_DOFF;
-	if (th->flags & TOY_ACK) {
-		rth->seq = th->ack_seq;
-		rth->flags = TOY_RST;
-	} else {
-		rth->ack_seq = htonl(ntohl(th->seq) + toy_seg_len(skb, th));
-		rth->flags = TOY_RST | TOY_ACK;
-	}
-	rth->check = csum_tcpudp_magic(fl4.saddr, fl4.daddr, sizeof(*rth),
-				       toy_ipproto,
-				       csum_partial(rth, sizeof(*rth), 0));
+	th = skb_push(skb, sizeof(*th));
+	skb_reset_transport_header(skb);
+	memset(th, 0, sizeof(*th));
+	th->source = sport;
+	th->dest = dport;
+	th->seq = htonl(seq);
+	th->ack_seq = htonl(ack);
+	th->doff = TOY_DOFF;
+	th->flags = flags;
+	th->window = htons(window);
+	th->check = csum_tcpudp_magic(fl4.saddr, fl4.daddr, sizeof(*th),
+				      toy_ipproto,
+				      csum_partial(th, sizeof(*th), 0));
 
-	riph = skb_push(rskb, sizeof(*riph));
-	skb_reset_network_header(rskb);
-	riph->version = 4;
-	riph->ihl = sizeof(*riph) / 4;
-	riph->tos = 0;
-	riph->frag_off = htons(IP_DF);
-	riph->ttl = ip4_dst_hoplimit(&rt->dst);
-	riph->protocol = toy_ipproto;
-	riph->saddr = fl4.saddr;
-	riph->daddr = fl4.daddr;
-	skb_dst_set(rskb, &rt->dst);
-	ip_select_ident(net, rskb, NULL);
+	iph = skb_push(skb, sizeof(*iph));
+	skb_reset_network_header(skb);
+	iph->version = 4;
+	iph->ihl = sizeof(*iph) / 4;
+	iph->tos = 0;
+	iph->frag_off = htons(IP_DF);
+	iph->ttl = ip4_dst_hoplimit(&rt->dst);
+	iph->protocol = toy_ipproto;
+	iph->saddr = fl4.saddr;
+	iph->daddr = fl4.daddr;
+	skb_dst_set(skb, &rt->dst);
+	ip_select_ident(net, skb, NULL);
 
 	TOY_INC_STATS(net, TOY_MIB_OUTSEGS);
-	TOY_INC_STATS(net, TOY_MIB_OUTRSTS);
-	ip_local_out(net, NULL, rskb);
+	if (flags & TOY_RST)
+		TOY_INC_STATS(net, TOY_MIB_OUTRSTS);
+	return ip_local_out(net, NULL, skb);
+}
+
+/*
+ * Answer @skb with a reset (tcp_v4_send_reset's rules): if it carried an
+ * ACK, the reset takes that number as its sequence number; otherwise it
+ * acknowledges everything the segment occupied.  Never a reset to a
+ * reset.  Called with the segment's header validated.
+ */
+void toy_send_reset(struct net *net, struct sk_buff *skb)
+{
+	const struct toyhdr *th = toy_hdr(skb);
+	const struct iphdr *iph = ip_hdr(skb);
+
+	if (th->flags & TOY_RST)
+		return;
+	if (th->flags & TOY_ACK)
+		toy_xmit_ctl(net, 0, iph->daddr, th->dest, iph->saddr,
+			     th->source, ntohl(th->ack_seq), 0, TOY_RST, 0);
+	else
+		toy_xmit_ctl(net, 0, iph->daddr, th->dest, iph->saddr,
+			     th->source, 0,
+			     ntohl(th->seq) + toy_seg_len(skb, th),
+			     TOY_RST | TOY_ACK, 0);
 }
 
 /* The IPv4 protocol handler: validate, demultiplex, deliver or reset. */
@@ -145,9 +157,8 @@ static int toy_rcv(struct sk_buff *skb)
 		toy_send_reset(net, skb);
 		goto drop;
 	}
-	/* Connection handling comes with the stream protocol. */
-	sock_put(sk);
-	goto drop;
+	toy_stream_rcv(sk, skb);	/* consumes skb and the reference */
+	return 0;
 
 bad:
 	TOY_INC_STATS(net, TOY_MIB_INERRS);

@@ -118,17 +118,31 @@ echo "    Each network namespace has its own tables and sysctls. In a fresh one,
 echo "    with a 4-port range, the fifth automatic choice finds nothing:"
 ip netns add demo
 ip netns exec demo ip link set lo up
+# 10.9.0.0/16 on a veth whose other end is down: nothing there answers.
+modprobe -q veth
+ip netns exec demo ip link add toy0 type veth peer name toy1
+ip netns exec demo ip addr add 10.9.0.1/16 dev toy0
+ip netns exec demo ip link set toy0 up
 show "ip netns exec demo sh -c 'echo 40000 40003 > /proc/sys/net/toy/ip_local_port_range'"
 show "ip netns exec demo $toysock -n 5 -b 0.0.0.0:0"
 
 step "A connection is a 4-tuple, so one local port serves many destinations" \
      "With a one-port range, connect() to two destinations shares port 40000;" \
-     "a second connection to the same destination would repeat a 4-tuple."
+     "a second connection to the same destination would repeat a 4-tuple." \
+     "(10.9.0.2 never answers, so these stay in SYN_SENT.)"
 show "ip netns exec demo sh -c 'echo 40000 40000 > /proc/sys/net/toy/ip_local_port_range'"
-hold ip netns exec demo "$toysock" -c 127.0.0.1:7001
-show "ip netns exec demo $toysock -c 127.0.0.1:7002"
-show "ip netns exec demo $toysock -c 127.0.0.1:7001"
+hold ip netns exec demo "$toysock" -c 10.9.0.2:7001
+show "ip netns exec demo $toysock -c 10.9.0.2:7002"
+show "ip netns exec demo $toysock -c 10.9.0.2:7001"
 release
+
+step "connect() sends a SYN: refused by a reset, or timed out by silence" \
+     "A closed port resets the SYN: ECONNREFUSED at once.  A silent peer gets the" \
+     "SYN again after 1 s, 2 s, 4 s ... net.toy.syn_retries times, then ETIMEDOUT."
+show "ip netns exec demo $toysock -B -c 127.0.0.1:7777"
+show "ip netns exec demo sh -c 'echo 2 > /proc/sys/net/toy/syn_retries'"
+show "time ip netns exec demo $toysock -B -c 10.9.0.2:7777"
+show "ip netns exec demo cat /proc/net/toy_stat"
 ip netns del demo
 
 step "Who receives a segment? The exact 4-tuple, else a listener on the" \

@@ -113,21 +113,26 @@ t_ipproto_param() {
 	return $rc
 }
 
+# SockCreate and SockRelease of the caller's namespace, as "N N".
+socks_stat() {
+	awk '$1 == "Toy:" && $2 ~ /^[0-9]+$/ { print $2, $3 }' /proc/net/toy_stat
+}
+
 t_netns_load_unload() {
 	local rc=0 ns
 	for ns in toya toyb; do ip netns add $ns || return 1; done
 	# Existing namespaces get their state when the module loads ...
 	reload || rc=1
-	ip netns exec toya grep -q '^Toy: 0 0$' /proc/net/toy_stat || rc=1
+	[ "$(ip netns exec toya bash -c "$(declare -f socks_stat); socks_stat")" = "0 0" ] || rc=1
 	ip netns exec toyb "$toysock" -n 3 >/dev/null || rc=1
-	ip netns exec toyb grep -q '^Toy: 3 3$' /proc/net/toy_stat || rc=1
-	grep -q '^Toy: 0 0$' /proc/net/toy_stat || { cat /proc/net/toy_stat; rc=1; }
+	[ "$(ip netns exec toyb bash -c "$(declare -f socks_stat); socks_stat")" = "3 3" ] || rc=1
+	[ "$(socks_stat)" = "0 0" ] || { cat /proc/net/toy_stat; rc=1; }
 	# ... lose it when it unloads, and a namespace may die meanwhile.
 	rmmod toy || rc=1
 	[ -e /proc/net/toy_stat ] && rc=1
 	ip netns del toya
 	insmod "$ko" || rc=1
-	ip netns exec toyb grep -q '^Toy: 0 0$' /proc/net/toy_stat || rc=1
+	[ "$(ip netns exec toyb bash -c "$(declare -f socks_stat); socks_stat")" = "0 0" ] || rc=1
 	ip netns del toyb
 	return $rc
 }

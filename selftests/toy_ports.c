@@ -33,6 +33,14 @@
 #include "toy_lib.h"
 
 #define LOOKUP_PATH	"/sys/kernel/debug/toy/lookup"
+
+/*
+ * A destination that never answers: 10.9.0.0/16 lives on one end of a
+ * veth pair whose other end is down (whatever is sent there vanishes),
+ * where this host is 10.9.0.1 and 10.9.0.3.  A connect() to it stays in SYN_SENT, while one to a closed
+ * port on 127.0.0.1 is refused at once.
+ */
+#define SILENT		"10.9.0.2"
 #define NOBODY		65534
 
 static struct sockaddr_toy taddr(const char *ip, int port)
@@ -162,6 +170,12 @@ static int new_netns(void)
 	if (!err && ioctl(fd, SIOCSIFFLAGS, &ifr))
 		err = -errno;
 	close(fd);
+	if (!err && system("modprobe -q veth; "
+			   "ip link add toy0 type veth peer name toy1 && "
+			   "ip addr add 10.9.0.1/16 dev toy0 && "
+			   "ip addr add 10.9.0.3/16 dev toy0 && "
+			   "ip link set toy0 up"))
+		err = -EIO;
 	return err;
 }
 
@@ -875,7 +889,7 @@ TEST_F(stream, listen_basics)
 
 TEST_F(stream, connect_errors)
 {
-	struct sockaddr_toy a = taddr("127.0.0.1", 7000);
+	struct sockaddr_toy a = taddr(SILENT, 7000);
 	struct timeval tv = { .tv_usec = 200000 };
 	struct sockaddr_toy peer;
 	socklen_t len = sizeof(peer);
@@ -889,18 +903,18 @@ TEST_F(stream, connect_errors)
 	a.stoy_family = AF_INET;
 	EXPECT_EQ(-1, connect(fd, (struct sockaddr *)&a, sizeof(a)));
 	EXPECT_EQ(EAFNOSUPPORT, errno);
-	/* No route: only lo exists here. */
+	/* No route: only lo and 10.9/16 exist here. */
 	EXPECT_EQ(-ENETUNREACH, tconnect(fd, "192.0.2.1", 7000));
 	EXPECT_EQ(0, local_port(fd));
 
 	/* Connecting: a local port, no peer yet, EALREADY, no bind. */
-	ASSERT_EQ(0, tconnect(fd, "127.0.0.1", 7000));
+	ASSERT_EQ(0, tconnect(fd, SILENT, 7000));
 	port = local_port(fd);
 	EXPECT_LE(32768, port);
 	EXPECT_GE(60999, port);
 	EXPECT_EQ(-1, getpeername(fd, (struct sockaddr *)&peer, &len));
 	EXPECT_EQ(ENOTCONN, errno);
-	EXPECT_EQ(-EALREADY, tconnect(fd, "127.0.0.1", 7000));
+	EXPECT_EQ(-EALREADY, tconnect(fd, SILENT, 7000));
 	EXPECT_EQ(-EINVAL, tbind(fd, "0.0.0.0", 0));
 	EXPECT_EQ(-1, listen(fd, 1));
 	EXPECT_EQ(EINVAL, errno);
@@ -929,7 +943,7 @@ struct blocked_connect {
 static void *blocking_connect(void *arg)
 {
 	struct blocked_connect *b = arg;
-	struct sockaddr_toy a = taddr("127.0.0.1", 7000);
+	struct sockaddr_toy a = taddr(SILENT, 7000);
 	double t0 = toy_now();
 
 	b->err = connect(b->fd, (struct sockaddr *)&a, sizeof(a)) ? errno : 0;
@@ -963,7 +977,7 @@ TEST_F(stream, disconnect_wakes_connect)
 	EXPECT_EQ(0, getsockopt(b.fd, SOL_SOCKET, SO_ERROR, &val, &len));
 	EXPECT_EQ(ECONNRESET, val);
 	EXPECT_EQ(0, local_port(b.fd));
-	EXPECT_EQ(0, tconnect(b.fd, "127.0.0.1", 7000));
+	EXPECT_EQ(0, tconnect(b.fd, SILENT, 7000));
 	close(b.fd);
 }
 
@@ -977,10 +991,10 @@ TEST_F(stream, connect_from_multicast_bound)
 
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, tbind(fd, "224.0.0.1", 6500));
-	ASSERT_EQ(0, tconnect(fd, "127.0.0.1", 7000));
+	ASSERT_EQ(0, tconnect(fd, SILENT, 7000));
 	ASSERT_EQ(0, getsockname(fd, (struct sockaddr *)&a, &len));
-	EXPECT_STREQ("127.0.0.1", inet_ntop(AF_INET, &a.stoy_addr, ip,
-					       sizeof(ip)));
+	EXPECT_STREQ("10.9.0.1", inet_ntop(AF_INET, &a.stoy_addr, ip,
+					      sizeof(ip)));
 	EXPECT_EQ(6500, ntohs(a.stoy_port));
 	close(fd);
 }
@@ -994,16 +1008,16 @@ TEST_F(stream, shared_source_port)
 	a = tsock(SOCK_STREAM);
 	b = tsock(SOCK_STREAM);
 	c = tsock(SOCK_STREAM);
-	ASSERT_EQ(0, tconnect(a, "127.0.0.1", 7001));
-	ASSERT_EQ(0, tconnect(b, "127.0.0.1", 7002));
+	ASSERT_EQ(0, tconnect(a, SILENT, 7001));
+	ASSERT_EQ(0, tconnect(b, SILENT, 7002));
 	EXPECT_EQ(40000, local_port(a));
 	EXPECT_EQ(40000, local_port(b));
 	/* The same destination again would repeat a 4-tuple. */
-	EXPECT_EQ(-EADDRNOTAVAIL, tconnect(c, "127.0.0.1", 7001));
+	EXPECT_EQ(-EADDRNOTAVAIL, tconnect(c, SILENT, 7001));
 	/* Another local address makes another 4-tuple. */
-	EXPECT_EQ(0, tbind(c, "127.0.0.2", 0));
+	EXPECT_EQ(0, tbind(c, "10.9.0.3", 0));
 	EXPECT_EQ(40000, local_port(c));
-	EXPECT_EQ(0, tconnect(c, "127.0.0.1", 7001));
+	EXPECT_EQ(0, tconnect(c, SILENT, 7001));
 	EXPECT_EQ(1, toy_live("buckets"));
 	close(c);
 	/* bind(0) cannot have a port that connections use. */
@@ -1016,7 +1030,7 @@ TEST_F(stream, shared_source_port)
 	ASSERT_LE(0, d);
 	EXPECT_EQ(40000, local_port(d));
 	a = tsock(SOCK_STREAM);
-	EXPECT_EQ(-EADDRNOTAVAIL, tconnect(a, "127.0.0.1", 7001));
+	EXPECT_EQ(-EADDRNOTAVAIL, tconnect(a, SILENT, 7001));
 	close(a);
 	close(d);
 
@@ -1025,14 +1039,14 @@ TEST_F(stream, shared_source_port)
 	b = tsock(SOCK_STREAM);
 	ASSERT_EQ(0, set_int(a, SOL_SOCKET, SO_REUSEADDR, 1));
 	ASSERT_EQ(0, set_int(b, SOL_SOCKET, SO_REUSEADDR, 1));
-	ASSERT_EQ(0, tbind(a, "127.0.0.1", 40000));
-	ASSERT_EQ(0, tbind(b, "127.0.0.1", 40000));
-	EXPECT_EQ(0, tconnect(a, "127.0.0.1", 7001));
-	EXPECT_EQ(0, tconnect(b, "127.0.0.1", 7002));
+	ASSERT_EQ(0, tbind(a, "10.9.0.1", 40000));
+	ASSERT_EQ(0, tbind(b, "10.9.0.1", 40000));
+	EXPECT_EQ(0, tconnect(a, SILENT, 7001));
+	EXPECT_EQ(0, tconnect(b, SILENT, 7002));
 	c = tsock(SOCK_STREAM);
 	ASSERT_EQ(0, set_int(c, SOL_SOCKET, SO_REUSEADDR, 1));
-	ASSERT_EQ(0, tbind(c, "127.0.0.1", 40000));
-	EXPECT_EQ(-EADDRNOTAVAIL, tconnect(c, "127.0.0.1", 7001));
+	ASSERT_EQ(0, tbind(c, "10.9.0.1", 40000));
+	EXPECT_EQ(-EADDRNOTAVAIL, tconnect(c, SILENT, 7001));
 	close(c);
 	close(b);
 	close(a);
@@ -1045,7 +1059,7 @@ TEST_F(stream, connect_exhaustion)
 	ASSERT_EQ(0, sysctl_write("ip_local_port_range", "40000 40007"));
 	for (i = 0; i < 8; i++) {
 		fds[i] = tsock(SOCK_STREAM);
-		ASSERT_EQ(0, tconnect(fds[i], "127.0.0.1", 7000));
+		ASSERT_EQ(0, tconnect(fds[i], SILENT, 7000));
 		port = local_port(fds[i]);
 		ASSERT_LE(40000, port);
 		ASSERT_GE(40007, port);
@@ -1053,9 +1067,9 @@ TEST_F(stream, connect_exhaustion)
 	}
 	/* Every 4-tuple to 127.0.0.1:7000 is taken: EADDRNOTAVAIL. */
 	fds[8] = tsock(SOCK_STREAM);
-	EXPECT_EQ(-EADDRNOTAVAIL, tconnect(fds[8], "127.0.0.1", 7000));
+	EXPECT_EQ(-EADDRNOTAVAIL, tconnect(fds[8], SILENT, 7000));
 	/* Another destination still has all eight. */
-	EXPECT_EQ(0, tconnect(fds[8], "127.0.0.1", 7001));
+	EXPECT_EQ(0, tconnect(fds[8], SILENT, 7001));
 	for (i = 0; i < 9; i++)
 		close(fds[i]);
 }
@@ -1066,7 +1080,7 @@ TEST_F_TIMEOUT(stream, connect_ports_spread, TOY_HEAVY_TIMEOUT)
 
 	for (i = 0; i < 1000; i++) {
 		fd = tsock(SOCK_STREAM);
-		ASSERT_EQ(0, tconnect(fd, "127.0.0.1", 10000 + i));
+		ASSERT_EQ(0, tconnect(fd, SILENT, 10000 + i));
 		ports[i] = local_port(fd);
 		close(fd);
 	}
@@ -1080,7 +1094,7 @@ static void *connect_racer(void *arg)
 
 	for (i = 0; i < r->iters; i++) {
 		fd = tsock(SOCK_STREAM);
-		err = tconnect(fd, "127.0.0.1", 7000 + (i & 1));
+		err = tconnect(fd, SILENT, 7000 + (i & 1));
 		if (err && err != -EADDRNOTAVAIL)
 			atomic_fetch_add(&r->bad, 1);
 		if (!err)

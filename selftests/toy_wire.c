@@ -39,7 +39,56 @@ static int lo_up_netns(void)
 	if (!err && ioctl(fd, SIOCSIFFLAGS, &ifr))
 		err = -errno;
 	close(fd);
+	/* 10.9.0.0/16 on a veth whose peer is down: nothing answers. */
+	if (!err && system("modprobe -q veth; "
+			   "ip link add toy0 type veth peer name toy1 && "
+			   "ip addr add 10.9.0.1/16 dev toy0 && "
+			   "ip link set toy0 up"))
+		err = -EIO;
 	return err;
+}
+
+static int write_sysctl(const char *name, const char *val)
+{
+	char path[128];
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/toy/%s", name);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static struct sockaddr_toy taddr(const char *ip, int port)
+{
+	struct sockaddr_toy a = { .stoy_family = TOY_AF };
+
+	a.stoy_port = htons(port);
+	inet_pton(AF_INET, ip, &a.stoy_addr);
+	return a;
+}
+
+static int local_port(int fd)
+{
+	struct sockaddr_toy a;
+	socklen_t len = sizeof(a);
+
+	if (getsockname(fd, (struct sockaddr *)&a, &len))
+		return -errno;
+	return ntohs(a.stoy_port);
+}
+
+static int so_error(int fd)
+{
+	int val = -1;
+	socklen_t len = sizeof(val);
+
+	getsockopt(fd, SOL_SOCKET, SO_ERROR, &val, &len);
+	return val;
 }
 
 static uint32_t csum_add(uint32_t sum, const void *data, size_t len)
@@ -287,6 +336,130 @@ TEST_F(wire, reset_flood)
 	for (i = 0; i < 500 && toy_stat("OutRsts") < rsts + 2000; i++)
 		usleep(10000);
 	EXPECT_EQ(rsts + 2000, toy_stat("OutRsts"));
+}
+
+/* connect() to a closed port: a SYN goes out, the reset refuses it. */
+TEST_F(wire, connect_refused)
+{
+	struct sockaddr_toy a = taddr("127.0.0.1", 7100);
+	long rsts = toy_stat("OutRsts");
+	struct pollfd p = { .events = POLLOUT };
+	int fd = socket(TOY_AF, SOCK_STREAM, 0), port;
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-1, connect(fd, (struct sockaddr *)&a, sizeof(a)));
+	EXPECT_EQ(ECONNREFUSED, errno);
+	EXPECT_EQ(rsts + 1, toy_stat("OutRsts"));
+	/* The automatic port went back; the socket may try again. */
+	EXPECT_EQ(0, local_port(fd));
+	EXPECT_EQ(0, so_error(fd));
+
+	/* Nonblocking: EINPROGRESS, then poll and SO_ERROR tell. */
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)))
+		EXPECT_EQ(EINPROGRESS, errno);
+	p.fd = fd;
+	EXPECT_EQ(1, poll(&p, 1, 5000));
+	EXPECT_NE(0, p.revents & POLLERR);
+	EXPECT_EQ(ECONNREFUSED, so_error(fd));
+	EXPECT_EQ(0, so_error(fd));
+	port = local_port(fd);
+	EXPECT_EQ(0, port);
+	close(fd);
+}
+
+/* What a SYN looks like, and that initial sequence numbers differ. */
+TEST_F(wire, syn_segment)
+{
+	struct sockaddr_toy a = taddr("127.0.0.1", 7101);
+	struct toyhdr th[2];
+	int i, fd, port;
+
+	for (i = 0; i < 2; i++) {
+		fd = socket(TOY_AF, SOCK_STREAM, 0);
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, bind(fd, (struct sockaddr *)&(struct sockaddr_toy)
+				  { .stoy_family = TOY_AF }, sizeof(a)));
+		port = local_port(fd);
+		EXPECT_EQ(-1, connect(fd, (struct sockaddr *)&a, sizeof(a)));
+		EXPECT_EQ(ECONNREFUSED, errno);
+		/* From that port to 7101 (the raw socket sees it arrive). */
+		ASSERT_EQ(1, recv_seg(_metadata, self->raw, port, 7101, &th[i],
+				      5));
+		EXPECT_EQ(TOY_SYN, th[i].flags);
+		EXPECT_EQ(TOY_DOFF, th[i].doff);
+		EXPECT_EQ(0, ntohl(th[i].ack_seq));
+		EXPECT_LT(0, ntohs(th[i].window));
+		close(fd);
+	}
+	EXPECT_NE(th[0].seq, th[1].seq);
+}
+
+/* A silent peer: SYN sent 1 + syn_retries times, 1 s, 2 s, 4 s apart. */
+TEST_F_TIMEOUT(wire, connect_timeout, TOY_HEAVY_TIMEOUT)
+{
+	struct sockaddr_toy a = taddr("10.9.0.2", 7102);
+	long out = toy_stat("OutSegs");
+	int fd = socket(TOY_AF, SOCK_STREAM, 0);
+	double t0, took;
+
+	ASSERT_EQ(0, write_sysctl("syn_retries", "2"));
+	EXPECT_EQ(-EINVAL, write_sysctl("syn_retries", "0"));
+	EXPECT_EQ(-EINVAL, write_sysctl("syn_retries", "128"));
+	t0 = toy_now();
+	EXPECT_EQ(-1, connect(fd, (struct sockaddr *)&a, sizeof(a)));
+	EXPECT_EQ(ETIMEDOUT, errno);
+	took = toy_now() - t0;
+	EXPECT_LE(6.5, took);
+	EXPECT_GE(7 + 3 * toy_timeout_scale(), took);
+	EXPECT_EQ(out + 3, toy_stat("OutSegs"));
+	EXPECT_EQ(0, local_port(fd));
+	close(fd);
+}
+
+/* In SYN_SENT only a reset that acknowledges our SYN counts. */
+TEST_F(wire, blind_reset_ignored)
+{
+	struct sockaddr_toy a = taddr("127.0.0.1", 7103);
+	int lfd = socket(TOY_AF, SOCK_STREAM, 0);
+	int fd = socket(TOY_AF, SOCK_STREAM, 0);
+	struct toyhdr syn, th;
+	uint32_t iss;
+	int port;
+
+	/* A listener takes the SYN and (no handshake yet) stays silent. */
+	ASSERT_EQ(0, bind(lfd, (struct sockaddr *)&a, sizeof(a)));
+	ASSERT_EQ(0, listen(lfd, 1));
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	EXPECT_EQ(-1, connect(fd, (struct sockaddr *)&a, sizeof(a)));
+	EXPECT_EQ(EINPROGRESS, errno);
+	port = local_port(fd);
+	ASSERT_EQ(1, recv_seg(_metadata, self->raw, port, 7103, &syn, 5));
+	iss = ntohl(syn.seq);
+
+	/* Wrong acknowledgment: ignored (and answered with nothing). */
+	send_seg(self->raw, self->lo, 7103, port, TOY_RST | TOY_ACK, 0,
+		 iss + 100, 0, 0, 0, 0);
+	/* No ACK at all: ignored. */
+	send_seg(self->raw, self->lo, 7103, port, TOY_RST, iss, 0, 0, 0, 0, 0);
+	usleep(200000);
+	EXPECT_EQ(0, so_error(fd));
+	EXPECT_EQ(port, local_port(fd));
+	/* An ACK of something else (no RST) is answered with a reset. */
+	send_seg(self->raw, self->lo, 7103, port, TOY_ACK, 0, iss + 7, 0, 0,
+		 0, 0);
+	ASSERT_EQ(1, recv_seg(_metadata, self->raw, port, 7103, &th, 5));
+	EXPECT_EQ(TOY_RST, th.flags);
+	EXPECT_EQ(iss + 7, ntohl(th.seq));
+	EXPECT_EQ(0, so_error(fd));
+	/* The right one refuses the connection. */
+	send_seg(self->raw, self->lo, 7103, port, TOY_RST | TOY_ACK, 0,
+		 iss + 1, 0, 0, 0, 0);
+	usleep(200000);
+	EXPECT_EQ(ECONNREFUSED, so_error(fd));
+	EXPECT_EQ(0, local_port(fd));
+	close(fd);
+	close(lfd);
 }
 
 TEST_HARNESS_MAIN

@@ -3,14 +3,14 @@
  * toysock - create AF_TOY sockets, give them addresses, say what they are.
  *
  *   toysock [-f FAMILY] [-t stream|dgram|raw|seqpacket] [-p PROTO]
- *           [-n COUNT] [-r] [-P] [-b ADDR:PORT] [-l] [-c ADDR:PORT] [-H]
+ *           [-n COUNT] [-r] [-P] [-b ADDR:PORT] [-l] [-c ADDR:PORT] [-B] [-H]
  *
  * Creates COUNT sockets (default 1) of the given type (default stream) and
  * protocol (default 0) in FAMILY (default: the family the loaded module
  * registered, from /sys/module/toy/parameters/family), and for each one,
  * in this order: sets SO_REUSEADDR (-r) and TOY_REUSEPORT (-P), binds it
- * (-b, port 0 picks one), listens (-l), connects without blocking (-c;
- * the socket stays in SYN_SENT until the stream protocol exists).  It
+ * (-b, port 0 picks one), listens (-l), connects (-c) without blocking,
+ * or blocking with -B (and then reports the error connect() returns).  It
  * prints one line per socket with what getsockopt() and getsockname()
  * report, then closes them.  -H holds them open until the process is
  * signalled (SIGINT/SIGTERM), for looking at /proc and /sys meanwhile.
@@ -53,7 +53,7 @@ static int getint(int fd, int opt)
 static void usage(void)
 {
 	fprintf(stderr, "usage: toysock [-f FAMILY] [-t stream|dgram|raw|seqpacket] [-p PROTO]\n"
-		"               [-n COUNT] [-r] [-P] [-b ADDR:PORT] [-l] [-c ADDR:PORT] [-H]\n");
+		"               [-n COUNT] [-r] [-P] [-b ADDR:PORT] [-l] [-c ADDR:PORT] [-B] [-H]\n");
 	exit(2);
 }
 
@@ -118,7 +118,7 @@ static void on_signal(int sig)
 int main(int argc, char **argv)
 {
 	int af = module_family(), type = -1, proto = 0, n = 1, hold = 0;
-	int reuseaddr = 0, reuseport = 0, do_listen = 0, one = 1;
+	int reuseaddr = 0, reuseport = 0, do_listen = 0, one = 1, block = 0;
 	const char *bind_to = NULL, *connect_to = NULL;
 	struct sockaddr_toy a;
 	socklen_t len;
@@ -126,7 +126,7 @@ int main(int argc, char **argv)
 	int *fds, i, opt;
 	char ep[64];
 
-	while ((opt = getopt(argc, argv, "f:t:p:n:rPb:lc:H")) != -1) {
+	while ((opt = getopt(argc, argv, "f:t:p:n:rPb:lc:BH")) != -1) {
 		switch (opt) {
 		case 'f':
 			af = atoi(optarg);
@@ -160,6 +160,9 @@ int main(int argc, char **argv)
 			break;
 		case 'c':
 			connect_to = optarg;
+			break;
+		case 'B':
+			block = 1;
 			break;
 		case 'H':
 			hold = 1;
@@ -198,7 +201,8 @@ int main(int argc, char **argv)
 			die("listen", "16");
 		if (connect_to) {
 			parse_endpoint(connect_to, af, &a);
-			fcntl(fds[i], F_SETFL, O_NONBLOCK);
+			if (!block)
+				fcntl(fds[i], F_SETFL, O_NONBLOCK);
 			if (connect(fds[i], (struct sockaddr *)&a, sizeof(a)) &&
 			    errno != EINPROGRESS)
 				die("connect", connect_to);
