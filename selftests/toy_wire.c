@@ -462,4 +462,25 @@ TEST_F(wire, blind_reset_ignored)
 	close(lfd);
 }
 
+/* Closing while SYN_SENT disarms the timer: nothing stays behind. */
+TEST_F(wire, close_while_connecting)
+{
+	struct sockaddr_toy a = taddr("10.9.0.2", 7104);
+	int fds[200], i;
+
+	for (i = 0; i < 200; i++) {
+		fds[i] = socket(TOY_AF, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		ASSERT_LE(0, fds[i]);
+		a.stoy_port = htons(7104 + i % 7);
+		EXPECT_EQ(-1, connect(fds[i], (struct sockaddr *)&a,
+				      sizeof(a)));
+		EXPECT_EQ(EINPROGRESS, errno);
+	}
+	EXPECT_EQ(200, toy_live("timers"));
+	for (i = 0; i < 200; i++)
+		close(fds[i]);
+	EXPECT_EQ(0, toy_live_wait("timers", 0, 5));
+	EXPECT_EQ(0, toy_live_wait("sockets", 0, 5));
+}
+
 TEST_HARNESS_MAIN
