@@ -5,12 +5,23 @@
  * /proc/net/toy_stat: the namespace's counters in the format of
  * /proc/net/netstat, a line of names then a line of values, each starting
  * with "Toy:", so that tools that parse netstat read it unchanged.
+ *
+ * /proc/net/toy: one row per stream socket of the namespace that is in
+ * the listener or the connection table, in the columns of /proc/net/tcp
+ * (addresses as raw hex in network order, ports in hex, st the TCP_*
+ * state number: 0A LISTEN, 02 SYN_SENT ...), so netstat-style parsers
+ * and people used to /proc/net/tcp read it unchanged.  For a listener,
+ * rx_queue is its accept queue.  The walk runs under RCU: rows of
+ * sockets that move while it runs may be missed or shown twice, as with
+ * any /proc/net listing.
  */
 
+#include <linux/jiffies.h>
 #include <linux/percpu.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <net/net_namespace.h>
+#include <net/tcp_states.h>
 
 #include "toy.h"
 
@@ -44,15 +55,148 @@ static int toy_stat_show(struct seq_file *seq, void *v)
 	return 0;
 }
 
+/* Where the /proc/net/toy walk stands. */
+struct toy_seq_state {
+	struct seq_net_private	p;	/* first, for seq_file_net() */
+	int			table;	/* 0: listeners, 1: connections */
+	u32			slot;	/* slot of that table */
+	u32			idx;	/* socket of that slot's chain */
+	int			num;	/* row number ("sl") */
+};
+
+static struct toy_hslot *toy_seq_slots(struct net *net, int table, u32 *n)
+{
+	struct toy_ports *tp = &toy_pernet(net)->ports[TOY_SPACE_STREAM];
+
+	if (!table) {
+		*n = BIT(TOY_LHASH_BITS);
+		return tp->lhash;
+	}
+	*n = BIT(TOY_EHASH_BITS);
+	return tp->ehash;
+}
+
+/* The socket the state points at, or the next one after it; RCU. */
+static struct sock *toy_seq_find(struct seq_file *seq)
+{
+	struct toy_seq_state *st = seq->private;
+	struct net *net = seq_file_net(seq);
+	struct hlist_nulls_node *node;
+	struct toy_hslot *slots;
+	struct sock *sk;
+	u32 n, i;
+
+	for (; st->table < 2; st->table++, st->slot = 0, st->idx = 0) {
+		slots = toy_seq_slots(net, st->table, &n);
+		for (; st->slot < n; st->slot++, st->idx = 0) {
+			i = 0;
+			sk_nulls_for_each_rcu(sk, node, &slots[st->slot].nhead)
+				if (i++ == st->idx)
+					return sk;
+		}
+	}
+	return NULL;
+}
+
+static void *toy_seq_start(struct seq_file *seq, loff_t *pos)
+	__acquires(RCU)
+{
+	struct toy_seq_state *st = seq->private;
+	struct sock *sk;
+	loff_t i;
+
+	rcu_read_lock();
+	if (!*pos)
+		return SEQ_START_TOKEN;
+	st->table = 0;
+	st->slot = 0;
+	st->idx = 0;
+	sk = toy_seq_find(seq);
+	for (i = 1; sk && i < *pos; i++) {
+		st->idx++;
+		sk = toy_seq_find(seq);
+	}
+	st->num = *pos - 1;
+	return sk;
+}
+
+static void *toy_seq_next(struct seq_file *seq, void *v, loff_t *pos)
+{
+	struct toy_seq_state *st = seq->private;
+
+	++*pos;
+	if (v == SEQ_START_TOKEN) {
+		st->table = 0;
+		st->slot = 0;
+		st->idx = 0;
+		st->num = 0;
+	} else {
+		st->idx++;
+		st->num++;
+	}
+	return toy_seq_find(seq);
+}
+
+static void toy_seq_stop(struct seq_file *seq, void *v)
+	__releases(RCU)
+{
+	rcu_read_unlock();
+}
+
+static int toy_seq_show(struct seq_file *seq, void *v)
+{
+	struct toy_seq_state *st = seq->private;
+	struct sock *sk = v;
+	struct toy_sock *ts = toy_sk(sk);
+	unsigned long expires;
+	int timer = 0, state;
+
+	seq_setwidth(seq, 149);
+	if (v == SEQ_START_TOKEN) {
+		seq_puts(seq, "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode");
+		goto out;
+	}
+	state = READ_ONCE(sk->sk_state);
+	expires = READ_ONCE(ts->rtx_timer.expires);
+	if (timer_pending(&ts->rtx_timer))
+		timer = 1;	/* as TCP: 1 is the retransmission timer */
+	seq_printf(seq, "%4d: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5u %8d %lu",
+		   st->num, READ_ONCE(sk->sk_rcv_saddr), READ_ONCE(sk->sk_num),
+		   READ_ONCE(sk->sk_daddr), ntohs(READ_ONCE(sk->sk_dport)),
+		   state, 0,
+		   state == TCP_LISTEN ? READ_ONCE(sk->sk_ack_backlog) : 0,
+		   timer,
+		   timer ? jiffies_delta_to_clock_t(expires - jiffies) : 0UL,
+		   state == TCP_SYN_SENT ? READ_ONCE(ts->syn_tries) : 0,
+		   from_kuid_munged(seq_user_ns(seq), sock_i_uid(sk)), 0,
+		   sock_i_ino(sk));
+out:
+	seq_pad(seq, '\n');
+	return 0;
+}
+
+static const struct seq_operations toy_seq_ops = {
+	.start	= toy_seq_start,
+	.next	= toy_seq_next,
+	.stop	= toy_seq_stop,
+	.show	= toy_seq_show,
+};
+
 int toy_proc_init_net(struct net *net)
 {
 	if (!proc_create_net_single("toy_stat", 0444, net->proc_net,
 				    toy_stat_show, NULL))
 		return -ENOMEM;
+	if (!proc_create_net("toy", 0444, net->proc_net, &toy_seq_ops,
+			     sizeof(struct toy_seq_state))) {
+		remove_proc_entry("toy_stat", net->proc_net);
+		return -ENOMEM;
+	}
 	return 0;
 }
 
 void toy_proc_exit_net(struct net *net)
 {
+	remove_proc_entry("toy", net->proc_net);
 	remove_proc_entry("toy_stat", net->proc_net);
 }

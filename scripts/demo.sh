@@ -134,6 +134,9 @@ show "ip netns exec demo sh -c 'echo 40000 40000 > /proc/sys/net/toy/ip_local_po
 hold ip netns exec demo "$toysock" -c 10.9.0.2:7001
 show "ip netns exec demo $toysock -c 10.9.0.2:7002"
 show "ip netns exec demo $toysock -c 10.9.0.2:7001"
+echo "    /proc/net/toy lists them as /proc/net/tcp would (02: SYN_SENT, tr 01: the"
+echo "    SYN's retransmission timer; addresses in hex, network order):"
+show "ip netns exec demo cat /proc/net/toy"
 release
 
 step "connect() sends a SYN: refused by a reset, or timed out by silence" \
@@ -155,6 +158,7 @@ echo "    specific listener: $(readlink /proc/"${holders[1]}"/fd/3)"
 lookup stream 10.1.1.1:5555 127.0.0.1:9000
 lookup stream 10.1.1.1:5555 127.0.0.2:9000
 lookup stream 10.1.1.1:5555 127.0.0.1:9001
+show "cat /proc/net/toy"
 release
 
 step "A closed port answers with a reset" \

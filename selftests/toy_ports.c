@@ -999,6 +999,91 @@ TEST_F(stream, connect_from_multicast_bound)
 	close(fd);
 }
 
+struct proc_row {
+	unsigned int laddr, lport, raddr, rport, st, txq, rxq, tr, retr, uid;
+	unsigned long when, ino;
+	int timeout;
+};
+
+/* The /proc/net/toy row of the socket with inode @ino; 1 if found. */
+static int proc_toy_row(unsigned long ino, struct proc_row *r, int *rows)
+{
+	char line[256];
+	FILE *f = fopen("/proc/net/toy", "r");
+	int found = 0, n = 0;
+
+	if (!f)
+		return -1;
+	if (!fgets(line, sizeof(line), f) ||
+	    strncmp(line, "  sl  local_address rem_address   st", 36)) {
+		fclose(f);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		struct proc_row x;
+		int sl;
+
+		n++;
+		if (sscanf(line, "%d: %X:%X %X:%X %X %X:%X %X:%lX %X %u %d %lu",
+			   &sl, &x.laddr, &x.lport, &x.raddr, &x.rport, &x.st,
+			   &x.txq, &x.rxq, &x.tr, &x.when, &x.retr, &x.uid,
+			   &x.timeout, &x.ino) != 14)
+			continue;
+		if (x.ino == ino) {
+			*r = x;
+			found = 1;
+		}
+	}
+	fclose(f);
+	if (rows)
+		*rows = n;
+	return found;
+}
+
+/* /proc/net/toy lists listeners and connections as /proc/net/tcp does. */
+TEST_F(stream, proc_net_toy)
+{
+	struct in_addr lo, l, s;
+	struct proc_row r;
+	int lfd, cfd, rows;
+
+	inet_pton(AF_INET, "127.0.0.1", &lo);
+	inet_pton(AF_INET, "10.9.0.1", &l);
+	inet_pton(AF_INET, SILENT, &s);
+	ASSERT_EQ(0, proc_toy_row(0, &r, &rows));
+	EXPECT_EQ(0, rows);
+
+	lfd = tbound(SOCK_STREAM, "127.0.0.1", 8080);
+	ASSERT_LE(0, lfd);
+	ASSERT_EQ(0, listen(lfd, 5));
+	cfd = tsock(SOCK_STREAM);
+	ASSERT_EQ(0, tconnect(cfd, SILENT, 7000));
+
+	ASSERT_EQ(1, proc_toy_row(fd_ino(lfd), &r, &rows));
+	EXPECT_EQ(2, rows);
+	EXPECT_EQ(lo.s_addr, r.laddr);
+	EXPECT_EQ(8080, r.lport);
+	EXPECT_EQ(0, r.raddr);
+	EXPECT_EQ(0, r.rport);
+	EXPECT_EQ(0x0A, r.st);		/* TCP_LISTEN */
+	EXPECT_EQ(0, r.tr);
+	EXPECT_EQ(0, r.uid);
+
+	ASSERT_EQ(1, proc_toy_row(fd_ino(cfd), &r, NULL));
+	EXPECT_EQ(l.s_addr, r.laddr);
+	EXPECT_EQ(local_port(cfd), r.lport);
+	EXPECT_EQ(s.s_addr, r.raddr);
+	EXPECT_EQ(7000, r.rport);
+	EXPECT_EQ(0x02, r.st);		/* TCP_SYN_SENT */
+	EXPECT_EQ(1, r.tr);		/* the SYN's retransmission timer */
+	EXPECT_GE(100, r.when);		/* under 1 s away, in clock ticks */
+
+	close(cfd);
+	close(lfd);
+	ASSERT_EQ(0, proc_toy_row(0, &r, &rows));
+	EXPECT_EQ(0, rows);
+}
+
 TEST_F(stream, shared_source_port)
 {
 	int a, b, c, d;
