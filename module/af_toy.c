@@ -71,6 +71,7 @@ static struct proto toy_stream_prot = {
 	.owner		= THIS_MODULE,
 	.obj_size	= sizeof(struct toy_sock),
 	.backlog_rcv	= toy_stream_backlog_rcv,
+	.release_cb	= toy_stream_release_cb,
 };
 
 static struct proto toy_dgram_prot = {
@@ -103,8 +104,8 @@ static int toy_release(struct socket *sock)
 	toy_stream_stop(sk);
 	toy_unhash(sk);
 	toy_put_port(sk);
-	sk->sk_state = TCP_CLOSE;
-	sk->sk_shutdown = SHUTDOWN_MASK;
+	WRITE_ONCE(sk->sk_state, TCP_CLOSE);
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	sock_orphan(sk);
 	release_sock(sk);
 
@@ -226,10 +227,10 @@ static int toy_listen(struct socket *sock, int backlog)
 			goto out;
 		autobound = true;
 	}
-	sk->sk_state = TCP_LISTEN;
+	WRITE_ONCE(sk->sk_state, TCP_LISTEN);
 	err = toy_listen_hash(sk);
 	if (err) {
-		sk->sk_state = TCP_CLOSE;
+		WRITE_ONCE(sk->sk_state, TCP_CLOSE);
 		if (autobound)
 			toy_put_port(sk);
 	}
@@ -251,7 +252,7 @@ static void toy_disconnect(struct sock *sk)
 
 	toy_stream_stop(sk);
 	toy_unhash(sk);
-	sk->sk_state = TCP_CLOSE;
+	WRITE_ONCE(sk->sk_state, TCP_CLOSE);
 	WRITE_ONCE(sk->sk_daddr, 0);
 	WRITE_ONCE(sk->sk_dport, 0);
 	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
@@ -259,6 +260,8 @@ static void toy_disconnect(struct sock *sk)
 	toy_reset_saddr(sk);
 	if (old_state == TCP_SYN_SENT)
 		WRITE_ONCE(sk->sk_err, ECONNRESET);
+	/* A failed attempt shut it down; the next one starts afresh. */
+	WRITE_ONCE(sk->sk_shutdown, 0);
 	sk_error_report(sk);
 }
 
@@ -303,10 +306,10 @@ static int toy_v4_connect(struct sock *sk, struct sockaddr *uaddr,
 	saddr = fl4.saddr;
 	ip_rt_put(rt);
 
-	sk->sk_state = TCP_SYN_SENT;
+	WRITE_ONCE(sk->sk_state, TCP_SYN_SENT);
 	err = toy_connect_hash(sk, saddr, daddr, usin->stoy_port);
 	if (err) {
-		sk->sk_state = TCP_CLOSE;
+		WRITE_ONCE(sk->sk_state, TCP_CLOSE);
 		return err;
 	}
 	toy_stream_connect_start(sk);

@@ -14,8 +14,9 @@
  * state: lock_sock() in process context; bh_lock_sock() on the receive
  * path and in timers.  When a user holds the socket, the receive path
  * queues the segment on the socket's backlog (processed by
- * toy_stream_backlog_rcv() at release_sock()) and a timer tries again a
- * little later.
+ * toy_stream_backlog_rcv() at release_sock()) and a timer leaves its
+ * work to the owner (a bit in toy_sock.deferred, done by
+ * toy_stream_release_cb() at release_sock(), as TCP's tcp_release_cb()).
  *
  * Timers.  An armed timer holds a reference on its socket and counts in
  * the "timers" live-object counter; whoever disarms it (del_timer() that
@@ -74,11 +75,16 @@ static void toy_timer_stop(struct sock *sk, struct timer_list *t)
 
 static void toy_send_syn(struct sock *sk)
 {
-	struct toy_sock *ts = toy_sk(sk);
+	const struct toy_xmit_ctx ctx = {
+		.oif		= sk->sk_bound_dev_if,
+		.mark		= READ_ONCE(sk->sk_mark),
+		.uid		= sk->sk_uid,
+		.priority	= READ_ONCE(sk->sk_priority),
+	};
 
-	toy_xmit_ctl(sock_net(sk), sk->sk_bound_dev_if, sk->sk_rcv_saddr,
-		     htons(sk->sk_num), sk->sk_daddr, sk->sk_dport, ts->iss, 0,
-		     TOY_SYN, min_t(u32, READ_ONCE(sk->sk_rcvbuf), U16_MAX));
+	toy_xmit_ctl(sock_net(sk), &ctx, sk->sk_rcv_saddr, htons(sk->sk_num),
+		     sk->sk_daddr, sk->sk_dport, toy_sk(sk)->iss, 0, TOY_SYN,
+		     min_t(u32, READ_ONCE(sk->sk_rcvbuf), U16_MAX));
 }
 
 /*
@@ -90,11 +96,29 @@ static void toy_done(struct sock *sk)
 {
 	toy_stream_stop(sk);
 	toy_unhash(sk);
-	sk->sk_state = TCP_CLOSE;
+	WRITE_ONCE(sk->sk_state, TCP_CLOSE);
 	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
 		toy_put_port(sk);
-	sk->sk_shutdown = SHUTDOWN_MASK;
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	sk_error_report(sk);
+}
+
+/* The retransmission timeout, with the socket lock held (not owned). */
+static void toy_rtx_expired(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	if (sk->sk_state != TCP_SYN_SENT)
+		return;
+	if (ts->syn_tries >= READ_ONCE(toy_pernet(sock_net(sk))->syn_retries)) {
+		WRITE_ONCE(sk->sk_err, ETIMEDOUT);
+		toy_done(sk);
+		return;
+	}
+	ts->syn_tries++;
+	ts->rto = min_t(unsigned long, ts->rto * 2, TOY_RTO_MAX);
+	toy_send_syn(sk);
+	toy_timer_arm(sk, &ts->rtx_timer, jiffies + ts->rto);
 }
 
 static void toy_rtx_timer(struct timer_list *t)
@@ -103,27 +127,31 @@ static void toy_rtx_timer(struct timer_list *t)
 	struct sock *sk = &ts->sk;
 
 	bh_lock_sock(sk);
-	if (sock_owned_by_user(sk)) {
-		/* The owner may be closing it: look again shortly. */
-		toy_timer_arm(sk, &ts->rtx_timer, jiffies + HZ / 20);
-		goto out;
+	if (!sock_owned_by_user(sk)) {
+		toy_rtx_expired(sk);
+	} else if (!test_and_set_bit(TOY_DEFER_RTX, &ts->deferred)) {
+		/* The owner runs it in release_sock(); that holds a ref. */
+		sock_hold(sk);
+		toy_live_inc(TOY_LIVE_TIMER);
 	}
-	if (sk->sk_state != TCP_SYN_SENT)
-		goto out;
-
-	if (ts->syn_tries >= READ_ONCE(toy_pernet(sock_net(sk))->syn_retries)) {
-		WRITE_ONCE(sk->sk_err, ETIMEDOUT);
-		toy_done(sk);
-		goto out;
-	}
-	ts->syn_tries++;
-	ts->rto = min_t(unsigned long, ts->rto * 2, TOY_RTO_MAX);
-	toy_send_syn(sk);
-	toy_timer_arm(sk, &ts->rtx_timer, jiffies + ts->rto);
-out:
 	bh_unlock_sock(sk);
 	toy_live_dec(TOY_LIVE_TIMER);
 	sock_put(sk);
+}
+
+/*
+ * proto.release_cb: release_sock() calls it with the socket lock held,
+ * before giving up ownership; work deferred by a timer is done here.
+ */
+void toy_stream_release_cb(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	if (test_and_clear_bit(TOY_DEFER_RTX, &ts->deferred)) {
+		toy_rtx_expired(sk);
+		toy_live_dec(TOY_LIVE_TIMER);
+		__sock_put(sk);
+	}
 }
 
 void toy_stream_init_sock(struct sock *sk)
@@ -150,10 +178,21 @@ void toy_stream_connect_start(struct sock *sk)
 	toy_timer_arm(sk, &ts->rtx_timer, jiffies + ts->rto);
 }
 
-/* Disarm every timer (close, disconnect, end of the connection). */
+/*
+ * Disarm every timer (close, disconnect, end of the connection), and
+ * forget work a timer deferred to the owner.  A handler already running
+ * finds the socket in a state with nothing to do, or defers to the
+ * owner, whose release_cb then finds nothing to do.
+ */
 void toy_stream_stop(struct sock *sk)
 {
-	toy_timer_stop(sk, &toy_sk(sk)->rtx_timer);
+	struct toy_sock *ts = toy_sk(sk);
+
+	toy_timer_stop(sk, &ts->rtx_timer);
+	if (test_and_clear_bit(TOY_DEFER_RTX, &ts->deferred)) {
+		toy_live_dec(TOY_LIVE_TIMER);
+		__sock_put(sk);
+	}
 }
 
 /*

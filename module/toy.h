@@ -70,6 +70,16 @@ struct toy_sock {
 	u8			syn_tries;	/* SYN retransmissions so far */
 	unsigned long		rto;		/* retransmission timeout */
 	struct timer_list	rtx_timer;	/* holds a sock reference */
+	unsigned long		deferred;	/* TOY_DEFER_* bits, atomic */
+};
+
+/*
+ * Work a timer found it could not do because a user held the socket; the
+ * owner does it in release_sock() (proto.release_cb).  A set bit holds a
+ * socket reference and counts as a live timer, like the timer itself.
+ */
+enum {
+	TOY_DEFER_RTX,		/* the retransmission timer fired */
 };
 
 static inline struct toyhdr *toy_hdr(const struct sk_buff *skb)
@@ -264,9 +274,17 @@ struct sock *toy_lookup_dgram(struct net *net, __be32 saddr, __be16 sport,
 /* wire.c: the IPv4 protocol handler and control segments. */
 int toy_wire_init(void);
 void toy_wire_exit(void);
-int toy_xmit_ctl(struct net *net, int oif, __be32 saddr, __be16 sport,
-		 __be32 daddr, __be16 dport, u32 seq, u32 ack, u8 flags,
-		 u16 window);
+/* Routing context of a segment: its socket's, or a reply's. */
+struct toy_xmit_ctx {
+	int	oif;		/* output interface, 0: any */
+	u32	mark;		/* fwmark, for policy routing */
+	kuid_t	uid;		/* for uid routing rules */
+	u32	priority;	/* skb->priority */
+};
+
+int toy_xmit_ctl(struct net *net, const struct toy_xmit_ctx *ctx,
+		 __be32 saddr, __be16 sport, __be32 daddr, __be16 dport,
+		 u32 seq, u32 ack, u8 flags, u16 window);
 void toy_send_reset(struct net *net, struct sk_buff *skb);
 
 /* stream.c: the stream protocol's states and timers. */
@@ -276,6 +294,7 @@ void toy_stream_connect_start(struct sock *sk);
 void toy_stream_stop(struct sock *sk);
 void toy_stream_rcv(struct sock *sk, struct sk_buff *skb);
 int toy_stream_backlog_rcv(struct sock *sk, struct sk_buff *skb);
+void toy_stream_release_cb(struct sock *sk);
 
 /* debugfs.c: /sys/kernel/debug/toy/lookup, the receive-path demux. */
 int toy_debugfs_init(void);

@@ -41,13 +41,14 @@ static u32 toy_seg_len(const struct sk_buff *skb, const struct toyhdr *th)
 
 /*
  * Send a segment with no data: @flags, @seq, @ack, @window, from
- * @saddr:@sport to @daddr:@dport, on a route of its own (and out of
- * interface @oif if not 0).  Used for SYN and reset segments, which need
- * no socket memory: no socket is passed to the IPv4 output path.
+ * @saddr:@sport to @daddr:@dport, on a route found with @ctx (the
+ * socket's interface, mark and uid, so policy routing sees what
+ * connect() saw).  Used for SYN and reset segments, which need no socket
+ * memory: no socket is passed to the IPv4 output path.
  */
-int toy_xmit_ctl(struct net *net, int oif, __be32 saddr, __be16 sport,
-		 __be32 daddr, __be16 dport, u32 seq, u32 ack, u8 flags,
-		 u16 window)
+int toy_xmit_ctl(struct net *net, const struct toy_xmit_ctx *ctx,
+		 __be32 saddr, __be16 sport, __be32 daddr, __be16 dport,
+		 u32 seq, u32 ack, u8 flags, u16 window)
 {
 	struct toyhdr *th;
 	struct sk_buff *skb;
@@ -55,8 +56,9 @@ int toy_xmit_ctl(struct net *net, int oif, __be32 saddr, __be16 sport,
 	struct flowi4 fl4;
 	struct rtable *rt;
 
-	flowi4_init_output(&fl4, oif, 0, 0, RT_SCOPE_UNIVERSE, toy_ipproto, 0,
-			   daddr, saddr, dport, sport, sock_net_uid(net, NULL));
+	flowi4_init_output(&fl4, ctx->oif, ctx->mark, 0, RT_SCOPE_UNIVERSE,
+			   toy_ipproto, 0, daddr, saddr, dport, sport,
+			   ctx->uid);
 	rt = ip_route_output_key(net, &fl4);
 	if (IS_ERR(rt))
 		return PTR_ERR(rt);
@@ -94,6 +96,8 @@ int toy_xmit_ctl(struct net *net, int oif, __be32 saddr, __be16 sport,
 	iph->daddr = fl4.daddr;
 	skb_dst_set(skb, &rt->dst);
 	ip_select_ident(net, skb, NULL);
+	skb->mark = ctx->mark;
+	skb->priority = ctx->priority;
 
 	TOY_INC_STATS(net, TOY_MIB_OUTSEGS);
 	if (flags & TOY_RST)
@@ -111,14 +115,19 @@ void toy_send_reset(struct net *net, struct sk_buff *skb)
 {
 	const struct toyhdr *th = toy_hdr(skb);
 	const struct iphdr *iph = ip_hdr(skb);
+	/* As ip_send_unicast_reply(): the incoming mark, if so configured. */
+	const struct toy_xmit_ctx ctx = {
+		.mark	= IP4_REPLY_MARK(net, skb->mark),
+		.uid	= sock_net_uid(net, NULL),
+	};
 
 	if (th->flags & TOY_RST)
 		return;
 	if (th->flags & TOY_ACK)
-		toy_xmit_ctl(net, 0, iph->daddr, th->dest, iph->saddr,
+		toy_xmit_ctl(net, &ctx, iph->daddr, th->dest, iph->saddr,
 			     th->source, ntohl(th->ack_seq), 0, TOY_RST, 0);
 	else
-		toy_xmit_ctl(net, 0, iph->daddr, th->dest, iph->saddr,
+		toy_xmit_ctl(net, &ctx, iph->daddr, th->dest, iph->saddr,
 			     th->source, 0,
 			     ntohl(th->seq) + toy_seg_len(skb, th),
 			     TOY_RST | TOY_ACK, 0);

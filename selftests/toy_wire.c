@@ -368,6 +368,28 @@ TEST_F(wire, connect_refused)
 	close(fd);
 }
 
+/* After a refused attempt, the next one is a fresh start, not a hang-up. */
+TEST_F(wire, retry_after_refused)
+{
+	struct sockaddr_toy closed = taddr("127.0.0.1", 7105);
+	struct sockaddr_toy silent = taddr("10.9.0.2", 7105);
+	struct pollfd p = { .events = POLLIN | POLLOUT | POLLRDHUP };
+	int fd = socket(TOY_AF, SOCK_STREAM, 0);
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-1, connect(fd, (struct sockaddr *)&closed, sizeof(closed)));
+	EXPECT_EQ(ECONNREFUSED, errno);
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	EXPECT_EQ(-1, connect(fd, (struct sockaddr *)&silent, sizeof(silent)));
+	EXPECT_EQ(EINPROGRESS, errno);
+	/* Still connecting: nothing to report yet. */
+	p.fd = fd;
+	EXPECT_EQ(0, poll(&p, 1, 300));
+	EXPECT_EQ(0, p.revents);
+	EXPECT_NE(0, local_port(fd));
+	close(fd);
+}
+
 /* What a SYN looks like, and that initial sequence numbers differ. */
 TEST_F(wire, syn_segment)
 {
