@@ -31,28 +31,9 @@
 
 #include "kselftest_harness.h"
 #include "toy_lib.h"
+#include "toy_net.h"
 
 #define LOOKUP_PATH	"/sys/kernel/debug/toy/lookup"
-
-/*
- * A destination that never answers: 10.9.0.0/16 lives on one end of a
- * veth pair whose other end is down (whatever is sent there vanishes),
- * where this host is 10.9.0.1 and 10.9.0.3.  A connect() to it stays in SYN_SENT, while one to a closed
- * port on 127.0.0.1 is refused at once.
- */
-#define SILENT		"10.9.0.2"
-#define NOBODY		65534
-
-static struct sockaddr_toy taddr(const char *ip, int port)
-{
-	struct sockaddr_toy a;
-
-	memset(&a, 0, sizeof(a));
-	a.stoy_family = TOY_AF;
-	a.stoy_port = htons(port);
-	inet_pton(AF_INET, ip, &a.stoy_addr);
-	return a;
-}
 
 static int tsock(int type)
 {
@@ -93,34 +74,9 @@ static int tconnect(int fd, const char *ip, int port)
 	return errno == EINPROGRESS ? 0 : -errno;
 }
 
-static int local_port(int fd)
-{
-	struct sockaddr_toy a;
-	socklen_t len = sizeof(a);
-
-	if (getsockname(fd, (struct sockaddr *)&a, &len))
-		return -errno;
-	return ntohs(a.stoy_port);
-}
-
 static int set_int(int fd, int level, int name, int val)
 {
 	return setsockopt(fd, level, name, &val, sizeof(val)) ? -errno : 0;
-}
-
-static int sysctl_write(const char *name, const char *val)
-{
-	char path[128];
-	int fd, err = 0;
-
-	snprintf(path, sizeof(path), "/proc/sys/net/toy/%s", name);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		err = -errno;
-	close(fd);
-	return err;
 }
 
 /* The value with whitespace runs turned into single spaces, no newline. */
@@ -149,34 +105,6 @@ static char *sysctl_read(const char *name, char *buf, size_t len)
 	}
 	*o = '\0';
 	return buf;
-}
-
-/* A fresh network namespace with lo up (127.0.0.0/8 is then local). */
-static int new_netns(void)
-{
-	struct ifreq ifr;
-	int fd, err = 0;
-
-	if (unshare(CLONE_NEWNET))
-		return -errno;
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
-	if (fd < 0)
-		return -errno;
-	memset(&ifr, 0, sizeof(ifr));
-	strcpy(ifr.ifr_name, "lo");
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr))
-		err = -errno;
-	ifr.ifr_flags |= IFF_UP;
-	if (!err && ioctl(fd, SIOCSIFFLAGS, &ifr))
-		err = -errno;
-	close(fd);
-	if (!err && system("modprobe -q veth; "
-			   "ip link add toy0 type veth peer name toy1 && "
-			   "ip addr add 10.9.0.1/16 dev toy0 && "
-			   "ip addr add 10.9.0.3/16 dev toy0 && "
-			   "ip link set toy0 up"))
-		err = -EIO;
-	return err;
 }
 
 static unsigned long fd_ino(int fd)

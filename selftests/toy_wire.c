@@ -22,65 +22,7 @@
 
 #include "kselftest_harness.h"
 #include "toy_lib.h"
-
-static int lo_up_netns(void)
-{
-	struct ifreq ifr = { .ifr_name = "lo" };
-	int fd, err = 0;
-
-	if (unshare(CLONE_NEWNET))
-		return -errno;
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
-	if (fd < 0)
-		return -errno;
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr))
-		err = -errno;
-	ifr.ifr_flags |= IFF_UP;
-	if (!err && ioctl(fd, SIOCSIFFLAGS, &ifr))
-		err = -errno;
-	close(fd);
-	/* 10.9.0.0/16 on a veth whose peer is down: nothing answers. */
-	if (!err && system("modprobe -q veth; "
-			   "ip link add toy0 type veth peer name toy1 && "
-			   "ip addr add 10.9.0.1/16 dev toy0 && "
-			   "ip link set toy0 up"))
-		err = -EIO;
-	return err;
-}
-
-static int write_sysctl(const char *name, const char *val)
-{
-	char path[128];
-	int fd, err = 0;
-
-	snprintf(path, sizeof(path), "/proc/sys/net/toy/%s", name);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		err = -errno;
-	close(fd);
-	return err;
-}
-
-static struct sockaddr_toy taddr(const char *ip, int port)
-{
-	struct sockaddr_toy a = { .stoy_family = TOY_AF };
-
-	a.stoy_port = htons(port);
-	inet_pton(AF_INET, ip, &a.stoy_addr);
-	return a;
-}
-
-static int local_port(int fd)
-{
-	struct sockaddr_toy a;
-	socklen_t len = sizeof(a);
-
-	if (getsockname(fd, (struct sockaddr *)&a, &len))
-		return -errno;
-	return ntohs(a.stoy_port);
-}
+#include "toy_net.h"
 
 static int so_error(int fd)
 {
@@ -136,7 +78,7 @@ FIXTURE(wire) {
 FIXTURE_SETUP(wire)
 {
 	ASSERT_EQ(0, toy_live_wait_zero(5));
-	ASSERT_EQ(0, lo_up_netns());
+	ASSERT_EQ(0, new_netns());
 	self->raw = socket(AF_INET, SOCK_RAW, IPPROTO_TOY);
 	ASSERT_LE(0, self->raw);
 	inet_pton(AF_INET, "127.0.0.1", &self->lo);
@@ -425,9 +367,9 @@ TEST_F_TIMEOUT(wire, connect_timeout, TOY_HEAVY_TIMEOUT)
 	int fd = socket(TOY_AF, SOCK_STREAM, 0);
 	double t0, took;
 
-	ASSERT_EQ(0, write_sysctl("syn_retries", "2"));
-	EXPECT_EQ(-EINVAL, write_sysctl("syn_retries", "0"));
-	EXPECT_EQ(-EINVAL, write_sysctl("syn_retries", "128"));
+	ASSERT_EQ(0, sysctl_write("syn_retries", "2"));
+	EXPECT_EQ(-EINVAL, sysctl_write("syn_retries", "0"));
+	EXPECT_EQ(-EINVAL, sysctl_write("syn_retries", "128"));
 	t0 = toy_now();
 	EXPECT_EQ(-1, connect(fd, (struct sockaddr *)&a, sizeof(a)));
 	EXPECT_EQ(ETIMEDOUT, errno);

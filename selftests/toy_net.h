@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the AF_TOY selftests that use the network: a fresh
+ * namespace with a silent destination, AF_TOY addresses, the sysctls.
+ */
+#ifndef _TOY_NET_H
+#define _TOY_NET_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <linux/toy.h>
+
+#include "toy_lib.h"
+
+/*
+ * A destination that never answers: 10.9.0.0/16 lives on one end of a
+ * veth pair whose other end is down (whatever is sent there vanishes),
+ * where this host is 10.9.0.1 and 10.9.0.3.  A connect() to it stays in
+ * SYN_SENT, while one to a closed port on 127.0.0.1 is refused at once.
+ */
+#define SILENT		"10.9.0.2"
+
+/* The uid tests drop to. */
+#define NOBODY		65534
+
+/*
+ * A fresh network namespace with lo up (127.0.0.0/8 is then local) and
+ * the silent 10.9.0.0/16; 0 or -errno.
+ */
+static inline int new_netns(void)
+{
+	struct ifreq ifr;
+	int fd, err = 0;
+
+	if (unshare(CLONE_NEWNET))
+		return -errno;
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr))
+		err = -errno;
+	ifr.ifr_flags |= IFF_UP;
+	if (!err && ioctl(fd, SIOCSIFFLAGS, &ifr))
+		err = -errno;
+	close(fd);
+	if (!err && system("modprobe -q veth; "
+			   "ip link add toy0 type veth peer name toy1 && "
+			   "ip addr add 10.9.0.1/16 dev toy0 && "
+			   "ip addr add 10.9.0.3/16 dev toy0 && "
+			   "ip link set toy0 up"))
+		err = -EIO;
+	return err;
+}
+
+static inline struct sockaddr_toy taddr(const char *ip, int port)
+{
+	struct sockaddr_toy a;
+
+	memset(&a, 0, sizeof(a));
+	a.stoy_family = TOY_AF;
+	a.stoy_port = htons(port);
+	inet_pton(AF_INET, ip, &a.stoy_addr);
+	return a;
+}
+
+static inline int local_port(int fd)
+{
+	struct sockaddr_toy a;
+	socklen_t len = sizeof(a);
+
+	if (getsockname(fd, (struct sockaddr *)&a, &len))
+		return -errno;
+	return ntohs(a.stoy_port);
+}
+
+static inline int sysctl_write(const char *name, const char *val)
+{
+	char path[128];
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/toy/%s", name);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+#endif /* _TOY_NET_H */
