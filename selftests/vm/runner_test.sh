@@ -120,7 +120,6 @@ ktap_check "exit status, parameters, failing suite" case_a
 ktap_check "a kernel WARN is red" case_b
 ktap_check "log report, taint change, pinned module are red" case_c
 ktap_check "a hung guest is killed and red" case_d
-cleanup_runs
 ktap_end
 exit
 }
