@@ -11,6 +11,7 @@
 #   C: a report in the kernel log, a taint change and a module that cannot
 #      be unloaded (a socket left open) each make the run red;
 #   D: a hung guest is killed by the whole-run timeout, and red;
+#   F: a guest that makes no boot progress is booted once more, then red;
 #   E: (debug kernel) a leak that kmemleak finds makes the run red.
 #
 #   runner_test.sh            cases A-D on the stock kernel (make check)
@@ -100,6 +101,17 @@ case_e() {
 	grep -q 'kmemleak reports leaks' <<<"$out"
 }
 
+case_f() {
+	local rc out
+	out=$(TOY_VM_BOOT_LIMIT=1 "$vmrun" -- true 2>&1)
+	rc=$?
+	forget_run "$out"
+	echo "$out" | grep -E 'vm-run: (FAIL|no boot)' | sed 's/^/expected red: /'
+	[ $rc != 0 ] || { echo "a guest that never booted left the run green"; return 1; }
+	grep -q 'booting again' <<<"$out" || { echo "no second boot"; return 1; }
+	grep -q 'no boot progress after 1s, twice' <<<"$out"
+}
+
 # A red run keeps its directory for debugging; these were red on
 # purpose, so each case removes the one its run names.
 forget_run() {
@@ -115,11 +127,12 @@ if [ "${1:-}" = --debug ]; then
 	ktap_end
 fi
 
-ktap_plan 4
+ktap_plan 5
 ktap_check "exit status, parameters, failing suite" case_a
 ktap_check "a kernel WARN is red" case_b
 ktap_check "log report, taint change, pinned module are red" case_c
 ktap_check "a hung guest is killed and red" case_d
+ktap_check "a guest that does not boot is retried once, then red" case_f
 ktap_end
 exit
 }
