@@ -72,6 +72,7 @@ static struct proto toy_stream_prot = {
 	.obj_size	= sizeof(struct toy_sock),
 	.backlog_rcv	= toy_stream_backlog_rcv,
 	.release_cb	= toy_stream_release_cb,
+	.keepalive	= toy_keepalive,
 };
 
 static struct proto toy_dgram_prot = {
@@ -88,23 +89,52 @@ static struct proto toy_dgram_prot = {
 static void toy_sock_destruct(struct sock *sk)
 {
 	skb_queue_purge(&sk->sk_receive_queue);
-	skb_queue_purge(&sk->sk_write_queue);
+	toy_write_queue_purge(sk);
 	skb_queue_purge(&sk->sk_error_queue);
+	dst_release(rcu_dereference_protected(sk->sk_dst_cache, 1));
+	RCU_INIT_POINTER(sk->sk_dst_cache, NULL);
+	WARN_ON_ONCE(sk->sk_wmem_queued);
 	toy_live_dec(TOY_LIVE_SOCK);
+}
+
+/*
+ * What every AF_TOY socket gets, whether socket() or a listener made it
+ * (listen.c): the protocol number, destructor, RCU freeing, timers,
+ * backlog and write-space handlers.
+ */
+void toy_sock_setup(struct sock *sk)
+{
+	sk->sk_protocol = toy_ipproto;
+	sk->sk_destruct = toy_sock_destruct;
+	/* Table readers run under RCU: free only after a grace period. */
+	sock_set_flag(sk, SOCK_RCU_FREE);
+	toy_stream_init_sock(sk);
+	/* Segments that arrive while a user holds the socket wait here. */
+	sk->sk_backlog_rcv = sk->sk_prot->backlog_rcv;
+	if (sk->sk_type == SOCK_STREAM)
+		sk->sk_write_space = toy_write_space;
 }
 
 static int toy_release(struct socket *sock)
 {
 	struct sock *sk = sock->sk;
+	long linger = 0;
 
 	if (!sk)
 		return 0;
 
 	lock_sock(sk);
-	toy_stream_stop(sk);
-	toy_unhash(sk);
-	toy_put_port(sk);
-	WRITE_ONCE(sk->sk_state, TCP_CLOSE);
+	if (sk->sk_type == SOCK_STREAM) {
+		if (sock_flag(sk, SOCK_LINGER) && !(current->flags & PF_EXITING))
+			linger = sk->sk_lingertime;
+		toy_stream_close(sk, linger);
+	}
+	/* A closing connection lives on as an orphan (stream.c). */
+	if (sk->sk_state == TCP_CLOSE) {
+		toy_stream_stop(sk);
+		toy_unhash(sk);
+		toy_put_port(sk);
+	}
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	sock_orphan(sk);
 	release_sock(sk);
@@ -248,9 +278,19 @@ out:
  */
 static void toy_disconnect(struct sock *sk)
 {
+	struct toy_sock *ts = toy_sk(sk);
 	int old_state = sk->sk_state;
 
+	if (old_state == TCP_LISTEN) {
+		toy_listen_stop(sk);
+	} else if (!((1 << old_state) & (TCPF_CLOSE | TCPF_SYN_SENT |
+					   TCPF_TIME_WAIT))) {
+		/* A synchronized connection is aborted, as TCP does. */
+		toy_send_active_reset(sk);
+	}
 	toy_stream_stop(sk);
+	toy_write_queue_purge(sk);
+	__skb_queue_purge(&sk->sk_receive_queue);
 	toy_unhash(sk);
 	WRITE_ONCE(sk->sk_state, TCP_CLOSE);
 	WRITE_ONCE(sk->sk_daddr, 0);
@@ -258,8 +298,13 @@ static void toy_disconnect(struct sock *sk)
 	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
 		toy_put_port(sk);
 	toy_reset_saddr(sk);
-	if (old_state == TCP_SYN_SENT)
+	sk_dst_reset(sk);
+	if (old_state == TCP_SYN_SENT || (1 << old_state) &
+	    (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT | TCPF_FIN_WAIT1 |
+	     TCPF_FIN_WAIT2 | TCPF_SYN_RECV))
 		WRITE_ONCE(sk->sk_err, ECONNRESET);
+	toy_conn_reset(ts);
+	sock_reset_flag(sk, SOCK_DONE);
 	/* A failed attempt shut it down; the next one starts afresh. */
 	WRITE_ONCE(sk->sk_shutdown, 0);
 	sk_error_report(sk);
@@ -426,43 +471,145 @@ static int toy_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg)
 
 /*
  * Options at SOL_TOY (uapi/linux/toy.h); SOL_SOCKET ones never get here.
- * Unknown levels and names are ENOPROTOOPT, as TCP answers.
+ * Unknown levels and names are ENOPROTOOPT, as TCP answers; values out
+ * of range are EINVAL, as for TCP_KEEPIDLE and friends.
  */
 static int toy_setsockopt(struct socket *sock, int level, int optname,
 			  sockptr_t optval, unsigned int optlen)
 {
 	struct sock *sk = sock->sk;
-	int val;
+	struct toy_sock *ts = toy_sk(sk);
+	int val, err = 0;
 
-	if (level != SOL_TOY || optname != TOY_REUSEPORT)
+	if (level != SOL_TOY)
 		return -ENOPROTOOPT;
+	switch (optname) {
+	case TOY_REUSEPORT:
+		break;
+	case TOY_KEEPIDLE:
+	case TOY_KEEPINTVL:
+	case TOY_KEEPCNT:
+		if (sk->sk_type != SOCK_STREAM)
+			return -ENOPROTOOPT;
+		break;
+	default:
+		return -ENOPROTOOPT;
+	}
 	if (optlen < sizeof(int))
 		return -EINVAL;
 	if (copy_from_sockptr(&val, optval, sizeof(val)))
 		return -EFAULT;
 
 	lock_sock(sk);
-	sk->sk_reuseport = !!val;
+	switch (optname) {
+	case TOY_REUSEPORT:
+		sk->sk_reuseport = !!val;
+		break;
+	case TOY_KEEPIDLE:
+		if (val < 1 || val > 32767) {
+			err = -EINVAL;
+			break;
+		}
+		ts->keepidle = val;
+		if (sock_flag(sk, SOCK_KEEPOPEN))
+			toy_keepalive(sk, 1);
+		break;
+	case TOY_KEEPINTVL:
+		if (val < 1 || val > 32767)
+			err = -EINVAL;
+		else
+			ts->keepintvl = val;
+		break;
+	case TOY_KEEPCNT:
+		if (val < 1 || val > 127)
+			err = -EINVAL;
+		else
+			ts->keepcnt = val;
+		break;
+	}
 	release_sock(sk);
-	return 0;
+	return err;
 }
 
 static int toy_getsockopt(struct socket *sock, int level, int optname,
 			  char __user *optval, int __user *optlen)
 {
+	struct toy_sock *ts = toy_sk(sock->sk);
 	int val, len;
 
-	if (level != SOL_TOY || optname != TOY_REUSEPORT)
+	if (level != SOL_TOY)
 		return -ENOPROTOOPT;
+	switch (optname) {
+	case TOY_REUSEPORT:
+		val = sock->sk->sk_reuseport;
+		break;
+	case TOY_KEEPIDLE:
+		val = READ_ONCE(ts->keepidle);
+		break;
+	case TOY_KEEPINTVL:
+		val = READ_ONCE(ts->keepintvl);
+		break;
+	case TOY_KEEPCNT:
+		val = READ_ONCE(ts->keepcnt);
+		break;
+	default:
+		return -ENOPROTOOPT;
+	}
 	if (get_user(len, optlen))
 		return -EFAULT;
 	if (len < 0)
 		return -EINVAL;
 	len = min_t(unsigned int, len, sizeof(int));
-	val = sock->sk->sk_reuseport;
 	if (put_user(len, optlen) || copy_to_user(optval, &val, len))
 		return -EFAULT;
 	return 0;
+}
+
+/*
+ * shutdown(), as inet_shutdown() and tcp_shutdown(): SHUT_WR sends our
+ * FIN once the data before it is sent; SHUT_RD makes reads return 0; a
+ * socket that is not connected gets ENOTCONN; a listener (SHUT_RD) or a
+ * connect in progress is dissolved.
+ */
+int toy_shutdown(struct socket *sock, int how)
+{
+	struct sock *sk = sock->sk;
+	int err = 0;
+
+	how++;	/* SHUT_RD 0 -> RCV_SHUTDOWN 1, ... SHUT_RDWR -> 3 */
+	if ((how & ~SHUTDOWN_MASK) || !how)
+		return -EINVAL;
+
+	lock_sock(sk);
+	if (sock->state == SS_CONNECTING) {
+		if ((1 << sk->sk_state) &
+		    (TCPF_SYN_SENT | TCPF_SYN_RECV | TCPF_CLOSE))
+			sock->state = SS_DISCONNECTING;
+		else
+			sock->state = SS_CONNECTED;
+	}
+	switch (sk->sk_state) {
+	case TCP_CLOSE:
+		err = -ENOTCONN;
+		fallthrough;
+	default:
+		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | how);
+		if (sk->sk_type == SOCK_STREAM)
+			toy_stream_shutdown(sk, how);
+		break;
+	case TCP_LISTEN:
+		if (!(how & RCV_SHUTDOWN))
+			break;
+		fallthrough;
+	case TCP_SYN_SENT:
+		toy_disconnect(sk);
+		sk->sk_disconnects++;
+		sock->state = SS_UNCONNECTED;
+		break;
+	}
+	sk->sk_state_change(sk);
+	release_sock(sk);
+	return err;
 }
 
 /*
@@ -481,16 +628,16 @@ static const struct proto_ops toy_stream_ops = {
 	.bind		= toy_bind,
 	.connect	= toy_stream_connect,
 	.socketpair	= sock_no_socketpair,
-	.accept		= sock_no_accept,
+	.accept		= toy_accept,
 	.getname	= toy_getname,
-	.poll		= datagram_poll,
-	.ioctl		= toy_ioctl,
+	.poll		= toy_stream_poll,
+	.ioctl		= toy_stream_ioctl,
 	.listen		= toy_listen,
-	.shutdown	= sock_no_shutdown,
+	.shutdown	= toy_shutdown,
 	.setsockopt	= toy_setsockopt,
 	.getsockopt	= toy_getsockopt,
-	.sendmsg	= sock_no_sendmsg,
-	.recvmsg	= sock_no_recvmsg,
+	.sendmsg	= toy_stream_sendmsg,
+	.recvmsg	= toy_stream_recvmsg,
 	.mmap		= sock_no_mmap,
 	.sendpage	= sock_no_sendpage,
 };
@@ -556,13 +703,7 @@ static int toy_create(struct net *net, struct socket *sock, int protocol,
 	sock->state = SS_UNCONNECTED;
 	sock->ops = ops;
 	sock_init_data(sock, sk);
-	sk->sk_protocol = toy_ipproto;
-	sk->sk_destruct = toy_sock_destruct;
-	/* Table readers run under RCU: free only after a grace period. */
-	sock_set_flag(sk, SOCK_RCU_FREE);
-	toy_stream_init_sock(sk);
-	/* Segments that arrive while a user holds the socket wait here. */
-	sk->sk_backlog_rcv = sk->sk_prot->backlog_rcv;
+	toy_sock_setup(sk);
 
 	toy_live_inc(TOY_LIVE_SOCK);
 	sock_prot_inuse_add(net, prot, 1);

@@ -98,10 +98,14 @@ static ssize_t toy_lookup_write(struct file *file, const char __user *ubuf,
 		return -EINVAL;
 
 	if (sk) {
+		/* A half-open entry has no inode; it shows as SYN_RECV. */
+		bool req = toy_is_req(sk);
+
 		ans->len = scnprintf(ans->buf, sizeof(ans->buf),
 				     "ino=%lu port=%u state=%u\n",
-				     sock_i_ino(sk), sk->sk_num, sk->sk_state);
-		sock_put(sk);
+				     req ? 0 : sock_i_ino(sk), sk->sk_num,
+				     req ? TCP_SYN_RECV : sk->sk_state);
+		toy_sk_put(sk);
 	} else {
 		ans->len = scnprintf(ans->buf, sizeof(ans->buf), "none\n");
 	}

@@ -486,6 +486,76 @@ next:
 	return -EADDRNOTAVAIL;
 }
 
+/*
+ * A listener's half-open entry enters the connection table under its
+ * 4-tuple, unless the tuple is taken (a connection, or another entry
+ * for the same SYN on another CPU): -EADDRNOTAVAIL.  The caller holds
+ * the listener's req_lock.
+ */
+int __toy_req_hash(struct sock *reqsk)
+{
+	struct net *net = sock_net(reqsk);
+	struct toy_ports *tp = toy_ports(net, TOY_SPACE_STREAM);
+	u32 hash = toy_ehashfn(net, reqsk->sk_rcv_saddr, reqsk->sk_num,
+			       reqsk->sk_daddr, reqsk->sk_dport);
+	struct toy_hslot *slot = toy_eslot(tp, hash);
+	struct hlist_nulls_node *node;
+	struct sock *sk2;
+
+	spin_lock(&slot->lock);
+	sk_nulls_for_each(sk2, node, &slot->nhead) {
+		if (toy_match4(sk2, net, reqsk->sk_rcv_saddr, reqsk->sk_num,
+			       reqsk->sk_daddr, reqsk->sk_dport)) {
+			spin_unlock(&slot->lock);
+			return -EADDRNOTAVAIL;
+		}
+	}
+	reqsk->sk_hash = hash;
+	sk_nulls_add_node_rcu(reqsk, &slot->nhead);
+	spin_unlock(&slot->lock);
+	return 0;
+}
+
+/* Out of the connection table; the caller holds the listener's req_lock. */
+bool __toy_req_unhash(struct sock *reqsk)
+{
+	struct toy_ports *tp = toy_ports(sock_net(reqsk), TOY_SPACE_STREAM);
+	struct toy_hslot *slot = toy_eslot(tp, reqsk->sk_hash);
+	bool done;
+
+	spin_lock(&slot->lock);
+	done = sk_nulls_del_node_init_rcu(reqsk);
+	spin_unlock(&slot->lock);
+	return done;
+}
+
+/*
+ * The handshake of @reqsk completed: @child (4-tuple set) takes the
+ * listener's port, as TCP's __inet_inherit_port(), and replaces the
+ * request in the connection table in one step, so a segment of the
+ * connection always finds one or the other.  The caller holds the
+ * listener's req_lock and knows the request is still hashed.
+ */
+int __toy_child_hash(struct sock *child, struct sock *listener,
+		     struct sock *reqsk)
+{
+	struct toy_bind_bucket *tb = toy_sk(listener)->tb;
+	struct net *net = sock_net(child);
+	struct toy_ports *tp = toy_ports(net, TOY_SPACE_STREAM);
+	struct toy_hslot *bslot = toy_bslot(net, tp, tb->port);
+	struct toy_hslot *eslot = toy_eslot(tp, reqsk->sk_hash);
+
+	spin_lock(&bslot->lock);
+	__toy_bucket_add(tb, child, false);
+	child->sk_hash = reqsk->sk_hash;
+	spin_lock(&eslot->lock);
+	sk_nulls_del_node_init_rcu(reqsk);
+	sk_nulls_add_node_rcu(child, &eslot->nhead);
+	spin_unlock(&eslot->lock);
+	spin_unlock(&bslot->lock);
+	return 0;
+}
+
 /* Leave the listener or connection table, whichever @sk is in. */
 void toy_unhash(struct sock *sk)
 {
@@ -584,7 +654,7 @@ begin:
 			goto begin;	/* being freed: look again */
 		/* It may have been rehashed for another tuple meanwhile. */
 		if (!toy_match4(sk, net, daddr, hnum, saddr, sport)) {
-			sock_put(sk);
+			toy_sk_put(sk);
 			goto begin;
 		}
 		goto out;

@@ -11,7 +11,8 @@
  * (addresses as raw hex in network order, ports in hex, st the TCP_*
  * state number: 0A LISTEN, 02 SYN_SENT ...), so netstat-style parsers
  * and people used to /proc/net/tcp read it unchanged.  For a listener,
- * rx_queue is its accept queue.  The walk runs under RCU: rows of
+ * rx_queue is its accept queue; half-open entries show as SYN_RECV rows
+ * with inode 0, as TCP shows its request sockets.  The walk runs under RCU: rows of
  * sockets that move while it runs may be missed or shown twice, as with
  * any /proc/net listing.
  */
@@ -33,6 +34,19 @@ static const char * const toy_mib_names[TOY_MIB_MAX] = {
 	[TOY_MIB_INERRS]	= "InErrs",
 	[TOY_MIB_OUTRSTS]	= "OutRsts",
 	[TOY_MIB_INCSUMERRORS]	= "InCsumErrors",
+	[TOY_MIB_ACTIVEOPENS]	= "ActiveOpens",
+	[TOY_MIB_PASSIVEOPENS]	= "PassiveOpens",
+	[TOY_MIB_ATTEMPTFAILS]	= "AttemptFails",
+	[TOY_MIB_ESTABRESETS]	= "EstabResets",
+	[TOY_MIB_RETRANSSEGS]	= "RetransSegs",
+	[TOY_MIB_LISTENOVERFLOWS] = "ListenOverflows",
+	[TOY_MIB_LISTENDROPS]	= "ListenDrops",
+	[TOY_MIB_OFOQUEUE]	= "OFOQueue",
+	[TOY_MIB_DUPSEGS]	= "DupSegs",
+	[TOY_MIB_FASTRETRANS]	= "FastRetrans",
+	[TOY_MIB_TIMEOUTS]	= "Timeouts",
+	[TOY_MIB_CHALLENGEACKS]	= "ChallengeACKs",
+	[TOY_MIB_RCVPRUNED]	= "RcvPruned",
 };
 
 static int toy_stat_show(struct seq_file *seq, void *v)
@@ -143,31 +157,74 @@ static void toy_seq_stop(struct seq_file *seq, void *v)
 	rcu_read_unlock();
 }
 
+/* A half-open entry's row: SYN_RECV, its SYN-ACK timer, no inode. */
+static void toy_seq_show_req(struct seq_file *seq, int num,
+			     struct toy_request *req)
+{
+	struct sock *sk = toy_req_sk(req);
+	unsigned long expires = READ_ONCE(req->timer.expires);
+
+	seq_printf(seq, "%4d: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5u %8d %lu",
+		   num, sk->sk_rcv_saddr, sk->sk_num, sk->sk_daddr,
+		   ntohs(sk->sk_dport), TCP_SYN_RECV, 0, 0, 1,
+		   jiffies_delta_to_clock_t(expires - jiffies),
+		   READ_ONCE(req->retries),
+		   from_kuid_munged(seq_user_ns(seq),
+				    sock_i_uid(req->listener)), 0, 0UL);
+}
+
+/*
+ * tr (which timer) and tm->when as in /proc/net/tcp: 1 retransmission
+ * (or zero-window probe), 2 keepalive or FIN_WAIT_2, 3 TIME_WAIT.
+ */
+static int toy_seq_timer(struct sock *sk, unsigned long *when)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	if (timer_pending(&ts->rtx_timer)) {
+		*when = READ_ONCE(ts->rtx_timer.expires);
+		return 1;
+	}
+	if (timer_pending(&ts->misc_timer)) {
+		*when = READ_ONCE(ts->misc_timer.expires);
+		return READ_ONCE(sk->sk_state) == TCP_TIME_WAIT ? 3 : 2;
+	}
+	return 0;
+}
+
 static int toy_seq_show(struct seq_file *seq, void *v)
 {
 	struct toy_seq_state *st = seq->private;
+	u32 tx_queue = 0, rx_queue = 0;
 	struct sock *sk = v;
 	struct toy_sock *ts = toy_sk(sk);
-	unsigned long expires;
-	int timer = 0, state;
+	unsigned long expires = 0;
+	int timer, state;
 
 	seq_setwidth(seq, 149);
 	if (v == SEQ_START_TOKEN) {
 		seq_puts(seq, "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode");
 		goto out;
 	}
+	if (toy_is_req(sk)) {
+		toy_seq_show_req(seq, st->num, toy_req(sk));
+		goto out;
+	}
 	state = READ_ONCE(sk->sk_state);
-	expires = READ_ONCE(ts->rtx_timer.expires);
-	if (timer_pending(&ts->rtx_timer))
-		timer = 1;	/* as TCP: 1 is the retransmission timer */
+	timer = toy_seq_timer(sk, &expires);
+	if (state == TCP_LISTEN) {
+		rx_queue = READ_ONCE(sk->sk_ack_backlog);
+	} else {
+		tx_queue = READ_ONCE(ts->write_seq) - READ_ONCE(ts->snd_una);
+		rx_queue = max_t(int, READ_ONCE(ts->rcv_nxt) -
+				 READ_ONCE(ts->copied_seq), 0);
+	}
 	seq_printf(seq, "%4d: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5u %8d %lu",
 		   st->num, READ_ONCE(sk->sk_rcv_saddr), READ_ONCE(sk->sk_num),
 		   READ_ONCE(sk->sk_daddr), ntohs(READ_ONCE(sk->sk_dport)),
-		   state, 0,
-		   state == TCP_LISTEN ? READ_ONCE(sk->sk_ack_backlog) : 0,
-		   timer,
+		   state, tx_queue, rx_queue, timer,
 		   timer ? jiffies_delta_to_clock_t(expires - jiffies) : 0UL,
-		   state == TCP_SYN_SENT ? READ_ONCE(ts->syn_tries) : 0,
+		   READ_ONCE(ts->retries),
 		   from_kuid_munged(seq_user_ns(seq), sock_i_uid(sk)), 0,
 		   sock_i_ino(sk));
 out:

@@ -18,6 +18,17 @@
  *                               and not above the range's low end.
  *   syn_retries                 SYN retransmissions before connect() gives
  *                               up with ETIMEDOUT; 1..127, default 6.
+ *   synack_retries              SYN-ACK retransmissions of a half-open
+ *                               entry before it is dropped; 1..127,
+ *                               default 5.
+ *   retries2                    retransmission timeouts in a row before an
+ *                               established connection fails with
+ *                               ETIMEDOUT; 1..255, default 15.
+ *   fin_timeout                 seconds an orphaned connection may stay in
+ *                               FIN_WAIT2; 1..86400, default 60.
+ *   msl_ms                      the maximum segment lifetime in ms; the
+ *                               active closer holds TIME_WAIT for twice
+ *                               this; 1..3600000, default 30000.
  */
 
 #include <linux/bitmap.h>
@@ -33,6 +44,9 @@
 
 static int toy_one = 1;
 static int toy_syn_retries_max = 127;	/* TCP's MAX_TCP_SYNCNT */
+static int toy_retries2_max = 255;
+static int toy_fin_timeout_max = 86400;
+static int toy_msl_max = 3600000;
 static int toy_port_min = 1;
 static int toy_zero;
 static int toy_port_max = 65535;
@@ -145,6 +159,38 @@ static const struct ctl_table toy_sysctl_template[] = {
 		.extra1		= &toy_one,
 		.extra2		= &toy_syn_retries_max,
 	},
+	{
+		.procname	= "synack_retries",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= &toy_one,
+		.extra2		= &toy_syn_retries_max,
+	},
+	{
+		.procname	= "retries2",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= &toy_one,
+		.extra2		= &toy_retries2_max,
+	},
+	{
+		.procname	= "fin_timeout",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= &toy_one,
+		.extra2		= &toy_fin_timeout_max,
+	},
+	{
+		.procname	= "msl_ms",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= &toy_one,
+		.extra2		= &toy_msl_max,
+	},
 	{ }
 };
 
@@ -157,7 +203,11 @@ int toy_sysctl_init_net(struct net *net)
 	tn->port_range[0] = TOY_PORT_RANGE_LOW;
 	tn->port_range[1] = TOY_PORT_RANGE_HIGH;
 	tn->unpriv_port_start = TOY_UNPRIV_PORT_START;
-	tn->syn_retries = 6;	/* TCP's default */
+	tn->syn_retries = 6;	/* TCP's defaults */
+	tn->synack_retries = 5;
+	tn->retries2 = 15;
+	tn->fin_timeout = 60;
+	tn->msl_ms = 30000;
 
 	tn->reserved_ports = bitmap_zalloc(65536, GFP_KERNEL);
 	if (!tn->reserved_ports)
@@ -171,6 +221,10 @@ int toy_sysctl_init_net(struct net *net)
 	table[1].data = &tn->reserved_ports;
 	table[2].data = &tn->unpriv_port_start;
 	table[3].data = &tn->syn_retries;
+	table[4].data = &tn->synack_retries;
+	table[5].data = &tn->retries2;
+	table[6].data = &tn->fin_timeout;
+	table[7].data = &tn->msl_ms;
 
 	tn->sysctl_hdr = register_net_sysctl(net, "net/toy", table);
 	if (!tn->sysctl_hdr)

@@ -10,6 +10,7 @@
 #define _TOY_H
 
 #include <linux/atomic.h>
+#include <linux/ip.h>
 #include <linux/percpu.h>
 #include <linux/seqlock.h>
 #include <linux/siphash.h>
@@ -17,6 +18,7 @@
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include <net/sock.h>
+#include <net/tcp_states.h>
 #include <linux/toy.h>
 
 /* Module parameters (af_toy.c); fixed once the module is loaded. */
@@ -24,6 +26,7 @@ extern int toy_family;
 extern unsigned int toy_ipproto;
 
 struct toy_bind_bucket;
+struct rtable;
 
 /*
  * struct toy_sock - an AF_TOY socket, stream or datagram.
@@ -61,17 +64,93 @@ struct toy_sock {
 	bool			bind_user;
 
 	/*
-	 * Connection state (stream.c), under the socket lock: lock_sock()
-	 * in process context, bh_lock_sock() on the receive path and in
-	 * timers, which defer to the owner while it holds the socket.
+	 * Connection state (stream.c, output.c), under the socket lock:
+	 * lock_sock() in process context; bh_lock_sock() on the receive
+	 * path and in timers, which defer to the owner while it holds the
+	 * socket.  Names and meanings are RFC 793's (3.2).
 	 */
+	/* From @iss to @rto: zeroed for each attempt (toy_conn_reset()). */
 	u32			iss;		/* initial send sequence */
+	u32			snd_una;	/* oldest unacknowledged */
 	u32			snd_nxt;	/* next sequence to send */
-	u8			syn_tries;	/* SYN retransmissions so far */
+	u32			snd_max;	/* highest sequence sent, + 1 */
+	u32			write_seq;	/* end of the queued data */
+	u32			snd_wnd;	/* the peer's window */
+	u32			max_window;	/* largest window it offered */
+	u32			snd_wl1;	/* seq of the last window update */
+	u32			snd_wl2;	/* ack of the last window update */
+	u32			irs;		/* initial receive sequence */
+	u32			rcv_nxt;	/* next sequence expected */
+	u32			copied_seq;	/* next byte recvmsg() reads */
+	u32			rcv_wnd;	/* window last advertised */
+	u16			mss;		/* largest data per segment */
+	u8			retries;	/* timeouts in a row (SYN, data) */
+	u8			probes;		/* zero-window probes in a row */
+	bool			fin_rcvd;	/* the peer's FIN is in rcv_nxt */
+	bool			fin_queued;	/* our FIN is in write_seq */
+	bool			in_recovery;	/* fast recovery (RFC 6582) */
+	u32			syn_us;		/* when the SYN went (RTT) */
+	unsigned long		rcv_tstamp;	/* jiffies of the last segment */
+	u8			ka_probes;	/* keepalive probes unanswered */
+
+	/* Congestion control (RFC 5681 with NewReno), in segments. */
+	u32			cwnd;
+	u32			ssthresh;
+	u32			cwnd_cnt;	/* ACKs toward the next increase */
+	u32			dupacks;	/* duplicate ACKs in a row */
+	u32			recover;	/* snd_max when recovery began */
+	u32			packets_out;	/* segments sent, not acked */
+
+	/* RTT estimation (RFC 6298), microseconds; 0: no sample yet. */
+	u32			srtt_us;
+	u32			rttvar_us;
 	unsigned long		rto;		/* retransmission timeout */
-	struct timer_list	rtx_timer;	/* holds a sock reference */
+
+	/*
+	 * sk_write_queue holds the data not yet acknowledged, one skb a
+	 * segment, in sequence order; @send_head is the first one not sent
+	 * (NULL: all sent).  @ooo_queue holds received segments beyond
+	 * rcv_nxt, in sequence order.  Both under the socket lock.
+	 */
+	struct sk_buff		*send_head;
+	/* Options (SOL_TOY), under the socket lock; kept by disconnect. */
+	u16			keepidle;	/* seconds */
+	u16			keepintvl;	/* seconds */
+	u8			keepcnt;
+	struct sk_buff_head	ooo_queue;
+
+	/*
+	 * Timers, each holding a socket reference while armed (stream.c):
+	 * @rtx_timer retransmits (SYN, SYN-ACK, data, FIN) and probes a
+	 * zero window; @misc_timer ends TIME_WAIT, an orphaned FIN_WAIT_2,
+	 * and sends keepalive probes.
+	 */
+	struct timer_list	rtx_timer;
+	struct timer_list	misc_timer;
 	unsigned long		deferred;	/* TOY_DEFER_* bits, atomic */
+
+	/*
+	 * Listener (listen.c).  @reqs: its half-open entries (struct
+	 * toy_request), under @req_lock, which nests outside the bind and
+	 * connection slot locks.  @accept_q: children whose handshake is
+	 * complete, oldest first, each holding the reference accept()
+	 * hands to the new socket; under the listener's socket lock.
+	 * @accept_node: a child's place in it.
+	 */
+	spinlock_t		req_lock;
+	struct hlist_head	reqs;
+	u32			nr_reqs;
+	struct list_head	accept_q;
+	struct list_head	accept_node;
 };
+
+/* A new connection attempt starts from a clean connection state. */
+static inline void toy_conn_reset(struct toy_sock *ts)
+{
+	memset((u8 *)ts + offsetof(struct toy_sock, iss), 0,
+	       offsetofend(struct toy_sock, rto) -
+	       offsetof(struct toy_sock, iss));
+}
 
 /*
  * Work a timer found it could not do because a user held the socket; the
@@ -80,7 +159,81 @@ struct toy_sock {
  */
 enum {
 	TOY_DEFER_RTX,		/* the retransmission timer fired */
+	TOY_DEFER_MISC,		/* the misc timer fired */
 };
+
+/*
+ * struct toy_request - a half-open connection (SYN_RECEIVED) of a
+ * listener: what the SYN said and what our SYN-ACK said, nothing more.
+ * A full socket is made only when the handshake completes.
+ *
+ * @common: first, so the entry sits in the connection table like a
+ *      socket, as TCP's request_sock does: the 4-tuple, the netns, the
+ *      refcount, and skc_state TCP_NEW_SYN_RECV, which tells a reader
+ *      it found a request and not a socket.
+ * @listener: holds a reference on the listener.
+ * @lnode: in the listener's @reqs, under its req_lock.  An entry is on
+ *      that list exactly while it is in the connection table: both
+ *      change together under req_lock.
+ * @timer: retransmits the SYN-ACK; holds a reference while armed.
+ *
+ * References: the connection table, the armed timer, and each user
+ * (a lookup) hold one; the last toy_req_put() frees it after an RCU
+ * grace period, so a lookup under RCU may still look at it.
+ */
+struct toy_request {
+	struct sock_common	common;
+	struct sock		*listener;
+	struct hlist_node	lnode;
+	struct timer_list	timer;
+	struct rcu_head		rcu;
+	u32			iss;
+	u32			irs;
+	u16			mss;
+	u16			window;		/* the peer's, from its SYN */
+	u8			retries;
+};
+
+static inline struct sock *toy_req_sk(struct toy_request *req)
+{
+	return (struct sock *)req;
+}
+
+static inline struct toy_request *toy_req(struct sock *sk)
+{
+	return (struct toy_request *)sk;
+}
+
+/*
+ * Per-skb state of a segment (skb->cb): its sequence range, the control
+ * flags it carries, and, for our own segments, when it was last sent.
+ */
+struct toy_skb_cb {
+	u32	seq;		/* first sequence number */
+	u32	end_seq;	/* seq + data + SYN + FIN */
+	u32	sent_us;	/* when last sent (RTT samples) */
+	u8	flags;		/* TOY_SYN, TOY_FIN ... */
+	u8	retrans;	/* sent more than once: no RTT sample (Karn) */
+};
+
+#define TOY_SKB_CB(skb)	((struct toy_skb_cb *)&((skb)->cb[0]))
+
+/* Sequence number arithmetic, modulo 2^32 (RFC 793 3.3). */
+static inline bool toy_before(u32 a, u32 b)
+{
+	return (s32)(a - b) < 0;
+}
+
+static inline bool toy_after(u32 a, u32 b)
+{
+	return toy_before(b, a);
+}
+
+/* Is @sk a request (a half-open entry), not a full socket? */
+static inline bool toy_is_req(const struct sock *sk)
+{
+	return READ_ONCE(sk->sk_state) == TCP_NEW_SYN_RECV;
+}
 
 static inline struct toyhdr *toy_hdr(const struct sk_buff *skb)
 {
@@ -128,6 +281,19 @@ enum toy_mib_field {
 	TOY_MIB_INERRS,		/* segments dropped as malformed */
 	TOY_MIB_OUTRSTS,	/* resets sent */
 	TOY_MIB_INCSUMERRORS,	/* segments dropped for their checksum */
+	TOY_MIB_ACTIVEOPENS,	/* connect()s that sent a SYN */
+	TOY_MIB_PASSIVEOPENS,	/* connections accepted by a listener */
+	TOY_MIB_ATTEMPTFAILS,	/* handshakes that failed */
+	TOY_MIB_ESTABRESETS,	/* connections reset */
+	TOY_MIB_RETRANSSEGS,	/* segments retransmitted */
+	TOY_MIB_LISTENOVERFLOWS, /* handshakes dropped: accept queue full */
+	TOY_MIB_LISTENDROPS,	/* SYNs and ACKs a listener dropped */
+	TOY_MIB_OFOQUEUE,	/* segments queued out of order */
+	TOY_MIB_DUPSEGS,	/* segments that were all duplicate */
+	TOY_MIB_FASTRETRANS,	/* fast retransmits (three duplicate ACKs) */
+	TOY_MIB_TIMEOUTS,	/* retransmission timeouts */
+	TOY_MIB_CHALLENGEACKS,	/* RFC 5961 challenge ACKs sent */
+	TOY_MIB_RCVPRUNED,	/* segments dropped: receive buffer full */
 	TOY_MIB_MAX
 };
 
@@ -231,6 +397,10 @@ struct toy_net {
 	int			port_range[2];	/* ip_local_port_range */
 	int			unpriv_port_start; /* ip_unprivileged_port_start */
 	int			syn_retries;	/* syn_retries */
+	int			synack_retries;	/* synack_retries */
+	int			fin_timeout;	/* fin_timeout, seconds */
+	int			msl_ms;		/* msl_ms: TIME_WAIT is 2 x */
+	int			retries2;	/* retries2 (data timeouts) */
 	unsigned long		*reserved_ports; /* ip_local_reserved_ports */
 	struct ctl_table_header	*sysctl_hdr;
 };
@@ -263,6 +433,10 @@ int toy_bind_port(struct sock *sk, __be32 addr, u16 port);
 int toy_listen_hash(struct sock *sk);
 int toy_connect_hash(struct sock *sk, __be32 saddr, __be32 daddr,
 		     __be16 dport);
+int __toy_req_hash(struct sock *reqsk);
+bool __toy_req_unhash(struct sock *reqsk);
+int __toy_child_hash(struct sock *child, struct sock *listener,
+		     struct sock *reqsk);
 void toy_unhash(struct sock *sk);
 void toy_put_port(struct sock *sk);
 void toy_reset_saddr(struct sock *sk);
@@ -285,9 +459,21 @@ struct toy_xmit_ctx {
 int toy_xmit_ctl(struct net *net, const struct toy_xmit_ctx *ctx,
 		 __be32 saddr, __be16 sport, __be32 daddr, __be16 dport,
 		 u32 seq, u32 ack, u8 flags, u16 window);
+int toy_ip_out(struct net *net, struct sk_buff *skb, struct rtable *rt,
+	       __be32 saddr, __be32 daddr, const struct toy_xmit_ctx *ctx);
+void toy_csum(struct sk_buff *skb, __be32 saddr, __be32 daddr);
+
+/* Room for the link layer, IPv4 and our header in front of the data. */
+#define TOY_MAX_HEADER	(MAX_HEADER + sizeof(struct iphdr) + \
+			 sizeof(struct toyhdr))
+#define TOY_MAX_WINDOW	65535U	/* 16-bit window, no scaling */
+#define TOY_MAX_MSS	16384U	/* four segments fit the window */
 void toy_send_reset(struct net *net, struct sk_buff *skb);
 
-/* stream.c: the stream protocol's states and timers. */
+/* af_toy.c */
+void toy_sock_setup(struct sock *sk);
+
+/* stream.c: the stream protocol's states, input and timers. */
 void toy_stream_init(void);
 void toy_stream_init_sock(struct sock *sk);
 void toy_stream_connect_start(struct sock *sk);
@@ -295,6 +481,64 @@ void toy_stream_stop(struct sock *sk);
 void toy_stream_rcv(struct sock *sk, struct sk_buff *skb);
 int toy_stream_backlog_rcv(struct sock *sk, struct sk_buff *skb);
 void toy_stream_release_cb(struct sock *sk);
+u32 toy_isn(__be32 saddr, __be16 sport, __be32 daddr, __be16 dport);
+void toy_timer_arm(struct sock *sk, struct timer_list *t,
+		   unsigned long expires);
+void toy_timer_stop(struct sock *sk, struct timer_list *t);
+void toy_done(struct sock *sk);
+void toy_set_state(struct sock *sk, int state);
+void toy_stream_close(struct sock *sk, long timeout);
+void toy_stream_shutdown(struct sock *sk, int how);
+void toy_established(struct sock *sk);
+int toy_rcv_state(struct sock *sk, struct sk_buff *skb);
+void toy_keepalive(struct sock *sk, int val);
+bool toy_clear_deferred(struct sock *sk, int bit);
+
+/* output.c: segments out, the write queue, retransmission. */
+void toy_xmit_ctx_of(const struct sock *sk, struct toy_xmit_ctx *ctx);
+u16 toy_select_window(struct sock *sk);
+u16 toy_route_mss(struct sock *sk);
+void toy_send_syn(struct sock *sk, bool ack);
+void toy_send_ack(struct sock *sk);
+void toy_send_active_reset(struct sock *sk);
+void toy_send_fin(struct sock *sk);
+void toy_push(struct sock *sk);
+void toy_ack_rcvd(struct sock *sk, u32 ack, u32 seq, u16 window,
+		  bool pure);
+void toy_rtx_expired_data(struct sock *sk);
+void toy_write_queue_purge(struct sock *sk);
+void toy_send_probe(struct sock *sk);
+void toy_init_cc(struct sock *sk);
+void toy_rtt_sample(struct sock *sk, u32 rtt_us);
+void toy_write_space(struct sock *sk);
+
+/* listen.c: the passive side. */
+void toy_listen_init(struct sock *sk);
+int toy_listen_rcv(struct sock *sk, struct sk_buff *skb);
+void toy_req_rcv(struct sock *reqsk, struct sk_buff *skb);
+void toy_req_put(struct toy_request *req);
+void toy_listen_stop(struct sock *sk);
+int toy_accept(struct socket *sock, struct socket *newsock, int flags,
+	       bool kern);
+
+/* A reference from a lookup: a socket's or a request's. */
+static inline void toy_sk_put(struct sock *sk)
+{
+	if (toy_is_req(sk))
+		toy_req_put(toy_req(sk));
+	else
+		sock_put(sk);
+}
+
+/* stream_ops.c: the socket calls of a stream socket. */
+int toy_stream_sendmsg(struct socket *sock, struct msghdr *msg, size_t len);
+int toy_stream_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
+		       int flags);
+__poll_t toy_stream_poll(struct file *file, struct socket *sock,
+			 poll_table *wait);
+int toy_stream_ioctl(struct socket *sock, unsigned int cmd,
+		     unsigned long arg);
+int toy_shutdown(struct socket *sock, int how);
 
 /* debugfs.c: /sys/kernel/debug/toy/lookup, the receive-path demux. */
 int toy_debugfs_init(void);

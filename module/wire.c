@@ -28,10 +28,6 @@
 
 #include "toy.h"
 
-/* Room for the link layer, IPv4 and our header in front of the data. */
-#define TOY_MAX_HEADER	(MAX_HEADER + sizeof(struct iphdr) + \
-			 sizeof(struct toyhdr))
-
 /* Bytes of sequence space a segment uses: data, SYN and FIN count. */
 static u32 toy_seg_len(const struct sk_buff *skb, const struct toyhdr *th)
 {
@@ -39,12 +35,52 @@ static u32 toy_seg_len(const struct sk_buff *skb, const struct toyhdr *th)
 	       !!(th->flags & TOY_FIN);
 }
 
+/* The checksum of a segment (at skb->data) over the pseudo-header. */
+void toy_csum(struct sk_buff *skb, __be32 saddr, __be32 daddr)
+{
+	struct toyhdr *th = (struct toyhdr *)skb->data;
+
+	th->check = 0;
+	th->check = csum_tcpudp_magic(saddr, daddr, skb->len, toy_ipproto,
+				      skb_checksum(skb, 0, skb->len, 0));
+}
+
+/*
+ * Put the IPv4 header on a segment (at skb->data, checksummed) and send
+ * it on @rt, whose reference is consumed, as is @skb.  No socket is
+ * passed to the IPv4 output path: AF_TOY sockets are not inet_sock.
+ */
+int toy_ip_out(struct net *net, struct sk_buff *skb, struct rtable *rt,
+	       __be32 saddr, __be32 daddr, const struct toy_xmit_ctx *ctx)
+{
+	struct iphdr *iph;
+
+	iph = skb_push(skb, sizeof(*iph));
+	skb_reset_network_header(skb);
+	iph->version = 4;
+	iph->ihl = sizeof(*iph) / 4;
+	iph->tos = 0;
+	iph->frag_off = htons(IP_DF);
+	iph->ttl = ip4_dst_hoplimit(&rt->dst);
+	iph->protocol = toy_ipproto;
+	iph->saddr = saddr;
+	iph->daddr = daddr;
+	skb_dst_set(skb, &rt->dst);
+	ip_select_ident(net, skb, NULL);
+	skb->mark = ctx->mark;
+	skb->priority = ctx->priority;
+	skb->protocol = htons(ETH_P_IP);
+
+	TOY_INC_STATS(net, TOY_MIB_OUTSEGS);
+	return ip_local_out(net, NULL, skb);
+}
+
 /*
  * Send a segment with no data: @flags, @seq, @ack, @window, from
  * @saddr:@sport to @daddr:@dport, on a route found with @ctx (the
  * socket's interface, mark and uid, so policy routing sees what
- * connect() saw).  Used for SYN and reset segments, which need no socket
- * memory: no socket is passed to the IPv4 output path.
+ * connect() saw).  Used for resets and a listener's SYN-ACKs, which
+ * have no socket of their own.
  */
 int toy_xmit_ctl(struct net *net, const struct toy_xmit_ctx *ctx,
 		 __be32 saddr, __be16 sport, __be32 daddr, __be16 dport,
@@ -52,7 +88,6 @@ int toy_xmit_ctl(struct net *net, const struct toy_xmit_ctx *ctx,
 {
 	struct toyhdr *th;
 	struct sk_buff *skb;
-	struct iphdr *iph;
 	struct flowi4 fl4;
 	struct rtable *rt;
 
@@ -80,29 +115,10 @@ int toy_xmit_ctl(struct net *net, const struct toy_xmit_ctx *ctx,
 	th->doff = TOY_DOFF;
 	th->flags = flags;
 	th->window = htons(window);
-	th->check = csum_tcpudp_magic(fl4.saddr, fl4.daddr, sizeof(*th),
-				      toy_ipproto,
-				      csum_partial(th, sizeof(*th), 0));
-
-	iph = skb_push(skb, sizeof(*iph));
-	skb_reset_network_header(skb);
-	iph->version = 4;
-	iph->ihl = sizeof(*iph) / 4;
-	iph->tos = 0;
-	iph->frag_off = htons(IP_DF);
-	iph->ttl = ip4_dst_hoplimit(&rt->dst);
-	iph->protocol = toy_ipproto;
-	iph->saddr = fl4.saddr;
-	iph->daddr = fl4.daddr;
-	skb_dst_set(skb, &rt->dst);
-	ip_select_ident(net, skb, NULL);
-	skb->mark = ctx->mark;
-	skb->priority = ctx->priority;
-
-	TOY_INC_STATS(net, TOY_MIB_OUTSEGS);
+	toy_csum(skb, fl4.saddr, fl4.daddr);
 	if (flags & TOY_RST)
 		TOY_INC_STATS(net, TOY_MIB_OUTRSTS);
-	return ip_local_out(net, NULL, skb);
+	return toy_ip_out(net, skb, rt, fl4.saddr, fl4.daddr, ctx);
 }
 
 /*

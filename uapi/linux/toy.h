@@ -61,6 +61,18 @@
 #define TOY_REUSEPORT	1
 
 /*
+ * Keepalive of a stream socket with SO_KEEPALIVE set, as TCP_KEEPIDLE,
+ * TCP_KEEPINTVL and TCP_KEEPCNT (int each, same ranges and defaults):
+ * after TOY_KEEPIDLE seconds without a segment from the peer (default
+ * 7200), a probe every TOY_KEEPINTVL seconds (default 75); after
+ * TOY_KEEPCNT unanswered probes (default 9) the connection fails with
+ * ETIMEDOUT.
+ */
+#define TOY_KEEPIDLE	2	/* 1..32767 seconds */
+#define TOY_KEEPINTVL	3	/* 1..32767 seconds */
+#define TOY_KEEPCNT	4	/* 1..127 probes */
+
+/*
  * IPPROTO_TOY - the IPv4 protocol number that carries AF_TOY segments.
  *
  * 253 is one of the two numbers RFC 3692 sets aside for experimentation

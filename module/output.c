@@ -1,0 +1,510 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * AF_TOY stream output: the write queue, segments, acknowledgements,
+ * retransmission and congestion control.
+ *
+ * The write queue (sk_write_queue) holds every byte sendmsg() accepted
+ * that the peer has not acknowledged, one skb per segment, in sequence
+ * order; toy_sock.send_head is the first one never sent.  A segment is
+ * sent as a clone (or a copy, while an earlier clone may still sit in a
+ * queue below us), so the original stays for retransmission.  The queue
+ * is charged to sk_wmem_queued against SO_SNDBUF, as TCP charges it.
+ *
+ * What may be in flight is the smaller of the peer's window and the
+ * congestion window (RFC 5681, in segments: slow start from 10, then
+ * congestion avoidance; three duplicate ACKs retransmit the first
+ * segment and halve the window, with NewReno's partial ACKs, RFC 6582).
+ * The retransmission timeout follows RFC 6298: SRTT and RTTVAR from
+ * samples of segments sent once (Karn), RTO = SRTT + 4 RTTVAR, at least
+ * 200 ms (TCP's minimum), doubled on each timeout, at most 120 s.  A
+ * timeout retransmits from the first unacknowledged segment with a
+ * window of one (go-back-N); after net.toy.retries2 timeouts in a row
+ * the connection fails with ETIMEDOUT.  A zero window is probed at RTO
+ * intervals with a segment the peer must acknowledge.
+ *
+ * Segment size.  No options travel in the header, so each side derives
+ * its MSS from its route's MTU (MTU - 40), at most TOY_MAX_MSS so that
+ * four segments fit in the 64 KiB window.  A segment that no longer
+ * fits the window the peer offers is split.
+ *
+ * Every function here runs with the socket lock held.
+ */
+
+#include <linux/ktime.h>
+#include <net/ip.h>
+#include <net/route.h>
+#include <net/sock.h>
+
+#include "toy.h"
+
+#define TOY_RTO_INIT	HZ
+#define TOY_RTO_MIN	(HZ / 5)
+#define TOY_RTO_MAX	(120 * HZ)
+#define TOY_INIT_CWND	10
+#define TOY_MAX_CWND	512
+
+static u32 toy_now_us(void)
+{
+	return (u32)div_u64(ktime_get_ns(), NSEC_PER_USEC);
+}
+
+void toy_xmit_ctx_of(const struct sock *sk, struct toy_xmit_ctx *ctx)
+{
+	ctx->oif = sk->sk_bound_dev_if;
+	ctx->mark = READ_ONCE(sk->sk_mark);
+	ctx->uid = sk->sk_uid;
+	ctx->priority = READ_ONCE(sk->sk_priority);
+}
+
+/* The socket's route to its peer, cached in sk_dst_cache (no reference
+ * for the caller: take one with dst_clone() to keep it).
+ */
+static struct rtable *toy_sk_route(struct sock *sk)
+{
+	struct rtable *rt = (struct rtable *)__sk_dst_check(sk, 0);
+	struct flowi4 fl4;
+
+	if (rt)
+		return rt;
+	flowi4_init_output(&fl4, sk->sk_bound_dev_if, READ_ONCE(sk->sk_mark),
+			   0, RT_SCOPE_UNIVERSE, sk->sk_protocol, 0,
+			   sk->sk_daddr, sk->sk_rcv_saddr, sk->sk_dport,
+			   htons(sk->sk_num), sk->sk_uid);
+	rt = ip_route_output_key(sock_net(sk), &fl4);
+	if (IS_ERR(rt))
+		return NULL;
+	__sk_dst_set(sk, &rt->dst);
+	return rt;
+}
+
+u16 toy_route_mss(struct sock *sk)
+{
+	struct rtable *rt = toy_sk_route(sk);
+	u32 mtu = rt ? dst_mtu(&rt->dst) : 576;
+
+	return clamp_t(u32, mtu - sizeof(struct iphdr) - sizeof(struct toyhdr),
+		       64, TOY_MAX_MSS);
+}
+
+/*
+ * The window we offer: half the free receive buffer (an skb costs
+ * about twice its data), at most 64 KiB.  Remembered, since it is what
+ * the acceptability test of incoming segments holds us to.
+ */
+u16 toy_select_window(struct sock *sk)
+{
+	int free = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
+	u32 win = free > 0 ? free / 2 : 0;
+
+	win = min(win, TOY_MAX_WINDOW);
+	WRITE_ONCE(toy_sk(sk)->rcv_wnd, win);
+	return win;
+}
+
+/*
+ * Put our header on @skb (data or none) and send it to the peer.
+ * @skb is consumed.
+ */
+static int toy_send_skb(struct sock *sk, struct sk_buff *skb, u32 seq,
+			u8 flags)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	struct toy_xmit_ctx ctx;
+	struct toyhdr *th;
+	struct rtable *rt;
+
+	rt = toy_sk_route(sk);
+	if (!rt) {
+		kfree_skb(skb);
+		return -EHOSTUNREACH;
+	}
+	th = skb_push(skb, sizeof(*th));
+	skb_reset_transport_header(skb);
+	memset(th, 0, sizeof(*th));
+	th->source = htons(sk->sk_num);
+	th->dest = sk->sk_dport;
+	th->seq = htonl(seq);
+	th->ack_seq = htonl(flags & TOY_ACK ? ts->rcv_nxt : 0);
+	th->doff = TOY_DOFF;
+	th->flags = flags;
+	th->window = htons(toy_select_window(sk));
+	toy_csum(skb, sk->sk_rcv_saddr, sk->sk_daddr);
+	toy_xmit_ctx_of(sk, &ctx);
+	if (flags & TOY_RST)
+		TOY_INC_STATS(sock_net(sk), TOY_MIB_OUTRSTS);
+	dst_hold(&rt->dst);
+	return toy_ip_out(sock_net(sk), skb, rt, sk->sk_rcv_saddr, sk->sk_daddr,
+			  &ctx);
+}
+
+/* A segment with no data. */
+static int toy_send_ctl(struct sock *sk, u32 seq, u8 flags)
+{
+	struct sk_buff *skb = alloc_skb(TOY_MAX_HEADER, GFP_ATOMIC);
+
+	if (!skb)
+		return -ENOBUFS;
+	skb_reserve(skb, TOY_MAX_HEADER);
+	return toy_send_skb(sk, skb, seq, flags);
+}
+
+/* SYN (SYN_SENT) or SYN-ACK (SYN_RECV of a simultaneous open). */
+void toy_send_syn(struct sock *sk, bool ack)
+{
+	toy_send_ctl(sk, toy_sk(sk)->iss, TOY_SYN | (ack ? TOY_ACK : 0));
+}
+
+void toy_send_ack(struct sock *sk)
+{
+	toy_send_ctl(sk, toy_sk(sk)->snd_nxt, TOY_ACK);
+}
+
+/* A reset from a connection (abort, unread data at close). */
+void toy_send_active_reset(struct sock *sk)
+{
+	toy_send_ctl(sk, toy_sk(sk)->snd_nxt, TOY_RST | TOY_ACK);
+	}
+
+/*
+ * A segment below the window (snd_una - 1, no data) that the peer must
+ * answer with an ACK carrying its window: zero-window and keepalive
+ * probes, as TCP's tcp_xmit_probe_skb().
+ */
+void toy_send_probe(struct sock *sk)
+{
+	toy_send_ctl(sk, toy_sk(sk)->snd_una - 1, TOY_ACK);
+}
+
+/* Send one queued segment (clone it; copy it if a clone is around). */
+static int toy_transmit(struct sock *sk, struct sk_buff *skb)
+{
+	struct toy_skb_cb *cb = TOY_SKB_CB(skb);
+	struct sk_buff *nskb;
+
+	if (skb_cloned(skb))
+		nskb = pskb_copy(skb, GFP_ATOMIC);
+	else
+		nskb = skb_clone(skb, GFP_ATOMIC);
+	if (!nskb)
+		return -ENOBUFS;
+	return toy_send_skb(sk, nskb, cb->seq, TOY_ACK | cb->flags);
+}
+
+static void toy_free_queued(struct sock *sk, struct sk_buff *skb)
+{
+	sk_wmem_queued_add(sk, -skb->truesize);
+	kfree_skb(skb);
+}
+
+/* Split @skb after @len bytes of data; the rest follows it. */
+static int toy_split(struct sock *sk, struct sk_buff *skb, u32 len)
+{
+	struct toy_skb_cb *cb = TOY_SKB_CB(skb), *ncb;
+	struct sk_buff *buff;
+
+	if (skb_unclone(skb, GFP_ATOMIC))
+		return -ENOMEM;
+	buff = alloc_skb(TOY_MAX_HEADER, GFP_ATOMIC);
+	if (!buff)
+		return -ENOMEM;
+	skb_reserve(buff, TOY_MAX_HEADER);
+	sk_wmem_queued_add(sk, buff->truesize);
+	skb_split(skb, buff, len);
+	ncb = TOY_SKB_CB(buff);
+	*ncb = *cb;
+	ncb->seq = cb->seq + len;
+	cb->end_seq = ncb->seq;
+	cb->flags &= ~TOY_FIN;
+	__skb_queue_after(&sk->sk_write_queue, skb, buff);
+	return 0;
+}
+
+/* Send what the windows allow, from send_head on. */
+void toy_push(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	struct sk_buff *skb;
+
+	while ((skb = ts->send_head)) {
+		struct toy_skb_cb *cb = TOY_SKB_CB(skb);
+		u32 wnd_end = ts->snd_una + ts->snd_wnd;
+
+		if (ts->packets_out >= ts->cwnd)
+			break;
+		if (toy_after(cb->seq + skb->len, wnd_end)) {
+			/* Wait for ACKs, or probe a zero window. */
+			if (ts->packets_out || !toy_after(wnd_end, cb->seq))
+				break;
+			if (toy_split(sk, skb, wnd_end - cb->seq))
+				break;
+		}
+		if (toy_before(cb->seq, ts->snd_max)) {
+			cb->retrans = 1;
+			TOY_INC_STATS(sock_net(sk), TOY_MIB_RETRANSSEGS);
+		}
+		if (toy_transmit(sk, skb))
+			break;
+		cb->sent_us = toy_now_us();
+		ts->snd_nxt = cb->end_seq;
+		if (toy_after(ts->snd_nxt, ts->snd_max))
+			ts->snd_max = ts->snd_nxt;
+		ts->packets_out++;
+		ts->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
+				NULL : skb->next;
+		if (!timer_pending(&ts->rtx_timer))
+			toy_timer_arm(sk, &ts->rtx_timer, jiffies + ts->rto);
+	}
+	/* Nothing in flight but data waiting: the timer probes. */
+	if (ts->send_head && !timer_pending(&ts->rtx_timer))
+		toy_timer_arm(sk, &ts->rtx_timer, jiffies + ts->rto);
+}
+
+/* Queue our FIN: on the last unsent segment, or a segment of its own. */
+void toy_send_fin(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	struct sk_buff *tail = skb_peek_tail(&sk->sk_write_queue);
+
+	if (tail && ts->send_head) {
+		TOY_SKB_CB(tail)->flags |= TOY_FIN;
+		TOY_SKB_CB(tail)->end_seq++;
+	} else {
+		struct sk_buff *skb;
+
+		skb = alloc_skb(TOY_MAX_HEADER, sk->sk_allocation | __GFP_NOFAIL);
+		skb_reserve(skb, TOY_MAX_HEADER);
+		memset(TOY_SKB_CB(skb), 0, sizeof(struct toy_skb_cb));
+		TOY_SKB_CB(skb)->seq = ts->write_seq;
+		TOY_SKB_CB(skb)->end_seq = ts->write_seq + 1;
+		TOY_SKB_CB(skb)->flags = TOY_FIN;
+		sk_wmem_queued_add(sk, skb->truesize);
+		__skb_queue_tail(&sk->sk_write_queue, skb);
+		if (!ts->send_head)
+			ts->send_head = skb;
+	}
+	ts->write_seq++;
+	ts->fin_queued = true;
+	toy_push(sk);
+}
+
+static unsigned long toy_calc_rto(const struct toy_sock *ts)
+{
+	u32 rto_us;
+
+	if (!ts->srtt_us)
+		return TOY_RTO_INIT;
+	rto_us = ts->srtt_us + max_t(u32, 4 * ts->rttvar_us,
+				     jiffies_to_usecs(1));
+	return clamp_t(unsigned long, usecs_to_jiffies(rto_us), TOY_RTO_MIN,
+		       TOY_RTO_MAX);
+}
+
+/* RFC 6298 (2.2, 2.3), with alpha 1/8 and beta 1/4. */
+void toy_rtt_sample(struct sock *sk, u32 rtt_us)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	rtt_us = max_t(u32, rtt_us, 1);
+	if (!ts->srtt_us) {
+		ts->srtt_us = rtt_us;
+		ts->rttvar_us = rtt_us / 2;
+	} else {
+		u32 delta = abs((s32)(ts->srtt_us - rtt_us));
+
+		ts->rttvar_us = ts->rttvar_us - ts->rttvar_us / 4 + delta / 4;
+		ts->srtt_us = ts->srtt_us - ts->srtt_us / 8 + rtt_us / 8;
+	}
+	ts->rto = toy_calc_rto(ts);
+}
+
+void toy_init_cc(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	ts->cwnd = TOY_INIT_CWND;
+	ts->ssthresh = TOY_MAX_CWND;
+	ts->cwnd_cnt = 0;
+	ts->dupacks = 0;
+	ts->in_recovery = false;
+	ts->packets_out = 0;
+	ts->rto = toy_calc_rto(ts);
+}
+
+/* Retransmit the first unacknowledged segment (fast retransmit). */
+static void toy_retransmit_head(struct sock *sk)
+{
+	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
+
+	if (!skb || skb == toy_sk(sk)->send_head)
+		return;
+	TOY_SKB_CB(skb)->retrans = 1;
+	TOY_INC_STATS(sock_net(sk), TOY_MIB_RETRANSSEGS);
+	toy_transmit(sk, skb);
+}
+
+/* proto's sk_write_space: wake writers once a third of SO_SNDBUF is free. */
+void toy_write_space(struct sock *sk)
+{
+	struct socket *sock = sk->sk_socket;
+	struct socket_wq *wq;
+
+	if (!sock || !__sk_stream_is_writeable(sk, 1))
+		return;
+	clear_bit(SOCK_NOSPACE, &sock->flags);
+	rcu_read_lock();
+	wq = rcu_dereference(sk->sk_wq);
+	if (skwq_has_sleeper(wq))
+		wake_up_interruptible_poll(&wq->wait, EPOLLOUT | EPOLLWRNORM |
+					   EPOLLWRBAND);
+	if (wq && wq->fasync_list && !(sk->sk_shutdown & SEND_SHUTDOWN))
+		sock_wake_async(wq, SOCK_WAKE_SPACE, POLL_OUT);
+	rcu_read_unlock();
+}
+
+/*
+ * An acceptable ACK (not beyond snd_max): window update (RFC 793's
+ * SND.WL1/WL2 rule), then what it acknowledges.  @pure: no data, no
+ * FIN, so it may count as a duplicate ACK.
+ */
+void toy_ack_rcvd(struct sock *sk, u32 ack, u32 seq, u16 window, bool pure)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	bool win_changed = false;
+	u32 acked = 0, rtt_us = 0;
+	struct sk_buff *skb;
+
+	if (toy_before(ts->snd_wl1, seq) ||
+	    (ts->snd_wl1 == seq && !toy_before(ack, ts->snd_wl2))) {
+		win_changed = ts->snd_wnd != window;
+		ts->snd_wnd = window;
+		ts->max_window = max_t(u32, ts->max_window, window);
+		ts->snd_wl1 = seq;
+		ts->snd_wl2 = ack;
+	}
+	if (toy_before(ack, ts->snd_una))
+		return;		/* old */
+
+	if (ack == ts->snd_una) {
+		if (pure && !win_changed && ts->packets_out) {
+			ts->dupacks++;
+			if (ts->in_recovery) {
+				ts->cwnd++;	/* a segment left the network */
+			} else if (ts->dupacks == 3) {
+				TOY_INC_STATS(sock_net(sk),
+					      TOY_MIB_FASTRETRANS);
+				ts->ssthresh = max_t(u32, ts->packets_out / 2, 2);
+				ts->cwnd = ts->ssthresh + 3;
+				ts->recover = ts->snd_max;
+				ts->in_recovery = true;
+				toy_retransmit_head(sk);
+			}
+		}
+		toy_push(sk);
+		return;
+	}
+
+	/* New data acknowledged: free what it covers. */
+	while ((skb = skb_peek(&sk->sk_write_queue))) {
+		struct toy_skb_cb *cb = TOY_SKB_CB(skb);
+
+		if (toy_after(cb->end_seq, ack))
+			break;
+		if (skb == ts->send_head) {
+			/* Acked before we resent it (after a timeout). */
+			ts->send_head = skb_queue_is_last(&sk->sk_write_queue,
+							  skb) ? NULL : skb->next;
+		} else if (ts->packets_out) {
+			ts->packets_out--;
+			if (!cb->retrans)
+				rtt_us = toy_now_us() - cb->sent_us;
+		}
+		acked++;
+		__skb_unlink(skb, &sk->sk_write_queue);
+		toy_free_queued(sk, skb);
+	}
+	ts->snd_una = ack;
+	if (toy_after(ack, ts->snd_nxt))
+		ts->snd_nxt = ack;
+	ts->dupacks = 0;
+	ts->retries = 0;
+	ts->probes = 0;
+	if (rtt_us)
+		toy_rtt_sample(sk, rtt_us);
+	else
+		ts->rto = toy_calc_rto(ts);
+
+	if (ts->in_recovery) {
+		if (!toy_before(ack, ts->recover)) {
+			ts->in_recovery = false;
+			ts->cwnd = ts->ssthresh;
+		} else {
+			toy_retransmit_head(sk);	/* partial ACK */
+		}
+	} else {
+		while (acked--) {
+			if (ts->cwnd < ts->ssthresh) {
+				ts->cwnd++;
+			} else if (++ts->cwnd_cnt >= ts->cwnd) {
+				ts->cwnd++;
+				ts->cwnd_cnt = 0;
+			}
+		}
+		ts->cwnd = min_t(u32, ts->cwnd, TOY_MAX_CWND);
+	}
+
+	/* RFC 6298 (5.3): restart the timer while data is in flight. */
+	if (ts->packets_out)
+		toy_timer_arm(sk, &ts->rtx_timer, jiffies + ts->rto);
+	else
+		toy_timer_stop(sk, &ts->rtx_timer);
+	sk->sk_write_space(sk);
+	toy_push(sk);
+}
+
+/* The retransmission timer in a synchronized state. */
+void toy_rtx_expired_data(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	int max = READ_ONCE(toy_pernet(sock_net(sk))->retries2);
+
+	if (!ts->packets_out) {
+		if (!ts->send_head)
+			return;
+		/* The peer's window is closed: probe it. */
+		ts->probes++;
+		toy_send_probe(sk);
+		ts->rto = min_t(unsigned long, ts->rto * 2, TOY_RTO_MAX);
+		toy_timer_arm(sk, &ts->rtx_timer, jiffies + ts->rto);
+		return;
+	}
+	TOY_INC_STATS(sock_net(sk), TOY_MIB_TIMEOUTS);
+	if (++ts->retries > max) {
+		WRITE_ONCE(sk->sk_err, ETIMEDOUT);
+		toy_done(sk);
+		return;
+	}
+	/* RFC 5681 (4): one segment, half the flight as threshold. */
+	ts->ssthresh = max_t(u32, ts->packets_out / 2, 2);
+	ts->cwnd = 1;
+	ts->cwnd_cnt = 0;
+	ts->dupacks = 0;
+	ts->in_recovery = false;
+	ts->send_head = skb_peek(&sk->sk_write_queue);
+	ts->snd_nxt = ts->snd_una;
+	ts->packets_out = 0;
+	ts->rto = min_t(unsigned long, ts->rto * 2, TOY_RTO_MAX);
+	toy_push(sk);
+}
+
+/* Drop every queued segment (the connection is over). */
+void toy_write_queue_purge(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	struct sk_buff *skb;
+
+	while ((skb = __skb_dequeue(&sk->sk_write_queue)))
+		toy_free_queued(sk, skb);
+	__skb_queue_purge(&ts->ooo_queue);
+	ts->send_head = NULL;
+	ts->packets_out = 0;
+}

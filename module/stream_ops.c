@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * AF_TOY stream sockets: the socket calls that move data, as TCP's.
+ *
+ * sendmsg() copies the user's bytes into segments of at most one MSS
+ * on the write queue (output.c sends them as the windows allow),
+ * waiting for room in SO_SNDBUF unless nonblocking; recvmsg() copies
+ * from the receive queue in order.  A bad user buffer ends the call
+ * with EFAULT (or the count so far) and loses nothing: a segment is
+ * queued only after its bytes were copied in, and received data is
+ * consumed only after it was copied out.
+ *
+ * Both hold the socket lock for the whole call, so one call's bytes are
+ * never interleaved with another's; they release it only while
+ * sleeping, when segments that arrived meanwhile are processed.
+ */
+
+#include <asm/ioctls.h>
+#include <linux/sockios.h>
+#include <net/sock.h>
+#include <net/tcp_states.h>
+
+#include "toy.h"
+
+/* Wait for the handshake (sendmsg() before it completed). */
+static int toy_wait_connect(struct sock *sk, long *timeo)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	int err = 0;
+
+	add_wait_queue(sk_sleep(sk), &wait);
+	while ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
+		err = -EAGAIN;
+		if (!*timeo)
+			break;
+		err = sock_intr_errno(*timeo);
+		if (signal_pending(current))
+			break;
+		err = 0;
+		release_sock(sk);
+		*timeo = wait_woken(&wait, TASK_INTERRUPTIBLE, *timeo);
+		lock_sock(sk);
+	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+	return err;
+}
+
+/* May we queue more data?  0, or the error a writer gets. */
+static int toy_send_check(struct sock *sk)
+{
+	int err = sock_error(sk);
+
+	if (err)
+		return err;
+	if (sk->sk_shutdown & SEND_SHUTDOWN)
+		return -EPIPE;
+	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)))
+		return -EPIPE;
+	return 0;
+}
+
+int toy_stream_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
+{
+	int flags = msg->msg_flags;
+	struct sock *sk = sock->sk;
+	struct toy_sock *ts = toy_sk(sk);
+	size_t copied = 0;
+	long timeo;
+	int err;
+
+	if (flags & MSG_OOB)
+		return -EOPNOTSUPP;
+
+	lock_sock(sk);
+	timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
+	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
+		err = toy_wait_connect(sk, &timeo);
+		if (err)
+			goto error;
+	}
+
+	while (copied < len) {
+		struct sk_buff *skb;
+		size_t size;
+
+		err = toy_send_check(sk);
+		if (err)
+			goto error;
+		if (!sk_stream_memory_free(sk)) {
+			toy_push(sk);
+			set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+			err = sk_stream_wait_memory(sk, &timeo);
+			if (err)
+				goto error;
+			continue;
+		}
+		size = min_t(size_t, len - copied, ts->mss);
+		skb = alloc_skb_with_frags(TOY_MAX_HEADER, size, 0, &err,
+					   sk->sk_allocation);
+		if (!skb)
+			goto error;
+		skb_reserve(skb, TOY_MAX_HEADER);
+		skb->len = size;
+		skb->data_len = size;
+		if (skb_copy_datagram_from_iter(skb, 0, &msg->msg_iter, size)) {
+			kfree_skb(skb);
+			err = -EFAULT;
+			goto error;
+		}
+		memset(TOY_SKB_CB(skb), 0, sizeof(struct toy_skb_cb));
+		TOY_SKB_CB(skb)->seq = ts->write_seq;
+		TOY_SKB_CB(skb)->end_seq = ts->write_seq + size;
+		ts->write_seq += size;
+		sk_wmem_queued_add(sk, skb->truesize);
+		__skb_queue_tail(&sk->sk_write_queue, skb);
+		if (!ts->send_head)
+			ts->send_head = skb;
+		copied += size;
+		toy_push(sk);
+	}
+	release_sock(sk);
+	return copied;
+
+error:
+	release_sock(sk);
+	if (copied)
+		return copied;
+	if (err == -EPIPE && !(flags & MSG_NOSIGNAL))
+		send_sig(SIGPIPE, current, 0);
+	return err;
+}
+
+/* After reading: offer the peer the room we made, if it is worth it. */
+static void toy_window_update(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	int free = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
+	u32 win = min_t(u32, free > 0 ? free / 2 : 0, TOY_MAX_WINDOW);
+
+	if (!((1 << sk->sk_state) &
+	      (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)))
+		return;
+	if (win > ts->rcv_wnd &&
+	    (win - ts->rcv_wnd >= min_t(u32, ts->mss, TOY_MAX_WINDOW / 2) ||
+	     !ts->rcv_wnd))
+		toy_send_ack(sk);
+}
+
+int toy_stream_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
+		       int flags)
+{
+	struct sock *sk = sock->sk;
+	struct toy_sock *ts = toy_sk(sk);
+	u32 peek_seq, *seq;
+	int copied = 0;
+	long timeo;
+	int target;
+
+	if (flags & MSG_OOB)
+		return -EOPNOTSUPP;
+	if (flags & MSG_ERRQUEUE)
+		return sock_recv_errqueue(sk, msg, len, SOL_IP, IP_RECVERR);
+
+	lock_sock(sk);
+	if (sk->sk_state == TCP_LISTEN) {
+		copied = -ENOTCONN;
+		goto out;
+	}
+	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
+	target = sock_rcvlowat(sk, flags & MSG_WAITALL, len);
+	seq = &ts->copied_seq;
+	if (flags & MSG_PEEK) {
+		peek_seq = ts->copied_seq;
+		seq = &peek_seq;
+	}
+
+	do {
+		struct sk_buff *skb;
+		u32 offset = 0;
+		size_t used;
+
+		skb_queue_walk(&sk->sk_receive_queue, skb) {
+			offset = *seq - TOY_SKB_CB(skb)->seq;
+			if (offset < skb->len)
+				goto found;
+		}
+
+		/* Nothing to read here: why, and do we wait? */
+		if (copied >= target)
+			break;
+		if (copied) {
+			if (sk->sk_err || sk->sk_state == TCP_CLOSE ||
+			    (sk->sk_shutdown & RCV_SHUTDOWN) || !timeo ||
+			    signal_pending(current))
+				break;
+		} else {
+			if (sock_flag(sk, SOCK_DONE))
+				break;
+			if (sk->sk_err) {
+				copied = sock_error(sk);
+				break;
+			}
+			if (sk->sk_shutdown & RCV_SHUTDOWN)
+				break;
+			if (sk->sk_state == TCP_CLOSE) {
+				copied = -ENOTCONN;	/* never connected */
+				break;
+			}
+			if (!timeo) {
+				copied = -EAGAIN;
+				break;
+			}
+			if (signal_pending(current)) {
+				copied = sock_intr_errno(timeo);
+				break;
+			}
+		}
+		/* Wake on new data (beyond what was peeked) or a change. */
+		sk_wait_data(sk, &timeo, skb_peek_tail(&sk->sk_receive_queue));
+		continue;
+
+found:
+		used = min_t(size_t, skb->len - offset, len);
+		if (skb_copy_datagram_msg(skb, offset, msg, used)) {
+			/* Nothing consumed: the data stays for a retry. */
+			if (!copied)
+				copied = -EFAULT;
+			break;
+		}
+		*seq += used;
+		copied += used;
+		len -= used;
+		if (!(flags & MSG_PEEK) && offset + used == skb->len) {
+			__skb_unlink(skb, &sk->sk_receive_queue);
+			kfree_skb(skb);
+			toy_window_update(sk);
+		}
+	} while (len > 0);
+
+	if (copied > 0 && !(flags & MSG_PEEK))
+		toy_window_update(sk);
+out:
+	release_sock(sk);
+	return copied;
+}
+
+/*
+ * poll(), as tcp_poll(): a listener is readable when a child waits; a
+ * connection is readable with data or once the peer closed (RDHUP),
+ * writable while a third of SO_SNDBUF is free (and after SHUT_WR, so a
+ * writer learns EPIPE), HUP when both directions are shut or it is
+ * closed, ERR with a pending error.  Nothing is readable or writable
+ * during the handshake.
+ */
+__poll_t toy_stream_poll(struct file *file, struct socket *sock,
+			 poll_table *wait)
+{
+	struct sock *sk = sock->sk;
+	__poll_t mask = 0;
+	u8 shutdown;
+	int state;
+
+	sock_poll_wait(file, sock, wait);
+	/* Pairs with the state's writers: what the state says is visible. */
+	state = smp_load_acquire(&sk->sk_state);
+	if (state == TCP_LISTEN)
+		return READ_ONCE(sk->sk_ack_backlog) ?
+		       EPOLLIN | EPOLLRDNORM : 0;
+
+	shutdown = READ_ONCE(sk->sk_shutdown);
+	if (shutdown == SHUTDOWN_MASK || state == TCP_CLOSE)
+		mask |= EPOLLHUP;
+	if (shutdown & RCV_SHUTDOWN)
+		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
+
+	if (state != TCP_SYN_SENT && state != TCP_SYN_RECV) {
+		if (!skb_queue_empty_lockless(&sk->sk_receive_queue))
+			mask |= EPOLLIN | EPOLLRDNORM;
+		if (!(shutdown & SEND_SHUTDOWN)) {
+			if (__sk_stream_is_writeable(sk, 1)) {
+				mask |= EPOLLOUT | EPOLLWRNORM;
+			} else {
+				sk_set_bit(SOCKWQ_ASYNC_NOSPACE, sk);
+				set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+				/* Race with an ACK freeing room: look again
+				 * after SOCK_NOSPACE is visible to it.
+				 */
+				smp_mb__after_atomic();
+				if (__sk_stream_is_writeable(sk, 1))
+					mask |= EPOLLOUT | EPOLLWRNORM;
+			}
+		} else {
+			mask |= EPOLLOUT | EPOLLWRNORM;
+		}
+	}
+	/* As tcp_poll(): sk_err is read after the state and queues. */
+	smp_rmb();
+	if (READ_ONCE(sk->sk_err) ||
+	    !skb_queue_empty_lockless(&sk->sk_error_queue))
+		mask |= EPOLLERR;
+	return mask;
+}
+
+/*
+ * SIOCINQ (FIONREAD): bytes ready to read; SIOCOUTQ: bytes not yet
+ * acknowledged; SIOCOUTQNSD: bytes not yet sent.  Others fall back to
+ * the generic device ioctls.
+ */
+int toy_stream_ioctl(struct socket *sock, unsigned int cmd,
+		     unsigned long arg)
+{
+	struct sock *sk = sock->sk;
+	struct toy_sock *ts = toy_sk(sk);
+	int answ;
+
+	switch (cmd) {
+	case SIOCINQ:
+		if (sk->sk_state == TCP_LISTEN)
+			return -EINVAL;
+		lock_sock(sk);
+		answ = ts->rcv_nxt - ts->copied_seq - ts->fin_rcvd;
+		if (answ < 0 || sk->sk_state == TCP_SYN_SENT ||
+		    sk->sk_state == TCP_CLOSE)
+			answ = max(answ, 0);
+		release_sock(sk);
+		break;
+	case SIOCOUTQ:
+	case SIOCOUTQNSD:
+		if (sk->sk_state == TCP_LISTEN)
+			return -EINVAL;
+		lock_sock(sk);
+		if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_CLOSE))
+			answ = 0;
+		else if (cmd == SIOCOUTQ)
+			answ = ts->write_seq - ts->snd_una;
+		else
+			answ = ts->write_seq - ts->snd_nxt;
+		release_sock(sk);
+		break;
+	default:
+		return -ENOIOCTLCMD;
+	}
+	return put_user(answ, (int __user *)arg);
+}

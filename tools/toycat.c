@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * toycat - a netcat for AF_TOY stream sockets.
+ *
+ *   toycat [-v] [-e] [-w SECS] HOST PORT        connect
+ *   toycat -l [-k] [-v] [-e] [-s ADDR] PORT     listen
+ *
+ * Copies standard input to the connection and the connection to
+ * standard output.  At the end of standard input it shuts down its
+ * sending side (the peer reads end-of-file) and goes on reading until
+ * the peer closes too, so `toycat HOST PORT <file` delivers the whole
+ * file and ends.
+ *
+ *   -l  listen on PORT (on ADDR with -s, default every address), accept
+ *       one connection, serve it and exit
+ *   -k  with -l: keep listening; each connection is served by a child
+ *       process of its own, so clients are served at the same time
+ *   -e  echo: send back what arrives instead of using stdin/stdout
+ *   -v  print each connection's 4-tuple on standard error:
+ *       "toycat: 127.0.0.1:40312 -> 127.0.0.1:7000"
+ *   -w  give up connecting after SECS seconds (SO_SNDTIMEO)
+ *   -u  datagram mode (not available until AF_TOY has datagram sockets)
+ *
+ * Exit status 0 when the connection ended in order, 1 with the errno
+ * text of the call that failed.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <linux/toy.h>
+
+static int verbose, echo;
+
+static int module_family(void)
+{
+	FILE *f = fopen("/sys/module/toy/parameters/family", "r");
+	int af = AF_TOY;
+
+	if (f) {
+		if (fscanf(f, "%d", &af) != 1)
+			af = AF_TOY;
+		fclose(f);
+	}
+	return af;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "toycat: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: toycat [-v] [-e] [-w SECS] HOST PORT\n"
+		"       toycat -l [-k] [-v] [-e] [-s ADDR] PORT\n");
+	exit(2);
+}
+
+static void addr_of(struct sockaddr_toy *a, int af, const char *host,
+		    const char *port)
+{
+	char *end;
+	long p = strtol(port, &end, 10);
+
+	if (*end || p < 0 || p > 65535)
+		usage();
+	memset(a, 0, sizeof(*a));
+	a->stoy_family = af;
+	a->stoy_port = htons(p);
+	if (host && inet_pton(AF_INET, host, &a->stoy_addr) != 1) {
+		fprintf(stderr, "toycat: %s: not an IPv4 address\n", host);
+		exit(2);
+	}
+}
+
+static void print_tuple(int fd)
+{
+	struct sockaddr_toy l, r;
+	socklen_t len = sizeof(l);
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+
+	if (!verbose)
+		return;
+	if (getsockname(fd, (struct sockaddr *)&l, &len))
+		die("getsockname");
+	len = sizeof(r);
+	if (getpeername(fd, (struct sockaddr *)&r, &len))
+		die("getpeername");
+	inet_ntop(AF_INET, &l.stoy_addr, a, sizeof(a));
+	inet_ntop(AF_INET, &r.stoy_addr, b, sizeof(b));
+	fprintf(stderr, "toycat: %s:%u -> %s:%u\n", a, ntohs(l.stoy_port),
+		b, ntohs(r.stoy_port));
+}
+
+static int write_all(int fd, const char *buf, size_t n)
+{
+	while (n) {
+		ssize_t w = send(fd, buf, n, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		buf += w;
+		n -= w;
+	}
+	return 0;
+}
+
+static int write_out(int fd, const char *buf, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, buf, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		buf += w;
+		n -= w;
+	}
+	return 0;
+}
+
+/* Move bytes both ways until both directions have ended. */
+static void relay(int fd)
+{
+	struct pollfd p[2] = {
+		{ .fd = echo ? -1 : 0, .events = POLLIN },
+		{ .fd = fd, .events = POLLIN },
+	};
+	static char buf[65536];
+	int in_open = !echo, peer_open = 1;
+
+	while (peer_open) {
+		ssize_t n;
+
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			die("poll");
+		}
+		if (in_open && p[0].revents) {
+			n = read(0, buf, sizeof(buf));
+			if (n < 0 && errno != EINTR)
+				die("read stdin");
+			if (n == 0) {
+				in_open = 0;
+				p[0].fd = -1;
+				if (shutdown(fd, SHUT_WR))
+					die("shutdown");
+			} else if (n > 0 && write_all(fd, buf, n)) {
+				die("send");
+			}
+		}
+		if (p[1].revents) {
+			n = recv(fd, buf, sizeof(buf), 0);
+			if (n < 0 && errno != EINTR)
+				die("recv");
+			if (n == 0) {
+				peer_open = 0;
+				if (echo && shutdown(fd, SHUT_WR))
+					die("shutdown");
+			} else if (n > 0) {
+				if (echo ? write_all(fd, buf, n) :
+					   write_out(1, buf, n))
+					die(echo ? "send" : "write stdout");
+			}
+		}
+	}
+	/* The peer is done; finish sending what stdin still has. */
+	while (in_open) {
+		ssize_t n = read(0, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			die("read stdin");
+		if (n == 0)
+			break;
+		if (write_all(fd, buf, n))
+			die("send");
+	}
+	close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	int opt, listening = 0, keep = 0, af = module_family(), fd, one = 1;
+	const char *src = NULL;
+	struct sockaddr_toy a;
+	long wait_secs = 0;
+
+	while ((opt = getopt(argc, argv, "lkevus:w:")) != -1) {
+		switch (opt) {
+		case 'l': listening = 1; break;
+		case 'k': keep = 1; break;
+		case 'e': echo = 1; break;
+		case 'v': verbose = 1; break;
+		case 's': src = optarg; break;
+		case 'w': wait_secs = atol(optarg); break;
+		case 'u':
+			fprintf(stderr, "toycat: AF_TOY has no datagram sockets yet\n");
+			return 1;
+		default: usage();
+		}
+	}
+	fd = socket(af, SOCK_STREAM, 0);
+	if (fd < 0)
+		die("socket");
+
+	if (listening) {
+		if (argc - optind != 1)
+			usage();
+		addr_of(&a, af, src, argv[optind]);
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(fd, (struct sockaddr *)&a, sizeof(a)))
+			die("bind");
+		if (listen(fd, 128))
+			die("listen");
+		if (keep)
+			signal(SIGCHLD, SIG_IGN);	/* no zombies */
+		do {
+			int c = accept(fd, NULL, NULL);
+
+			if (c < 0) {
+				if (errno == EINTR)
+					continue;
+				die("accept");
+			}
+			print_tuple(c);
+			if (!keep) {
+				close(fd);
+				relay(c);
+				return 0;
+			}
+			if (fork() == 0) {
+				close(fd);
+				relay(c);
+				return 0;
+			}
+			close(c);
+		} while (1);
+	}
+
+	if (argc - optind != 2)
+		usage();
+	addr_of(&a, af, argv[optind], argv[optind + 1]);
+	if (wait_secs) {
+		struct timeval tv = { .tv_sec = wait_secs };
+
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	}
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)))
+		die("connect");
+	print_tuple(fd);
+	relay(fd);
+	return 0;
+}
