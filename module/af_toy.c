@@ -128,6 +128,10 @@ static int toy_release(struct socket *sock)
 		if (sock_flag(sk, SOCK_LINGER) && !(current->flags & PF_EXITING))
 			linger = sk->sk_lingertime;
 		toy_stream_close(sk, linger);
+		/* An orphan in FIN_WAIT2 may wait only so long (TCP's too). */
+		if (sk->sk_state == TCP_FIN_WAIT2)
+			toy_timer_arm(sk, &toy_sk(sk)->misc_timer, jiffies +
+				      READ_ONCE(toy_pernet(sock_net(sk))->fin_timeout) * HZ);
 	}
 	/* A closing connection lives on as an orphan (stream.c). */
 	if (sk->sk_state == TCP_CLOSE) {

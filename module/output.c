@@ -200,6 +200,7 @@ static void toy_free_queued(struct sock *sk, struct sk_buff *skb)
 static int toy_split(struct sock *sk, struct sk_buff *skb, u32 len)
 {
 	struct toy_skb_cb *cb = TOY_SKB_CB(skb), *ncb;
+	u32 nlen = skb->len - len;
 	struct sk_buff *buff;
 
 	if (skb_unclone(skb, GFP_ATOMIC))
@@ -210,6 +211,9 @@ static int toy_split(struct sock *sk, struct sk_buff *skb, u32 len)
 	skb_reserve(buff, TOY_MAX_HEADER);
 	sk_wmem_queued_add(sk, buff->truesize);
 	skb_split(skb, buff, len);
+	/* The memory goes with the data, as TCP's tso_fragment() says. */
+	skb->truesize -= nlen;
+	buff->truesize += nlen;
 	ncb = TOY_SKB_CB(buff);
 	*ncb = *cb;
 	ncb->seq = cb->seq + len;

@@ -12,7 +12,10 @@
  * state number: 0A LISTEN, 02 SYN_SENT ...), so netstat-style parsers
  * and people used to /proc/net/tcp read it unchanged.  For a listener,
  * rx_queue is its accept queue; half-open entries show as SYN_RECV rows
- * with inode 0, as TCP shows its request sockets.  The walk runs under RCU: rows of
+ * with inode 0, as TCP shows its request sockets; sockets that hold a
+ * port but are in neither table (bound, not listening or connected)
+ * show as CLOSE (07) rows, so every one of the eleven states can be
+ * seen here.  The walk runs under RCU: rows of
  * sockets that move while it runs may be missed or shown twice, as with
  * any /proc/net listing.
  */
@@ -72,7 +75,9 @@ static int toy_stat_show(struct seq_file *seq, void *v)
 /* Where the /proc/net/toy walk stands. */
 struct toy_seq_state {
 	struct seq_net_private	p;	/* first, for seq_file_net() */
-	int			table;	/* 0: listeners, 1: connections */
+	int			table;	/* 0: listeners, 1: connections,
+					 * 2: bound sockets in CLOSE
+					 */
 	u32			slot;	/* slot of that table */
 	u32			idx;	/* socket of that slot's chain */
 	int			num;	/* row number ("sl") */
@@ -107,6 +112,21 @@ static struct sock *toy_seq_find(struct seq_file *seq)
 			sk_nulls_for_each_rcu(sk, node, &slots[st->slot].nhead)
 				if (i++ == st->idx)
 					return sk;
+		}
+	}
+	/* Sockets that hold a port and nothing else: CLOSE rows. */
+	if (st->table == 2) {
+		slots = toy_pernet(net)->ports[TOY_SPACE_STREAM].bhash;
+		for (; st->slot < BIT(TOY_BHASH_BITS); st->slot++, st->idx = 0) {
+			struct toy_bind_bucket *tb;
+
+			i = 0;
+			hlist_for_each_entry_rcu(tb, &slots[st->slot].head, node)
+				hlist_for_each_entry_rcu(sk, &tb->owners,
+							 sk_bind_node)
+					if (READ_ONCE(sk->sk_state) == TCP_CLOSE &&
+					    i++ == st->idx)
+						return sk;
 		}
 	}
 	return NULL;

@@ -547,8 +547,15 @@ static void toy_rcv_data(struct sock *sk, struct sk_buff *skb)
 		TOY_INC_STATS(sock_net(sk), TOY_MIB_DUPSEGS);
 		goto ack;	/* all duplicate: tell the sender again */
 	}
-	if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
-	    READ_ONCE(sk->sk_rcvbuf)) {
+	/* Data after close() or SHUT_RD in FIN_WAIT: reset, as TCP. */
+	if ((1 << sk->sk_state) & (TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2) &&
+	    sk->sk_shutdown & RCV_SHUTDOWN && skb->len &&
+	    toy_after(cb->end_seq - fin, ts->rcv_nxt)) {
+		toy_send_active_reset(sk);
+		toy_reset(sk);
+		goto drop;
+	}
+	if (atomic_read(&sk->sk_rmem_alloc) > READ_ONCE(sk->sk_rcvbuf)) {
 		TOY_INC_STATS(sock_net(sk), TOY_MIB_RCVPRUNED);
 		goto ack;	/* no room: the sender will retransmit */
 	}
@@ -690,6 +697,13 @@ int toy_rcv_state(struct sock *sk, struct sk_buff *skb)
 		else
 			toy_challenge_ack(sk);
 		goto drop;
+	}
+	if (flags & TOY_SYN && sk->sk_state == TCP_SYN_RECV &&
+	    seq == ts->irs && flags & TOY_ACK) {
+		/* Simultaneous open: the peer's SYN-ACK; its ACK counts. */
+		flags &= ~TOY_SYN;
+		cb->flags = flags;
+		cb->seq = ++seq;
 	}
 	if (flags & TOY_SYN) {
 		if (sk->sk_state == TCP_SYN_RECV && seq == ts->irs)

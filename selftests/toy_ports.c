@@ -1153,7 +1153,7 @@ FIXTURE_TEARDOWN(lookup)
 
 TEST_F(lookup, stream_order)
 {
-	int wild, spec, conn, port;
+	int wild, spec, conn, port, acc;
 
 	/* A wildcard and a specific listener share 6200 (TOY_REUSEPORT). */
 	wild = tsock(SOCK_STREAM);
@@ -1179,9 +1179,20 @@ TEST_F(lookup, stream_order)
 				       port));
 	/* Only that tuple: another peer reaches no one on that port. */
 	EXPECT_EQ(0, lookup("stream 127.0.0.1:6201 127.0.0.1:%d", port));
-	/* Demux is exact: the server side of the same pair is the listener. */
-	EXPECT_EQ(fd_ino(spec), lookup("stream 127.0.0.1:%d 127.0.0.1:6200",
-				       port));
+	/*
+	 * Demux is exact: the server side of the same pair is the
+	 * connection the listener made for it, not the listener.
+	 */
+	acc = accept(spec, NULL, NULL);
+	ASSERT_LE(0, acc);
+	EXPECT_EQ(fd_ino(acc), lookup("stream 127.0.0.1:%d 127.0.0.1:6200",
+				      port));
+	/* Abortive closes (SO_LINGER 0): no orphan, no TIME_WAIT left. */
+	ASSERT_EQ(0, setsockopt(acc, SOL_SOCKET, SO_LINGER,
+				&(struct linger){ 1, 0 }, sizeof(struct linger)));
+	ASSERT_EQ(0, setsockopt(conn, SOL_SOCKET, SO_LINGER,
+				&(struct linger){ 1, 0 }, sizeof(struct linger)));
+	close(acc);
 	close(conn);
 	EXPECT_EQ(0, lookup("stream 127.0.0.1:6200 127.0.0.1:%d", port));
 	close(spec);

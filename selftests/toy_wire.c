@@ -23,47 +23,7 @@
 #include "kselftest_harness.h"
 #include "toy_lib.h"
 #include "toy_net.h"
-
-static int so_error(int fd)
-{
-	int val = -1;
-	socklen_t len = sizeof(val);
-
-	getsockopt(fd, SOL_SOCKET, SO_ERROR, &val, &len);
-	return val;
-}
-
-static uint32_t csum_add(uint32_t sum, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-
-	while (len > 1) {
-		sum += (p[0] << 8) | p[1];
-		p += 2;
-		len -= 2;
-	}
-	if (len)
-		sum += p[0] << 8;
-	return sum;
-}
-
-/* The checksum of a segment from @src to @dst (pseudo-header included). */
-static uint16_t toy_csum(struct in_addr src, struct in_addr dst,
-			 const void *seg, size_t len)
-{
-	struct {
-		struct in_addr	src, dst;
-		uint8_t		zero, proto;
-		uint16_t	len;
-	} __attribute__((packed)) ph = { src, dst, 0, IPPROTO_TOY,
-					 htons(len) };
-	uint32_t sum = csum_add(0, &ph, sizeof(ph));
-
-	sum = csum_add(sum, seg, len);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return htons(~sum & 0xffff);
-}
+#include "toy_seg.h"
 
 struct seg {
 	struct toyhdr	th;
@@ -387,13 +347,18 @@ TEST_F(wire, blind_reset_ignored)
 	struct sockaddr_toy a = taddr("127.0.0.1", 7103);
 	int lfd = socket(TOY_AF, SOCK_STREAM, 0);
 	int fd = socket(TOY_AF, SOCK_STREAM, 0);
+	int filler = socket(TOY_AF, SOCK_STREAM, 0);
 	struct toyhdr syn, th;
 	uint32_t iss;
 	int port;
 
-	/* A listener takes the SYN and (no handshake yet) stays silent. */
+	/*
+	 * A listener with a full accept queue drops SYNs (as TCP), which
+	 * keeps the connect() below in SYN_SENT for the raw peer to play.
+	 */
 	ASSERT_EQ(0, bind(lfd, (struct sockaddr *)&a, sizeof(a)));
-	ASSERT_EQ(0, listen(lfd, 1));
+	ASSERT_EQ(0, listen(lfd, 0));
+	ASSERT_EQ(0, connect(filler, (struct sockaddr *)&a, sizeof(a)));
 	fcntl(fd, F_SETFL, O_NONBLOCK);
 	EXPECT_EQ(-1, connect(fd, (struct sockaddr *)&a, sizeof(a)));
 	EXPECT_EQ(EINPROGRESS, errno);
@@ -423,6 +388,10 @@ TEST_F(wire, blind_reset_ignored)
 	EXPECT_EQ(ECONNREFUSED, so_error(fd));
 	EXPECT_EQ(0, local_port(fd));
 	close(fd);
+	/* The filler leaves abortively: no TIME_WAIT behind it. */
+	setsockopt(filler, SOL_SOCKET, SO_LINGER, &(struct linger){ 1, 0 },
+		   sizeof(struct linger));
+	close(filler);
 	close(lfd);
 }
 
