@@ -154,16 +154,22 @@ void toy_send_syn(struct sock *sk, bool ack)
 	toy_send_ctl(sk, toy_sk(sk)->iss, TOY_SYN | (ack ? TOY_ACK : 0));
 }
 
+/*
+ * An ACK carries the highest sequence number sent (not snd_nxt, which a
+ * timeout moves back): the peer takes window updates only from segments
+ * that do not go backwards (RFC 793's SND.WL1 rule), and one that did
+ * would never reopen a window it sees closed.
+ */
 void toy_send_ack(struct sock *sk)
 {
-	toy_send_ctl(sk, toy_sk(sk)->snd_nxt, TOY_ACK);
+	toy_send_ctl(sk, toy_sk(sk)->snd_max, TOY_ACK);
 }
 
 /* A reset from a connection (abort, unread data at close). */
 void toy_send_active_reset(struct sock *sk)
 {
-	toy_send_ctl(sk, toy_sk(sk)->snd_nxt, TOY_RST | TOY_ACK);
-	}
+	toy_send_ctl(sk, toy_sk(sk)->snd_max, TOY_RST | TOY_ACK);
+}
 
 /*
  * A segment below the window (snd_una - 1, no data) that the peer must
@@ -229,11 +235,18 @@ void toy_push(struct sock *sk)
 	struct toy_sock *ts = toy_sk(sk);
 	struct sk_buff *skb;
 
+	/*
+	 * Limited transmit (RFC 3042): each of the first two duplicate ACKs
+	 * lets one new segment out, so that a small window still gets the
+	 * three duplicates that start fast retransmit.
+	 */
+	u32 limit = ts->cwnd + (ts->in_recovery ? 0 : min_t(u32, ts->dupacks, 2));
+
 	while ((skb = ts->send_head)) {
 		struct toy_skb_cb *cb = TOY_SKB_CB(skb);
 		u32 wnd_end = ts->snd_una + ts->snd_wnd;
 
-		if (ts->packets_out >= ts->cwnd)
+		if (ts->packets_out >= limit)
 			break;
 		if (toy_after(cb->seq + skb->len, wnd_end)) {
 			/* Wait for ACKs, or probe a zero window. */

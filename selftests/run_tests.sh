@@ -62,7 +62,10 @@ for t in "${list[@]}"; do
 	n=$((n + 1))
 	echo "# selftests: toy: $name"
 	t0=$(date +%s.%N)
-	(cd "$here" && timeout -k 5 "$timeout" "${cmd[@]}") >"$log" 2>&1
+	# A program may have its own limit: "timeout.NAME=SECS" in settings.
+	limit=$(sed -n "s/^timeout\.$name=//p" "$here/settings")
+	limit=$(( ${limit:-$((timeout / scale))} * scale ))
+	(cd "$here" && timeout -k 5 "$limit" "${cmd[@]}") >"$log" 2>&1
 	rc=$?
 	sed 's/^/# /' "$log"
 	printf '# %s: %.1f s\n' "$name" "$(echo "$(date +%s.%N) - $t0" | bc)"
@@ -79,7 +82,7 @@ for t in "${list[@]}"; do
 	fi
 	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
 	if [ $rc = 124 ]; then
-		echo "not ok $n selftests: toy: $name # TIMEOUT ${timeout}s"
+		echo "not ok $n selftests: toy: $name # TIMEOUT ${limit}s"
 	elif [ "$f" != 0 ]; then
 		echo "not ok $n selftests: toy: $name # exit=$rc"
 	elif [ $rc = 4 ]; then

@@ -102,21 +102,6 @@ static void print_tuple(int fd)
 		b, ntohs(r.stoy_port));
 }
 
-static int write_all(int fd, const char *buf, size_t n)
-{
-	while (n) {
-		ssize_t w = send(fd, buf, n, MSG_NOSIGNAL);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		buf += w;
-		n -= w;
-	}
-	return 0;
-}
-
 static int write_out(int fd, const char *buf, size_t n)
 {
 	while (n) {
@@ -132,64 +117,78 @@ static int write_out(int fd, const char *buf, size_t n)
 	return 0;
 }
 
-/* Move bytes both ways until both directions have ended. */
+/*
+ * Move bytes both ways until both directions have ended.  The socket is
+ * written only when poll() says it has room, so two toycats sending to
+ * each other at once never both block in send() with full windows.
+ */
 static void relay(int fd)
 {
-	struct pollfd p[2] = {
-		{ .fd = echo ? -1 : 0, .events = POLLIN },
-		{ .fd = fd, .events = POLLIN },
-	};
-	static char buf[65536];
-	int in_open = !echo, peer_open = 1;
+	static char out[65536], in[65536];
+	size_t out_len = 0, out_off = 0;
+	int in_open = !echo, peer_open = 1, wr_open = 1;
 
-	while (peer_open) {
+	while (peer_open || (wr_open && (in_open || out_len))) {
+		struct pollfd p[2] = {
+			{ .fd = -1, .events = POLLIN },
+			{ .fd = fd, .events = 0 },
+		};
 		ssize_t n;
 
+		/* Refill from stdin (or, echoing, from the socket) when empty. */
+		if (in_open && !out_len)
+			p[0].fd = 0;
+		if (peer_open && (!echo || !out_len))
+			p[1].events |= POLLIN;
+		if (wr_open && out_len)
+			p[1].events |= POLLOUT;
 		if (poll(p, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			die("poll");
 		}
-		if (in_open && p[0].revents) {
-			n = read(0, buf, sizeof(buf));
+		if (p[0].revents) {
+			n = read(0, out, sizeof(out));
 			if (n < 0 && errno != EINTR)
 				die("read stdin");
-			if (n == 0) {
+			if (n == 0)
 				in_open = 0;
-				p[0].fd = -1;
-				if (shutdown(fd, SHUT_WR))
-					die("shutdown");
-			} else if (n > 0 && write_all(fd, buf, n)) {
-				die("send");
+			if (n > 0) {
+				out_len = n;
+				out_off = 0;
 			}
 		}
-		if (p[1].revents) {
-			n = recv(fd, buf, sizeof(buf), 0);
-			if (n < 0 && errno != EINTR)
+		if (p[1].revents & POLLOUT) {
+			n = send(fd, out + out_off, out_len - out_off,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+			if (n < 0 && errno != EAGAIN && errno != EINTR)
+				die("send");
+			if (n > 0) {
+				out_off += n;
+				if (out_off == out_len)
+					out_len = out_off = 0;
+			}
+		}
+		if (p[1].revents & (POLLIN | POLLHUP | POLLERR) &&
+		    p[1].events & POLLIN) {
+			n = recv(fd, echo ? out : in, sizeof(in), MSG_DONTWAIT);
+			if (n < 0 && errno != EAGAIN && errno != EINTR)
 				die("recv");
 			if (n == 0) {
 				peer_open = 0;
-				if (echo && shutdown(fd, SHUT_WR))
-					die("shutdown");
-			} else if (n > 0) {
-				if (echo ? write_all(fd, buf, n) :
-					   write_out(1, buf, n))
-					die(echo ? "send" : "write stdout");
+			} else if (n > 0 && echo) {
+				out_len = n;
+				out_off = 0;
+			} else if (n > 0 && write_out(1, in, n)) {
+				die("write stdout");
 			}
 		}
-	}
-	/* The peer is done; finish sending what stdin still has. */
-	while (in_open) {
-		ssize_t n = read(0, buf, sizeof(buf));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			die("read stdin");
-		if (n == 0)
-			break;
-		if (write_all(fd, buf, n))
-			die("send");
+		/* Nothing more to send: half-close, the peer reads EOF. */
+		if (wr_open && !out_len && (echo ? !peer_open : !in_open)) {
+			if (shutdown(fd, SHUT_WR))
+				die("shutdown");
+			wr_open = 0;
+		}
 	}
 	close(fd);
 }
