@@ -187,8 +187,7 @@ drop:
 
 /*
  * The child of listener @l for @req: a new socket with the listener's
- * options, ESTABLISHED, not yet in any table.  Returned locked
- * (bh_lock_sock), or NULL.
+ * options, ESTABLISHED, not yet in any table; or NULL.
  */
 static struct sock *toy_child_create(struct sock *l, struct toy_request *req,
 				     const struct toyhdr *th)
@@ -248,9 +247,6 @@ static struct sock *toy_child_create(struct sock *l, struct toy_request *req,
 	cts->rcv_wnd = min_t(u32, child->sk_rcvbuf / 2, TOY_MAX_WINDOW);
 	cts->rcv_tstamp = jiffies;
 
-	bh_lock_sock(child);
-	cts->mss = toy_route_mss(child);
-	toy_init_cc(child);
 	child->sk_state = TCP_ESTABLISHED;
 
 	toy_live_inc(TOY_LIVE_SOCK);
@@ -264,7 +260,6 @@ static void toy_child_discard(struct sock *child)
 {
 	sock_set_flag(child, SOCK_DEAD);
 	sk_dst_reset(child);
-	bh_unlock_sock(child);
 	sock_prot_inuse_add(sock_net(child), child->sk_prot, -1);
 	TOY_INC_STATS(sock_net(child), TOY_MIB_SOCKRELEASE);
 	sock_put(child);
@@ -296,11 +291,16 @@ static void toy_req_complete(struct sock *sk, struct toy_request *req,
 	child = toy_child_create(sk, req, th);
 	if (!child)
 		goto drop;
+	/* Listener, then child (listen.c's lock order). */
+	bh_lock_sock(child);
+	toy_sk(child)->mss = toy_route_mss(child);
+	toy_init_cc(child);
 
 	spin_lock(&ts->req_lock);
 	if (hlist_unhashed(&req->lnode)) {
 		/* Its timer or a reset took it meanwhile. */
 		spin_unlock(&ts->req_lock);
+		bh_unlock_sock(child);
 		toy_child_discard(child);
 		goto drop;
 	}
