@@ -778,8 +778,9 @@ static int __init toy_init(void)
 		goto out_wire;
 	}
 
-	pr_info("AF_TOY registered as family %d, IP protocol %u\n",
-		toy_family, toy_ipproto);
+	pr_info("AF_TOY registered as family %d, IP protocol %u (a socket is %zu bytes, a half-open entry %zu)\n",
+		toy_family, toy_ipproto, sizeof(struct toy_sock),
+		sizeof(struct toy_request));
 	return 0;
 
 out_wire:

@@ -942,6 +942,61 @@ TEST_F(stream, linger_zero_resets)
 	close(s);
 }
 
+/* SO_LINGER {1, t}: close() waits for the FIN's ACK, at most t s. */
+TEST_F_TIMEOUT(stream, linger_waits, TOY_HEAVY_TIMEOUT)
+{
+	struct linger lg = { 1, 1 };
+	double t0, took;
+	int c, s;
+
+	ASSERT_EQ(0, make_pair(7030, &c, &s));
+	ASSERT_EQ(0, setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
+	/* An answering peer: close() returns once the FIN is acked. */
+	t0 = toy_now();
+	close(c);
+	EXPECT_GT(0.9, toy_now() - t0);
+	close(s);
+	/* A silent one: close() gives up after the linger time. */
+	ASSERT_EQ(0, make_pair(7031, &c, &s));
+	ASSERT_EQ(0, setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
+	ASSERT_EQ(0, lo_loss(100));
+	t0 = toy_now();
+	close(c);
+	took = toy_now() - t0;
+	EXPECT_LE(0.9, took);
+	EXPECT_GE(1.0 + 2 * toy_timeout_scale(), took);
+	lo_delay(0);
+	close(s);
+}
+
+/* SO_SNDTIMEO: a writer facing a full buffer gives up with EAGAIN. */
+TEST_F(stream, sndtimeo)
+{
+	struct timeval tv = { 0, 300000 };
+	static char buf[65536];
+	int c, s, v = 8192;
+	double t0;
+	ssize_t n;
+
+	ASSERT_EQ(0, make_pair(7032, &c, &s));
+	ASSERT_EQ(0, setsockopt(s, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v)));
+	ASSERT_EQ(0, setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)));
+	ASSERT_EQ(0, lo_loss(100));	/* nothing is acknowledged */
+	t0 = toy_now();
+	do {
+		n = write(s, buf, sizeof(buf));
+	} while (n > 0 && toy_now() - t0 < 10);
+	EXPECT_EQ(-1, n);
+	EXPECT_EQ(EAGAIN, errno);
+	EXPECT_LE(0.25, toy_now() - t0);
+	lo_delay(0);
+	v = 1;
+	close(c);
+	setsockopt(s, SOL_SOCKET, SO_LINGER, &(struct linger){ 1, 0 },
+		   sizeof(struct linger));
+	close(s);
+}
+
 /* close() with unread data resets (RFC 2525), as TCP. */
 TEST_F(stream, close_unread_resets)
 {
