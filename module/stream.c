@@ -782,9 +782,20 @@ static int toy_stream_process(struct sock *sk, struct sk_buff *skb)
 	}
 }
 
+/*
+ * The backlog, processed by the owner in release_sock() with bottom
+ * halves enabled.  Segment processing takes locks that softirq takes too
+ * (a child's socket lock, a listener's req_lock, table slots), so it
+ * runs with bottom halves off, as on the receive path.
+ */
 int toy_stream_backlog_rcv(struct sock *sk, struct sk_buff *skb)
 {
-	return toy_stream_process(sk, skb);
+	int ret;
+
+	local_bh_disable();
+	ret = toy_stream_process(sk, skb);
+	local_bh_enable();
+	return ret;
 }
 
 /* From toy_rcv(): consumes @skb and the reference on @sk. */

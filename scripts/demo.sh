@@ -179,8 +179,10 @@ server=$!
 sleep 0.5
 (echo "hello from client 1"; sleep 3) | "$toycat" -v 127.0.0.1 7000 2>&1 |
 	sed 's/^/    (client 1) /' &
+client1=$!
 (echo "hello from client 2"; sleep 3) | "$toycat" -v 127.0.0.1 7000 2>&1 |
 	sed 's/^/    (client 2) /' &
+client2=$!
 sleep 1.5
 echo "    /proc/net/toy: the listener (st 0A) and both ends of each connection"
 echo "    (st 01 ESTABLISHED); 1B58 is port 7000:"
@@ -195,9 +197,8 @@ show "cat /proc/net/toy"
 sleep 2.5
 echo "    2 s later the TIME_WAIT rows are gone:"
 show "cat /proc/net/toy"
-kill $server 2>/dev/null
 pkill -f "toycat -l -k -e" 2>/dev/null
-wait 2>/dev/null
+wait "$server" "$client1" "$client2" 2>/dev/null
 
 step "IP may lose, duplicate and reorder; the transport still delivers exactly" \
      "Two namespaces joined by veth; netem on both ends loses 10%, reorders 25%," \
@@ -219,9 +220,10 @@ done
 show "ip netns exec left tc qdisc show dev va"
 head -c 2097152 /dev/urandom >/tmp/demo.bin
 ip netns exec right "$toycat" -l 7000 </dev/null >/tmp/demo.got &
+receiver=$!
 sleep 0.5
 show "time ip netns exec left $toycat -v 10.10.0.2 7000 </tmp/demo.bin"
-wait
+wait "$receiver"
 show "sha256sum /tmp/demo.bin /tmp/demo.got"
 echo "    What it took (left sent the data, right received it):"
 show "ip netns exec left cat /proc/net/toy_stat | awk '{ print \$13, \$18, \$19 }'"

@@ -402,6 +402,52 @@ TEST_F_TIMEOUT(stream, hundred_connections, TOY_HEAVY_TIMEOUT)
 	close(l);
 }
 
+static volatile int busy_stop;
+
+/* Hold the listener's socket lock over and over (setsockopt takes it). */
+static void *busy_listener(void *arg)
+{
+	int fd = *(int *)arg, v = 1 << 20;
+
+	while (!busy_stop)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
+	return NULL;
+}
+
+/*
+ * Handshakes that complete while a user holds the listener: their ACKs
+ * wait in the listener's backlog and complete in release_sock().
+ */
+TEST_F_TIMEOUT(stream, handshakes_while_listener_busy, TOY_HEAVY_TIMEOUT)
+{
+	int l = listener(7033, 128), c[64], i, s;
+	struct pollfd p;
+	pthread_t t;
+
+	ASSERT_LE(0, l);
+	busy_stop = 0;
+	ASSERT_EQ(0, pthread_create(&t, NULL, busy_listener, &l));
+	for (i = 0; i < 64; i++) {
+		c[i] = connect_to(7033, SOCK_NONBLOCK);
+		ASSERT_LE(0, c[i]);
+	}
+	for (i = 0; i < 64; i++) {
+		p = (struct pollfd){ .fd = c[i], .events = POLLOUT };
+		EXPECT_EQ(1, poll(&p, 1, 20000 * toy_timeout_scale()));
+		EXPECT_EQ(0, so_error(c[i]));
+	}
+	for (i = 0; i < 64; i++) {
+		s = accept(l, NULL, NULL);
+		EXPECT_LE(0, s);
+		close(s);
+	}
+	busy_stop = 1;
+	pthread_join(t, NULL);
+	for (i = 0; i < 64; i++)
+		close(c[i]);
+	close(l);
+}
+
 /*
  * listen(fd, 1): the accept queue holds backlog + 1 children (as TCP);
  * a further client's SYNs are dropped, so it stays in SYN_SENT, until
