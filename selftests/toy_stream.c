@@ -830,13 +830,15 @@ TEST_F(stream, poll_events)
 	EXPECT_EQ(POLLIN | POLLOUT, p.revents);
 	EXPECT_EQ(1, read(c, buf, 1));
 	EXPECT_EQ(0, shutdown(s, SHUT_WR));
-	usleep(100000);
+	p.events = POLLRDHUP;		/* wait for the FIN */
+	EXPECT_EQ(1, poll(&p, 1, 5000 * toy_timeout_scale()));
+	p.events = POLLIN | POLLOUT | POLLRDHUP;
 	EXPECT_EQ(1, poll(&p, 1, 0));
 	EXPECT_EQ(POLLIN | POLLOUT | POLLRDHUP, p.revents);
 	close(s);
 	EXPECT_EQ(0, shutdown(c, SHUT_WR));
-	usleep(100000);
-	EXPECT_EQ(1, poll(&p, 1, 0));
+	p.events = 0;			/* HUP is always reported */
+	EXPECT_EQ(1, poll(&p, 1, 5000 * toy_timeout_scale()));
 	EXPECT_TRUE(p.revents & POLLHUP);
 	close(c);
 	/* Reset: ERR and HUP. */
@@ -854,15 +856,20 @@ TEST_F(stream, poll_events)
 TEST_F(stream, ioctl_queues)
 {
 	int c, s, n, l;
+	double t0;
 
 	ASSERT_EQ(0, make_pair(7019, &c, &s));
 	EXPECT_EQ(0, ioctl(c, SIOCINQ, &n));
 	EXPECT_EQ(0, n);
 	EXPECT_EQ(10, write(s, "0123456789", 10));
-	usleep(100000);
+	EXPECT_TRUE(readable(c, 5000));
 	EXPECT_EQ(0, ioctl(c, SIOCINQ, &n));
 	EXPECT_EQ(10, n);
-	EXPECT_EQ(0, ioctl(s, SIOCOUTQ, &n));
+	t0 = toy_now();		/* the ACK may still be on its way */
+	do {
+		EXPECT_EQ(0, ioctl(s, SIOCOUTQ, &n));
+	} while (n && toy_now() - t0 < 5 * toy_timeout_scale() &&
+		 !usleep(10000));
 	EXPECT_EQ(0, n);	/* acknowledged */
 	/* With the peer silenced, the bytes stay unacknowledged. */
 	ASSERT_EQ(0, lo_loss(100));
