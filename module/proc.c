@@ -81,6 +81,7 @@ struct toy_seq_state {
 	u32			slot;	/* slot of that table */
 	u32			idx;	/* socket of that slot's chain */
 	int			num;	/* row number ("sl") */
+	loff_t			last_pos; /* *pos of the row the state is on */
 };
 
 static struct toy_hslot *toy_seq_slots(struct net *net, int table, u32 *n)
@@ -142,6 +143,16 @@ static void *toy_seq_start(struct seq_file *seq, loff_t *pos)
 	rcu_read_lock();
 	if (!*pos)
 		return SEQ_START_TOKEN;
+	/*
+	 * The next read() of a long listing goes on where the last one
+	 * stopped (as tcp_seek_last_pos()): only that chain is walked
+	 * again, not every row before it.
+	 */
+	if (*pos == st->last_pos) {
+		sk = toy_seq_find(seq);
+		if (sk)
+			return sk;
+	}
 	st->table = 0;
 	st->slot = 0;
 	st->idx = 0;
@@ -151,6 +162,7 @@ static void *toy_seq_start(struct seq_file *seq, loff_t *pos)
 		sk = toy_seq_find(seq);
 	}
 	st->num = *pos - 1;
+	st->last_pos = *pos;
 	return sk;
 }
 
@@ -168,6 +180,7 @@ static void *toy_seq_next(struct seq_file *seq, void *v, loff_t *pos)
 		st->idx++;
 		st->num++;
 	}
+	st->last_pos = *pos;
 	return toy_seq_find(seq);
 }
 

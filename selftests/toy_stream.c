@@ -134,6 +134,35 @@ static int count_rows(int state, int rport)
 	return n;
 }
 
+/*
+ * Read /proc/net/toy @chunk bytes at a time; the number of rows, or -1
+ * if their "sl" numbers are not 0, 1, 2 ... (a row lost or repeated
+ * between two reads).
+ */
+static int proc_rows_chunked(size_t chunk)
+{
+	static char all[1 << 20];
+	size_t len = 0;
+	char *line, *save;
+	int fd = open("/proc/net/toy", O_RDONLY), rows = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	while (len + chunk < sizeof(all) &&
+	       (n = read(fd, all + len, chunk)) > 0)
+		len += n;
+	close(fd);
+	all[len] = 0;
+	line = strtok_r(all, "\n", &save);	/* the header */
+	while ((line = strtok_r(NULL, "\n", &save))) {
+		if (atoi(line) != rows)
+			return -1;
+		rows++;
+	}
+	return rows;
+}
+
 static int peer_port(int fd)
 {
 	struct sockaddr_toy a;
@@ -374,6 +403,9 @@ TEST_F_TIMEOUT(stream, hundred_connections, TOY_HEAVY_TIMEOUT)
 	}
 	/* Client ends and accepted ends, all in /proc/net/toy. */
 	EXPECT_EQ(100, count_rows(ST_ESTABLISHED, 7005));
+	/* 201 rows however small the reads: each read resumes exactly. */
+	EXPECT_EQ(201, proc_rows_chunked(97));
+	EXPECT_EQ(201, proc_rows_chunked(4096));
 	for (i = 0; i < 100; i++) {
 		s[i] = accept(l, NULL, NULL);
 		ASSERT_LE(0, s[i]);
