@@ -686,28 +686,15 @@ TEST_F(stream, simultaneous_open)
 static int sniff(int raw, int sport, int dport, struct toyhdr *out,
 		 int *dlen, double secs)
 {
-	double end = toy_now() + secs * toy_timeout_scale();
-	char buf[70000];
-	struct pollfd p = { .fd = raw, .events = POLLIN };
+	static char buf[70000];
+	struct iphdr *iph = (struct iphdr *)buf;
+	ssize_t n = toy_seg_wait(raw, sport, dport, buf, sizeof(buf), secs);
 
-	while (toy_now() < end) {
-		struct iphdr *iph = (struct iphdr *)buf;
-		struct toyhdr *th;
-		ssize_t n;
-
-		if (poll(&p, 1, 50) <= 0)
-			continue;
-		n = recv(raw, buf, sizeof(buf), 0);
-		if (n < (ssize_t)(iph->ihl * 4 + sizeof(*th)))
-			continue;
-		th = (struct toyhdr *)(buf + iph->ihl * 4);
-		if (ntohs(th->source) != sport || ntohs(th->dest) != dport)
-			continue;
-		*out = *th;
-		*dlen = n - iph->ihl * 4 - sizeof(*th);
-		return 1;
-	}
-	return 0;
+	if (!n)
+		return 0;
+	*out = *(struct toyhdr *)(buf + iph->ihl * 4);
+	*dlen = n - iph->ihl * 4 - sizeof(*out);
+	return 1;
 }
 
 static void send_rst(int raw, int sport, int dport, uint32_t seq)

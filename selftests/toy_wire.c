@@ -87,32 +87,22 @@ static void send_seg(int raw, struct in_addr lo, int sport, int dport,
 static int recv_seg(struct __test_metadata *_metadata, int raw,
 		    int sport, int dport, struct toyhdr *out, double secs)
 {
-	double end = toy_now() + secs * toy_timeout_scale();
 	char buf[1500];
-	struct pollfd p = { .fd = raw, .events = POLLIN };
+	struct iphdr *iph = (struct iphdr *)buf;
+	struct toyhdr *th;
+	ssize_t n;
 
-	while (toy_now() < end) {
-		struct iphdr *iph = (struct iphdr *)buf;
-		struct toyhdr *th;
-		ssize_t n;
-
-		if (poll(&p, 1, 50) <= 0)
-			continue;
-		n = recv(raw, buf, sizeof(buf), 0);
-		if (n < (ssize_t)(iph->ihl * 4 + sizeof(*th)))
-			continue;
-		th = (struct toyhdr *)(buf + iph->ihl * 4);
-		if (ntohs(th->source) != sport || ntohs(th->dest) != dport)
-			continue;
-		EXPECT_EQ(0, toy_csum((struct in_addr){ iph->saddr },
-				      (struct in_addr){ iph->daddr }, th,
-				      n - iph->ihl * 4));
-		EXPECT_EQ(IPPROTO_TOY, iph->protocol);
-		EXPECT_NE(0, iph->frag_off & htons(IP_DF));
-		*out = *th;
-		return 1;
-	}
-	return 0;
+	n = toy_seg_wait(raw, sport, dport, buf, sizeof(buf), secs);
+	if (!n)
+		return 0;
+	th = (struct toyhdr *)(buf + iph->ihl * 4);
+	EXPECT_EQ(0, toy_csum((struct in_addr){ iph->saddr },
+			      (struct in_addr){ iph->daddr }, th,
+			      n - iph->ihl * 4));
+	EXPECT_EQ(IPPROTO_TOY, iph->protocol);
+	EXPECT_NE(0, iph->frag_off & htons(IP_DF));
+	*out = *th;
+	return 1;
 }
 
 TEST(header_layout)
