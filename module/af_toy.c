@@ -328,6 +328,7 @@ static int toy_v4_connect(struct sock *sk, struct sockaddr *uaddr,
 	__be32 daddr, saddr;
 	struct flowi4 fl4;
 	struct rtable *rt;
+	u32 isn;
 	int err;
 
 	if (addr_len < (int)sizeof(*usin))
@@ -356,12 +357,12 @@ static int toy_v4_connect(struct sock *sk, struct sockaddr *uaddr,
 	ip_rt_put(rt);
 
 	WRITE_ONCE(sk->sk_state, TCP_SYN_SENT);
-	err = toy_connect_hash(sk, saddr, daddr, usin->stoy_port);
+	err = toy_connect_hash(sk, saddr, daddr, usin->stoy_port, &isn);
 	if (err) {
 		WRITE_ONCE(sk->sk_state, TCP_CLOSE);
 		return err;
 	}
-	toy_stream_connect_start(sk);
+	toy_stream_connect_start(sk, isn);
 	return 0;
 }
 
@@ -753,18 +754,22 @@ static int __init toy_init(void)
 	toy_ports_init();
 	toy_stream_init();
 
-	err = proto_register(&toy_stream_prot, 1);
+	err = toy_tw_init();
 	if (err)
 		goto out;
+	/* First in, last out: it checks at exit that nothing is left. */
+	err = toy_live_init();
+	if (err)
+		goto out_tw;
+	err = proto_register(&toy_stream_prot, 1);
+	if (err)
+		goto out_live;
 	err = proto_register(&toy_dgram_prot, 1);
 	if (err)
 		goto out_stream_prot;
 	err = toy_net_register();
 	if (err)
 		goto out_dgram_prot;
-	err = toy_live_init();
-	if (err)
-		goto out_net;
 	toy_debugfs_init();
 	err = toy_wire_init();
 	if (err) {
@@ -778,35 +783,42 @@ static int __init toy_init(void)
 		goto out_wire;
 	}
 
-	pr_info("AF_TOY registered as family %d, IP protocol %u (a socket is %zu bytes, a half-open entry %zu)\n",
+	pr_info("AF_TOY registered as family %d, IP protocol %u (a socket is %zu bytes, a half-open entry %zu, a TIME_WAIT entry %zu)\n",
 		toy_family, toy_ipproto, sizeof(struct toy_sock),
-		sizeof(struct toy_request));
+		sizeof(struct toy_request), sizeof(struct toy_tw));
 	return 0;
 
 out_wire:
 	toy_wire_exit();
 out_debugfs:
 	toy_debugfs_exit();
-	toy_live_exit();
-out_net:
 	toy_net_unregister();
 out_dgram_prot:
 	proto_unregister(&toy_dgram_prot);
 out_stream_prot:
 	proto_unregister(&toy_stream_prot);
+out_live:
+	toy_live_exit();
+out_tw:
+	toy_tw_exit();
 out:
 	return err;
 }
 
+/*
+ * No socket exists (each pins the module).  The namespaces' exits end
+ * every TIME_WAIT entry (timewait.c) before the counters are checked.
+ */
 static void __exit toy_exit(void)
 {
 	sock_unregister(toy_family);
 	toy_wire_exit();
 	toy_debugfs_exit();
-	toy_live_exit();
 	toy_net_unregister();
 	proto_unregister(&toy_dgram_prot);
 	proto_unregister(&toy_stream_prot);
+	toy_live_exit();
+	toy_tw_exit();
 	pr_info("AF_TOY unregistered\n");
 }
 

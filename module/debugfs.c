@@ -98,13 +98,17 @@ static ssize_t toy_lookup_write(struct file *file, const char __user *ubuf,
 		return -EINVAL;
 
 	if (sk) {
-		/* A half-open entry has no inode; it shows as SYN_RECV. */
-		bool req = toy_is_req(sk);
+		/*
+		 * Half-open and TIME_WAIT entries have no inode; the first
+		 * show as SYN_RECV, the others as TIME_WAIT.
+		 */
+		bool full = toy_is_full(sk);
 
 		ans->len = scnprintf(ans->buf, sizeof(ans->buf),
 				     "ino=%lu port=%u state=%u\n",
-				     req ? 0 : sock_i_ino(sk), sk->sk_num,
-				     req ? TCP_SYN_RECV : sk->sk_state);
+				     full ? sock_i_ino(sk) : 0, sk->sk_num,
+				     toy_is_req(sk) ? TCP_SYN_RECV :
+						      sk->sk_state);
 		toy_sk_put(sk);
 	} else {
 		ans->len = scnprintf(ans->buf, sizeof(ans->buf), "none\n");

@@ -159,7 +159,11 @@ static void toy_conn_request(struct sock *sk, struct sk_buff *skb)
 	sock_hold(sk);
 	req->listener = sk;
 	req->irs = ntohl(th->seq);
-	req->iss = toy_isn(iph->daddr, th->dest, iph->saddr, th->source);
+	/* Above the old connection's, if it reopens a TIME_WAIT 4-tuple. */
+	req->iss = TOY_SKB_CB(skb)->tw_isn;
+	if (!req->iss)
+		req->iss = toy_isn(iph->daddr, th->dest, iph->saddr,
+				   th->source);
 	req->window = ntohs(th->window);
 	timer_setup(&req->timer, toy_req_timer, 0);
 	toy_live_inc(TOY_LIVE_REQ);
@@ -350,7 +354,7 @@ int toy_listen_rcv(struct sock *sk, struct sk_buff *skb)
 		}
 		/* A child that already exists: a duplicate, dropped. */
 		if (found && found != sk && !toy_is_req(found)) {
-			sock_put(found);
+			toy_sk_put(found);
 			goto drop;
 		}
 		if (found)

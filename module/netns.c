@@ -7,7 +7,9 @@
  * namespace dies, after all its sockets are gone because each one holds
  * a reference on its namespace.  On module load the core calls
  * toy_net_init() for every existing namespace, and on unload
- * toy_net_exit(), under pernet_ops_rwsem.
+ * toy_net_exit(), under pernet_ops_rwsem.  TIME_WAIT entries hold no
+ * reference on their namespace: toy_net_exit() ends them (timewait.c),
+ * so neither a namespace nor the module waits for 2 MSL to go away.
  */
 
 #include <linux/percpu.h>
@@ -52,6 +54,7 @@ static void __net_exit toy_net_exit(struct net *net)
 	struct toy_net *tn = toy_pernet(net);
 
 	toy_proc_exit_net(net);
+	toy_tw_purge_net(net);	/* TIME_WAIT entries hold no reference */
 	toy_ports_exit_net(net);
 	toy_sysctl_exit_net(net);
 	free_percpu(tn->mib);

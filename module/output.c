@@ -162,6 +162,8 @@ void toy_send_syn(struct sock *sk, bool ack)
  */
 void toy_send_ack(struct sock *sk)
 {
+	if (sk->sk_state == TCP_CLOSE)
+		return;		/* no connection to acknowledge */
 	toy_send_ctl(sk, toy_sk(sk)->snd_max, TOY_ACK);
 }
 

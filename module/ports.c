@@ -215,8 +215,9 @@ static bool toy_bind_conflict(const struct sock *sk, __be32 addr,
 		return false;
 	if (sk->sk_reuse && sk2->sk_reuse && sk2->sk_state != TCP_LISTEN)
 		return !relax;
+	/* A TIME_WAIT entry has no owner to compare: any uid, as TCP. */
 	if (relax && sk->sk_reuseport && sk2->sk_reuseport &&
-	    uid_eq(sk->sk_uid, sk2->sk_uid))
+	    (toy_is_tw(sk2) || uid_eq(sk->sk_uid, sk2->sk_uid)))
 		return false;
 	return true;
 }
@@ -375,38 +376,91 @@ static bool toy_match4(const struct sock *sk, const struct net *net,
 	       net_eq(sock_net(sk), net);
 }
 
+/* Out of its bind bucket; the caller holds the bind slot lock. */
+static void __toy_tw_bind_unhash(struct toy_tw *tw)
+{
+	struct toy_bind_bucket *tb = tw->tb;
+
+	if (!tb)
+		return;
+	hlist_del_init_rcu(&tw->common.skc_bind_node);
+	tb->nr_owners--;
+	if (tw->bind_user)
+		tb->nr_user--;
+	tw->tb = NULL;
+	__toy_bucket_put(tb);
+	refcount_dec(&tw->common.skc_refcnt);	/* the bucket's */
+}
+
+/* Out of the connection table; the caller holds its slot lock. */
+static bool __toy_tw_ehash_unhash(struct toy_tw *tw)
+{
+	struct sock *sk = toy_tw_sk(tw);
+
+	if (!sk_nulls_del_node_init_rcu(sk))
+		return false;
+	atomic_dec(&toy_pernet(sock_net(sk))->tw_count);
+	return true;
+}
+
 /*
  * Enter @sk in the connection table as (@laddr, @lport, @raddr, @rport)
- * unless that 4-tuple is taken (-EADDRNOTAVAIL, as TCP).  The caller
+ * unless that 4-tuple is taken (-EADDRNOTAVAIL, as TCP).  A TIME_WAIT
+ * entry takes it too, unless @reuse (a port connect() chose) and
+ * net.toy.tw_reuse let the new connection take it over: then the entry
+ * leaves the connection table here, *@twp gets it with a reference, and
+ * the caller takes it out of its bind bucket and, once the locks are
+ * dropped, stops its timer (toy_tw_deschedule_put()).  The caller
  * holds the bind slot lock of @lport with bottom halves off.
  */
 static int __toy_ehash_insert(struct sock *sk, __be32 laddr, u16 lport,
-			      __be32 raddr, __be16 rport)
+			      __be32 raddr, __be16 rport, bool reuse,
+			      struct toy_tw **twp)
 {
 	struct net *net = sock_net(sk);
 	struct toy_ports *tp = toy_ports(net, TOY_SPACE_STREAM);
 	u32 hash = toy_ehashfn(net, laddr, lport, raddr, rport);
 	struct toy_hslot *slot = toy_eslot(tp, hash);
 	struct hlist_nulls_node *node;
+	struct toy_tw *tw = NULL;
 	struct sock *sk2;
 
 	spin_lock(&slot->lock);
 	sk_nulls_for_each(sk2, node, &slot->nhead) {
-		if (toy_match4(sk2, net, laddr, lport, raddr, rport)) {
-			spin_unlock(&slot->lock);
-			return -EADDRNOTAVAIL;
+		if (!toy_match4(sk2, net, laddr, lport, raddr, rport))
+			continue;
+		if (reuse && toy_is_tw(sk2) && toy_tw_unique(toy_tw(sk2))) {
+			tw = toy_tw(sk2);
+			break;
 		}
+		spin_unlock(&slot->lock);
+		return -EADDRNOTAVAIL;
 	}
 	WRITE_ONCE(sk->sk_rcv_saddr, laddr);
 	WRITE_ONCE(sk->sk_daddr, raddr);
 	WRITE_ONCE(sk->sk_dport, rport);
 	sk->sk_hash = hash;
+	if (tw) {
+		/*
+		 * Ours now, with a reference to stop it: out of this
+		 * table; the caller takes it out of the bucket once @sk
+		 * is in, so the bucket never empties meanwhile.
+		 */
+		refcount_inc(&tw->common.skc_refcnt);
+		__toy_tw_ehash_unhash(tw);
+		TOY_INC_STATS(net, TOY_MIB_TWRECYCLED);
+		*twp = tw;
+	}
 	sk_nulls_add_node_rcu(sk, &slot->nhead);
 	spin_unlock(&slot->lock);
 	return 0;
 }
 
-/* connect() of a bound socket: only the 4-tuple must be new. */
+/*
+ * connect() of a bound socket: only the 4-tuple must be new.  A
+ * TIME_WAIT entry of the same 4-tuple blocks it whatever tw_reuse says
+ * (TCP's rule for a connection that had no timestamps).
+ */
 static int toy_connect_bound(struct sock *sk, __be32 saddr, __be32 daddr,
 			     __be16 dport)
 {
@@ -416,7 +470,8 @@ static int toy_connect_bound(struct sock *sk, __be32 saddr, __be32 daddr,
 	int err;
 
 	spin_lock_bh(&slot->lock);
-	err = __toy_ehash_insert(sk, saddr, sk->sk_num, daddr, dport);
+	err = __toy_ehash_insert(sk, saddr, sk->sk_num, daddr, dport, false,
+				 NULL);
 	spin_unlock_bh(&slot->lock);
 	return err;
 }
@@ -424,17 +479,22 @@ static int toy_connect_bound(struct sock *sk, __be32 saddr, __be32 daddr,
 /*
  * connect(): @sk (lock_sock held, in SYN_SENT) gets a local port, if it
  * has none, and enters the connection table as (@saddr, port, @daddr,
- * @dport).  RFC 6056 algorithm 4; see the top of this file.
+ * @dport).  RFC 6056 algorithm 4; see the top of this file.  A port
+ * whose 4-tuple to @daddr:@dport is in TIME_WAIT is skipped unless
+ * tw_reuse allows taking the entry over; then *@tw_isn is the initial
+ * sequence number the connection must start from (else 0).
  */
 int toy_connect_hash(struct sock *sk, __be32 saddr, __be32 daddr,
-		     __be16 dport)
+		     __be16 dport, u32 *tw_isn)
 {
 	struct net *net = sock_net(sk);
 	struct toy_ports *tp = toy_ports(net, TOY_SPACE_STREAM);
 	u32 offset, remaining, i, index, step;
+	struct toy_tw *tw = NULL;
 	int low, high;
 	u64 h;
 
+	*tw_isn = 0;
 	if (toy_sk(sk)->tb)
 		return toy_connect_bound(sk, saddr, daddr, dport);
 
@@ -466,13 +526,20 @@ int toy_connect_hash(struct sock *sk, __be32 saddr, __be32 daddr,
 			}
 			created = true;
 		}
-		if (__toy_ehash_insert(sk, saddr, port, daddr, dport)) {
+		if (__toy_ehash_insert(sk, saddr, port, daddr, dport, true,
+				       &tw)) {
 			if (created)
 				__toy_bucket_put(tb);
 			goto next;
 		}
 		__toy_bucket_add(tb, sk, false);
+		if (tw)
+			__toy_tw_bind_unhash(tw);
 		spin_unlock_bh(&slot->lock);
+		if (tw) {
+			*tw_isn = toy_tw_isn(tw);
+			toy_tw_deschedule_put(tw);
+		}
 
 		/* As TCP: a random step when contention is low. */
 		step = max_t(u32, i, get_random_u32_below(8) * 2);
@@ -554,6 +621,98 @@ int __toy_child_hash(struct sock *child, struct sock *listener,
 	spin_unlock(&eslot->lock);
 	spin_unlock(&bslot->lock);
 	return 0;
+}
+
+/*
+ * @sk (socket lock held) enters TIME_WAIT: @tw, filled in from it with
+ * its three references set, joins @sk's bind bucket and takes @sk's place
+ * in the connection table in one step under both slot locks, so a segment
+ * of the connection finds one or the other, and its timer is armed
+ * before the locks drop (see struct toy_tw).  @sk keeps its own bucket
+ * membership; toy_done() decides about that.
+ */
+void toy_tw_hashdance(struct toy_tw *tw, struct sock *sk,
+		      unsigned long expires)
+{
+	struct toy_bind_bucket *tb = toy_sk(sk)->tb;
+	struct net *net = sock_net(sk);
+	struct toy_ports *tp = toy_ports(net, TOY_SPACE_STREAM);
+	struct toy_hslot *bslot = toy_bslot(net, tp, tb->port);
+	struct toy_hslot *eslot = toy_eslot(tp, sk->sk_hash);
+
+	spin_lock_bh(&bslot->lock);
+	tw->tb = tb;
+	tw->bind_user = toy_sk(sk)->bind_user;
+	hlist_add_head_rcu(&tw->common.skc_bind_node, &tb->owners);
+	tb->nr_owners++;
+	if (tw->bind_user)
+		tb->nr_user++;
+
+	spin_lock(&eslot->lock);
+	tw->common.skc_hash = sk->sk_hash;
+	hlist_nulls_add_head_rcu(&tw->common.skc_nulls_node, &eslot->nhead);
+	atomic_inc(&toy_pernet(net)->tw_count);
+	sk_nulls_del_node_init_rcu(sk);
+	mod_timer(&tw->timer, expires);
+	spin_unlock(&eslot->lock);
+	spin_unlock_bh(&bslot->lock);
+}
+
+/*
+ * @tw leaves the connection table and its bind bucket, if it is still in
+ * them; true if this call took it out of the connection table (whoever
+ * does is the one that ends it).  Any context.
+ */
+bool toy_tw_unhash(struct toy_tw *tw)
+{
+	struct net *net = sock_net(toy_tw_sk(tw));
+	struct toy_ports *tp = toy_ports(net, TOY_SPACE_STREAM);
+	struct toy_hslot *bslot = toy_bslot(net, tp, tw->common.skc_num);
+	struct toy_hslot *eslot = toy_eslot(tp, tw->common.skc_hash);
+	bool done;
+
+	spin_lock_bh(&bslot->lock);
+	__toy_tw_bind_unhash(tw);
+	spin_lock(&eslot->lock);
+	done = __toy_tw_ehash_unhash(tw);
+	spin_unlock(&eslot->lock);
+	spin_unlock_bh(&bslot->lock);
+	return done;
+}
+
+/*
+ * The namespace is going away (no socket of it is left, no segment can
+ * arrive) or the module is: end every TIME_WAIT entry now, timer
+ * included, as inet_twsk_purge() does.
+ */
+void toy_tw_purge_net(struct net *net)
+{
+	struct toy_ports *tp = toy_ports(net, TOY_SPACE_STREAM);
+	struct hlist_nulls_node *node;
+	struct toy_hslot *slot;
+	struct toy_tw *tw;
+	struct sock *sk;
+	u32 i;
+
+	for (i = 0; i < BIT(TOY_EHASH_BITS); i++) {
+		slot = &tp->ehash[i];
+again:
+		tw = NULL;
+		spin_lock_bh(&slot->lock);
+		sk_nulls_for_each(sk, node, &slot->nhead) {
+			if (toy_is_tw(sk) &&
+			    refcount_inc_not_zero(&sk->sk_refcnt)) {
+				tw = toy_tw(sk);
+				break;
+			}
+		}
+		spin_unlock_bh(&slot->lock);
+		if (tw) {
+			toy_tw_deschedule_put(tw);
+			goto again;
+		}
+		cond_resched();
+	}
 }
 
 /* Leave the listener or connection table, whichever @sk is in. */
@@ -641,7 +800,7 @@ struct sock *toy_lookup_stream(struct net *net, __be32 saddr, __be16 sport,
 	u16 hnum = ntohs(dport);
 	struct hlist_nulls_node *node;
 	struct sock *sk;
-	u32 nr, phash;
+	u32 nr;
 
 	nr = toy_eslot_nr(toy_ehashfn(net, daddr, hnum, saddr, sport));
 	rcu_read_lock();
@@ -661,13 +820,29 @@ begin:
 	}
 	if (get_nulls_value(node) != nr)
 		goto begin;	/* moved to another chain under us */
+	rcu_read_unlock();
+	return toy_lookup_stream_listener(net, saddr, sport, daddr, dport);
+out:
+	rcu_read_unlock();
+	return sk;
+}
+
+/* The listener part of toy_lookup_stream() alone (a SYN on TIME_WAIT). */
+struct sock *toy_lookup_stream_listener(struct net *net, __be32 saddr,
+					__be16 sport, __be32 daddr,
+					__be16 dport)
+{
+	struct toy_ports *tp = toy_ports(net, TOY_SPACE_STREAM);
+	u16 hnum = ntohs(dport);
+	struct sock *sk;
+	u32 phash;
 
 	phash = toy_hash(net, (__force u32)saddr, (__force u32)daddr,
 			 (u32)ntohs(sport) << 16 | hnum);
+	rcu_read_lock();
 	sk = toy_lookup_listener(net, tp, daddr, hnum, phash);
 	if (!sk)
 		sk = toy_lookup_listener(net, tp, htonl(INADDR_ANY), hnum, phash);
-out:
 	rcu_read_unlock();
 	return sk;
 }

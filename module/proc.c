@@ -12,7 +12,9 @@
  * state number: 0A LISTEN, 02 SYN_SENT ...), so netstat-style parsers
  * and people used to /proc/net/tcp read it unchanged.  For a listener,
  * rx_queue is its accept queue; half-open entries show as SYN_RECV rows
- * with inode 0, as TCP shows its request sockets; sockets that hold a
+ * with inode 0, as TCP shows its request sockets; TIME_WAIT entries show
+ * as TIME_WAIT (06) rows with timer 3 and the time they have left, inode
+ * 0, as TCP shows its timewait sockets; sockets that hold a
  * port but are in neither table (bound, not listening or connected)
  * show as CLOSE (07) rows, so every one of the eleven states can be
  * seen here.  The walk runs under RCU: rows of
@@ -50,6 +52,11 @@ static const char * const toy_mib_names[TOY_MIB_MAX] = {
 	[TOY_MIB_TIMEOUTS]	= "Timeouts",
 	[TOY_MIB_CHALLENGEACKS]	= "ChallengeACKs",
 	[TOY_MIB_RCVPRUNED]	= "RcvPruned",
+	[TOY_MIB_TWCREATED]	= "TWCreated",
+	[TOY_MIB_TWEXPIRED]	= "TWExpired",
+	[TOY_MIB_TWRECYCLED]	= "TWRecycled",
+	[TOY_MIB_TWOVERFLOW]	= "TimeWaitOverflow",
+	[TOY_MIB_TWDROPS]	= "TWDrops",
 };
 
 static int toy_stat_show(struct seq_file *seq, void *v)
@@ -206,6 +213,18 @@ static void toy_seq_show_req(struct seq_file *seq, int num,
 				    sock_i_uid(req->listener)), 0, 0UL);
 }
 
+/* A TIME_WAIT entry's row: its time left (timer 3), as TCP's. */
+static void toy_seq_show_tw(struct seq_file *seq, int num, struct toy_tw *tw)
+{
+	struct sock *sk = toy_tw_sk(tw);
+	unsigned long expires = READ_ONCE(tw->timer.expires);
+
+	seq_printf(seq, "%4d: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5u %8d %lu",
+		   num, sk->sk_rcv_saddr, sk->sk_num, sk->sk_daddr,
+		   ntohs(sk->sk_dport), TCP_TIME_WAIT, 0, 0, 3,
+		   jiffies_delta_to_clock_t(expires - jiffies), 0, 0, 0, 0UL);
+}
+
 /*
  * tr (which timer) and tm->when as in /proc/net/tcp: 1 retransmission
  * (or zero-window probe), 2 keepalive or FIN_WAIT_2, 3 TIME_WAIT.
@@ -220,7 +239,7 @@ static int toy_seq_timer(struct sock *sk, unsigned long *when)
 	}
 	if (timer_pending(&ts->misc_timer)) {
 		*when = READ_ONCE(ts->misc_timer.expires);
-		return READ_ONCE(sk->sk_state) == TCP_TIME_WAIT ? 3 : 2;
+		return 2;
 	}
 	return 0;
 }
@@ -241,6 +260,10 @@ static int toy_seq_show(struct seq_file *seq, void *v)
 	}
 	if (toy_is_req(sk)) {
 		toy_seq_show_req(seq, st->num, toy_req(sk));
+		goto out;
+	}
+	if (toy_is_tw(sk)) {
+		toy_seq_show_tw(seq, st->num, toy_tw(sk));
 		goto out;
 	}
 	state = READ_ONCE(sk->sk_state);

@@ -11,7 +11,7 @@
  *   active open   CLOSE -connect/SYN-> SYN_SENT -SYN-ACK/ACK-> ESTABLISHED
  *   simultaneous  SYN_SENT -SYN/SYN-ACK-> SYN_RECV -ACK-> ESTABLISHED
  *   active close  ESTABLISHED -close/FIN-> FIN_WAIT1 -ACK-> FIN_WAIT2
- *                 -FIN/ACK-> TIME_WAIT -2 MSL-> CLOSE
+ *                 -FIN/ACK-> TIME_WAIT (an entry, timewait.c) -2 MSL-> gone
  *   simultaneous  FIN_WAIT1 -FIN/ACK-> CLOSING -ACK-> TIME_WAIT
  *   passive close ESTABLISHED -FIN/ACK-> CLOSE_WAIT -close/FIN-> LAST_ACK
  *                 -ACK-> CLOSE
@@ -44,8 +44,9 @@
  * to wait for lives on without a file (SOCK_DEAD), referenced by the
  * connection table, the bind bucket and its timers; toy_done() ends it.
  * Every orphan state has a timer that ends it: retransmission (FIN_WAIT1,
- * CLOSING, LAST_ACK), net.toy.fin_timeout (FIN_WAIT2) or 2 MSL
- * (TIME_WAIT).
+ * CLOSING, LAST_ACK) or net.toy.fin_timeout (FIN_WAIT2).  TIME_WAIT is
+ * not a socket's state: the socket hands it to a small entry and closes
+ * (timewait.c).
  */
 
 #include <linux/jiffies.h>
@@ -156,20 +157,6 @@ void toy_established(struct sock *sk)
 	}
 }
 
-static void toy_time_wait(struct sock *sk)
-{
-	struct toy_sock *ts = toy_sk(sk);
-	int msl = READ_ONCE(toy_pernet(sock_net(sk))->msl_ms);
-
-	toy_timer_stop(sk, &ts->rtx_timer);
-	toy_clear_deferred(sk, TOY_DEFER_RTX);
-	toy_set_state(sk, TCP_TIME_WAIT);
-	toy_timer_arm(sk, &ts->misc_timer,
-		      jiffies + msecs_to_jiffies(2 * msl));
-	if (!sock_flag(sk, SOCK_DEAD))
-		sk->sk_state_change(sk);
-}
-
 /* ---- timers ------------------------------------------------------- */
 
 /* The retransmission timer, with the socket lock held (not owned). */
@@ -195,7 +182,6 @@ static void toy_rtx_expired(struct sock *sk)
 		return;
 	case TCP_CLOSE:
 	case TCP_LISTEN:
-	case TCP_TIME_WAIT:
 		return;
 	default:
 		toy_rtx_expired_data(sk);
@@ -233,13 +219,10 @@ static void toy_keepalive_expired(struct sock *sk)
 	toy_timer_arm(sk, &ts->misc_timer, jiffies + ts->keepintvl * HZ);
 }
 
-/* TIME_WAIT's end, an orphan's FIN_WAIT2 limit, or keepalive. */
+/* An orphan's FIN_WAIT2 limit, or keepalive. */
 static void toy_misc_expired(struct sock *sk)
 {
 	switch (sk->sk_state) {
-	case TCP_TIME_WAIT:
-		toy_done(sk);
-		return;
 	case TCP_FIN_WAIT2:
 		/* As TCP when fin_timeout is not longer than TIME_WAIT. */
 		if (sock_flag(sk, SOCK_DEAD)) {
@@ -334,16 +317,17 @@ void toy_stream_init_sock(struct sock *sk)
 
 /*
  * connect(): the socket is in SYN_SENT with its 4-tuple in the
- * connection table; choose the ISN, send the SYN, start the timer.
+ * connection table; choose the ISN (@isn if it took the 4-tuple over
+ * from a TIME_WAIT entry), send the SYN, start the timer.
  * Caller holds lock_sock().
  */
-void toy_stream_connect_start(struct sock *sk)
+void toy_stream_connect_start(struct sock *sk, u32 isn)
 {
 	struct toy_sock *ts = toy_sk(sk);
 
 	toy_conn_reset(ts);
-	ts->iss = toy_isn(sk->sk_rcv_saddr, htons(sk->sk_num), sk->sk_daddr,
-			  sk->sk_dport);
+	ts->iss = isn ? isn : toy_isn(sk->sk_rcv_saddr, htons(sk->sk_num),
+				      sk->sk_daddr, sk->sk_dport);
 	ts->snd_una = ts->iss;
 	ts->snd_nxt = ts->iss + 1;
 	ts->snd_max = ts->snd_nxt;
@@ -424,6 +408,8 @@ static void toy_fin(struct sock *sk)
 		toy_set_state(sk, TCP_CLOSING);
 		break;
 	case TCP_FIN_WAIT2:
+		/* Our ACK first: the socket closes (timewait.c). */
+		toy_send_ack(sk);
 		toy_time_wait(sk);
 		break;
 	}
@@ -680,12 +666,8 @@ int toy_rcv_state(struct sock *sk, struct sk_buff *skb)
 	cb->flags = flags;
 
 	if (!toy_seq_ok(ts, seq, cb->end_seq)) {
-		if (!(flags & TOY_RST)) {
+		if (!(flags & TOY_RST))
 			toy_send_ack(sk);
-			/* A retransmitted FIN: our last ACK was lost. */
-			if (sk->sk_state == TCP_TIME_WAIT && flags & TOY_FIN)
-				toy_time_wait(sk);
-		}
 		goto drop;
 	}
 	ts->rcv_tstamp = jiffies;
@@ -750,7 +732,7 @@ int toy_rcv_state(struct sock *sk, struct sk_buff *skb)
 			break;
 		case TCP_CLOSING:
 			toy_time_wait(sk);
-			break;
+			goto drop;
 		case TCP_LAST_ACK:
 			toy_done(sk);
 			goto drop;
@@ -803,6 +785,10 @@ void toy_stream_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	if (toy_is_req(sk)) {
 		toy_req_rcv(sk, skb);
+		return;
+	}
+	if (toy_is_tw(sk)) {
+		toy_tw_rcv(sk, skb);
 		return;
 	}
 	bh_lock_sock_nested(sk);

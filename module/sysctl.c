@@ -28,7 +28,16 @@
  *                               FIN_WAIT2; 1..86400, default 60.
  *   msl_ms                      the maximum segment lifetime in ms; the
  *                               active closer holds TIME_WAIT for twice
- *                               this; 1..3600000, default 30000.
+ *                               this; 1..3600000, default 30000.  An
+ *                               entry keeps the length it started with.
+ *   tw_reuse                    may connect() take over a TIME_WAIT
+ *                               4-tuple for a port it chooses (timewait.c):
+ *                               0 no, 1 yes, 2 (default) loopback only.
+ *   max_tw_buckets              TIME_WAIT entries the namespace may hold;
+ *                               beyond it a closing socket skips TIME_WAIT
+ *                               (TimeWaitOverflow); 0..INT_MAX, default
+ *                               131072 (TCP derives its own from the size
+ *                               of its table).
  */
 
 #include <linux/bitmap.h>
@@ -47,6 +56,7 @@ static int toy_syn_retries_max = 127;	/* TCP's MAX_TCP_SYNCNT */
 static int toy_retries2_max = 255;
 static int toy_fin_timeout_max = 86400;
 static int toy_msl_max = 3600000;
+static int toy_two = 2;
 static int toy_port_min = 1;
 static int toy_zero;
 static int toy_port_max = 65535;
@@ -191,6 +201,21 @@ static const struct ctl_table toy_sysctl_template[] = {
 		.extra1		= &toy_one,
 		.extra2		= &toy_msl_max,
 	},
+	{
+		.procname	= "tw_reuse",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= &toy_zero,
+		.extra2		= &toy_two,
+	},
+	{
+		.procname	= "max_tw_buckets",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= &toy_zero,
+	},
 	{ }
 };
 
@@ -208,6 +233,9 @@ int toy_sysctl_init_net(struct net *net)
 	tn->retries2 = 15;
 	tn->fin_timeout = 60;
 	tn->msl_ms = 30000;
+	tn->tw_reuse_mode = 2;
+	tn->max_tw_buckets = 131072;
+	atomic_set(&tn->tw_count, 0);
 
 	tn->reserved_ports = bitmap_zalloc(65536, GFP_KERNEL);
 	if (!tn->reserved_ports)
@@ -225,6 +253,8 @@ int toy_sysctl_init_net(struct net *net)
 	table[5].data = &tn->retries2;
 	table[6].data = &tn->fin_timeout;
 	table[7].data = &tn->msl_ms;
+	table[8].data = &tn->tw_reuse_mode;
+	table[9].data = &tn->max_tw_buckets;
 
 	tn->sysctl_hdr = register_net_sysctl(net, "net/toy", table);
 	if (!tn->sysctl_hdr)

@@ -205,6 +205,59 @@ static inline struct toy_request *toy_req(struct sock *sk)
 }
 
 /*
+ * struct toy_tw - a connection in TIME_WAIT (timewait.c): what is left
+ * of the socket of the side that closed first once the full socket is
+ * gone, as TCP's tcp_timewait_sock (264 bytes on 6.1; the load message
+ * prints this one's size).
+ *
+ * @common: first, so the entry sits in the connection table (by
+ *      skc_nulls_node) and in its port's bind bucket (by skc_bind_node)
+ *      like a socket: the 4-tuple, the netns (not a counted reference:
+ *      the namespace's exit purges its entries), the refcount,
+ *      skc_reuse/skc_reuseport for bind(), and skc_state TCP_TIME_WAIT,
+ *      which tells a reader it found an entry and not a socket.
+ * @tb: the bind bucket, or NULL once it left it; under the bind slot
+ *      lock.  @bind_user: the socket's port came from bind().
+ * @timer: ends the entry after 2 x msl_ms.  Armed under the bind and
+ *      connection slot locks before anyone else can see the entry, so
+ *      whoever unhashes an entry and then stops the timer with
+ *      del_timer_sync() knows no handler will run afterwards.
+ * @created: jiffies when it was made (tw_reuse wants it a second old).
+ * @snd_nxt, @rcv_nxt, @rcv_wnd: to ACK a retransmitted FIN again, and
+ *      to choose an initial sequence number beyond the old connection's
+ *      when a new one takes the 4-tuple over.
+ * @mark, @priority, @uid: the routing context of those ACKs.
+ *
+ * References: the connection table, the bind bucket and the armed timer
+ * hold one each, and so does each user (a lookup); the last
+ * toy_tw_put() frees it after an RCU grace period.
+ */
+struct toy_tw {
+	struct sock_common	common;
+	struct toy_bind_bucket	*tb;
+	struct timer_list	timer;
+	struct rcu_head		rcu;
+	unsigned long		created;
+	u32			snd_nxt;
+	u32			rcv_nxt;
+	u32			mark;
+	u32			priority;
+	kuid_t			uid;
+	u16			rcv_wnd;
+	bool			bind_user;
+};
+
+static inline struct sock *toy_tw_sk(struct toy_tw *tw)
+{
+	return (struct sock *)tw;
+}
+
+static inline struct toy_tw *toy_tw(struct sock *sk)
+{
+	return (struct toy_tw *)sk;
+}
+
+/*
  * Per-skb state of a segment (skb->cb): its sequence range, the control
  * flags it carries, and, for our own segments, when it was last sent.
  */
@@ -214,6 +267,12 @@ struct toy_skb_cb {
 	u32	sent_us;	/* when last sent (RTT samples) */
 	u8	flags;		/* TOY_SYN, TOY_FIN ... */
 	u8	retrans;	/* sent more than once: no RTT sample (Karn) */
+	/*
+	 * A SYN that takes over a TIME_WAIT 4-tuple: the initial sequence
+	 * number the new connection must use (beyond the old one's); 0:
+	 * none.  Set by the receive path before the listener sees it.
+	 */
+	u32	tw_isn;
 };
 
 #define TOY_SKB_CB(skb)	((struct toy_skb_cb *)&((skb)->cb[0]))
@@ -233,6 +292,21 @@ static inline bool toy_after(u32 a, u32 b)
 static inline bool toy_is_req(const struct sock *sk)
 {
 	return READ_ONCE(sk->sk_state) == TCP_NEW_SYN_RECV;
+}
+
+/*
+ * Is @sk a TIME_WAIT entry, not a full socket?  A full socket never is
+ * in TIME_WAIT: it hands the state to an entry and closes.
+ */
+static inline bool toy_is_tw(const struct sock *sk)
+{
+	return READ_ONCE(sk->sk_state) == TCP_TIME_WAIT;
+}
+
+/* A full socket, not an entry that only looks like one. */
+static inline bool toy_is_full(const struct sock *sk)
+{
+	return !toy_is_req(sk) && !toy_is_tw(sk);
 }
 
 static inline struct toyhdr *toy_hdr(const struct sk_buff *skb)
@@ -294,6 +368,11 @@ enum toy_mib_field {
 	TOY_MIB_TIMEOUTS,	/* retransmission timeouts */
 	TOY_MIB_CHALLENGEACKS,	/* RFC 5961 challenge ACKs sent */
 	TOY_MIB_RCVPRUNED,	/* segments dropped: receive buffer full */
+	TOY_MIB_TWCREATED,	/* TIME_WAIT entries made */
+	TOY_MIB_TWEXPIRED,	/* TIME_WAIT entries that lasted 2 MSL */
+	TOY_MIB_TWRECYCLED,	/* taken over by connect() or a new SYN */
+	TOY_MIB_TWOVERFLOW,	/* closes that skipped TIME_WAIT: the cap */
+	TOY_MIB_TWDROPS,	/* late segments a TIME_WAIT entry dropped */
 	TOY_MIB_MAX
 };
 
@@ -357,7 +436,7 @@ enum toy_space {
 
 #define TOY_BHASH_BITS		10	/* bind table: 1024 slots per space */
 #define TOY_LHASH_BITS		8	/* listener table: 256 slots */
-#define TOY_EHASH_BITS		12	/* connection table: 4096 slots */
+#define TOY_EHASH_BITS		14	/* connection table: 16384 slots */
 #define TOY_PERTURB_BITS	8	/* RFC 6056 algorithm 4 table */
 
 /*
@@ -401,6 +480,9 @@ struct toy_net {
 	int			fin_timeout;	/* fin_timeout, seconds */
 	int			msl_ms;		/* msl_ms: TIME_WAIT is 2 x */
 	int			retries2;	/* retries2 (data timeouts) */
+	int			tw_reuse_mode;	/* tw_reuse: 0, 1, 2 (loopback) */
+	int			max_tw_buckets;	/* max_tw_buckets */
+	atomic_t		tw_count;	/* TIME_WAIT entries held */
 	unsigned long		*reserved_ports; /* ip_local_reserved_ports */
 	struct ctl_table_header	*sysctl_hdr;
 };
@@ -432,7 +514,11 @@ void toy_ports_exit_net(struct net *net);
 int toy_bind_port(struct sock *sk, __be32 addr, u16 port);
 int toy_listen_hash(struct sock *sk);
 int toy_connect_hash(struct sock *sk, __be32 saddr, __be32 daddr,
-		     __be16 dport);
+		     __be16 dport, u32 *tw_isn);
+void toy_tw_hashdance(struct toy_tw *tw, struct sock *sk,
+		      unsigned long expires);
+bool toy_tw_unhash(struct toy_tw *tw);
+void toy_tw_purge_net(struct net *net);
 int __toy_req_hash(struct sock *reqsk);
 bool __toy_req_unhash(struct sock *reqsk);
 int __toy_child_hash(struct sock *child, struct sock *listener,
@@ -442,6 +528,9 @@ void toy_put_port(struct sock *sk);
 void toy_reset_saddr(struct sock *sk);
 struct sock *toy_lookup_stream(struct net *net, __be32 saddr, __be16 sport,
 			       __be32 daddr, __be16 dport);
+struct sock *toy_lookup_stream_listener(struct net *net, __be32 saddr,
+					__be16 sport, __be32 daddr,
+					__be16 dport);
 struct sock *toy_lookup_dgram(struct net *net, __be32 saddr, __be16 sport,
 			      __be32 daddr, __be16 dport);
 
@@ -476,7 +565,7 @@ void toy_sock_setup(struct sock *sk);
 /* stream.c: the stream protocol's states, input and timers. */
 void toy_stream_init(void);
 void toy_stream_init_sock(struct sock *sk);
-void toy_stream_connect_start(struct sock *sk);
+void toy_stream_connect_start(struct sock *sk, u32 isn);
 void toy_stream_stop(struct sock *sk);
 void toy_stream_rcv(struct sock *sk, struct sk_buff *skb);
 int toy_stream_backlog_rcv(struct sock *sk, struct sk_buff *skb);
@@ -493,6 +582,16 @@ void toy_established(struct sock *sk);
 int toy_rcv_state(struct sock *sk, struct sk_buff *skb);
 void toy_keepalive(struct sock *sk, int val);
 bool toy_clear_deferred(struct sock *sk, int bit);
+
+/* timewait.c: TIME_WAIT entries. */
+int toy_tw_init(void);
+void toy_tw_exit(void);
+void toy_time_wait(struct sock *sk);
+void toy_tw_rcv(struct sock *sk, struct sk_buff *skb);
+void toy_tw_put(struct toy_tw *tw);
+void toy_tw_deschedule_put(struct toy_tw *tw);
+u32 toy_tw_isn(const struct toy_tw *tw);
+bool toy_tw_unique(const struct toy_tw *tw);
 
 /* output.c: segments out, the write queue, retransmission. */
 void toy_xmit_ctx_of(const struct sock *sk, struct toy_xmit_ctx *ctx);
@@ -526,6 +625,8 @@ static inline void toy_sk_put(struct sock *sk)
 {
 	if (toy_is_req(sk))
 		toy_req_put(toy_req(sk));
+	else if (toy_is_tw(sk))
+		toy_tw_put(toy_tw(sk));
 	else
 		sock_put(sk);
 }

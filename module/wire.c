@@ -176,6 +176,7 @@ static int toy_rcv(struct sk_buff *skb)
 
 	th = toy_hdr(skb);
 	iph = ip_hdr(skb);
+	memset(TOY_SKB_CB(skb), 0, sizeof(struct toy_skb_cb));
 	sk = toy_lookup_stream(net, iph->saddr, th->source, iph->daddr,
 			       th->dest);
 	if (!sk) {

@@ -3,7 +3,8 @@
 #
 # toy.ko's life: its parameters, refusing to unload under a socket, bad
 # parameters unwinding cleanly, moving the family, namespaces present at
-# load and unload, and repeated load/unload.  Needs root and TOY_KO (the
+# load and unload, repeated load/unload, and unloading with TIME_WAIT
+# entries.  Needs root and TOY_KO (the
 # path of toy.ko, set by scripts/vm-run); leaves the module loaded with
 # its defaults.
 # The body is one block, read whole before it runs: editing this file
@@ -12,6 +13,7 @@
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/ktap.sh"
 toysock=${TOY_TOOLS:-$here/../build/tools}/toysock
+toychurn=${TOY_TOOLS:-$here/../build/tools}/toychurn
 ko=${TOY_KO:-}
 
 live_zero() {
@@ -147,13 +149,53 @@ t_load_unload_loop() {
 	live_zero
 }
 
-ktap_plan 7
+# rmmod while 10000 TIME_WAIT entries and 20 live connections exist in a
+# namespace: refused while the connections' sockets exist (each pins the
+# module); once their process is gone and the orphans have closed, the
+# unload ends every entry (they hold no module reference) and nothing is
+# left: no live object, no warning.
+t_rmmod_with_timewait() {
+	local pid i rc=0 out=/tmp/toychurn.$$
+	ip netns add toytw || return 1
+	ip netns exec toytw sh -c 'ip link set lo up &&
+		echo 3600000 >/proc/sys/net/toy/msl_ms &&
+		echo 0 >/proc/sys/net/toy/tw_reuse' || rc=1
+	ip netns exec toytw "$toychurn" -q -n 10000 -k 20 127.0.0.1 9000 >"$out" &
+	pid=$!
+	for i in $(seq 1200); do
+		grep -q ready "$out" 2>/dev/null && break
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.5
+	done
+	grep -q ready "$out" || { cat "$out"; rc=1; }
+	[ "$(cat /sys/module/toy/live/timewait)" = 10000 ] ||
+		{ echo "timewait: $(cat /sys/module/toy/live/timewait)"; rc=1; }
+	if rmmod toy 2>/dev/null; then
+		echo "rmmod succeeded with sockets open"
+		ip netns del toytw
+		insmod "$ko"
+		return 1
+	fi
+	kill $pid
+	wait $pid
+	wait_live_sockets 0 || rc=1
+	echo "# before rmmod: $(cat /sys/module/toy/live/timewait) TIME_WAIT entries, $(cat /sys/module/toy/live/timers) timers"
+	[ "$(cat /sys/module/toy/live/timewait)" -ge 10000 ] || rc=1
+	rmmod toy || rc=1
+	dmesg | grep -q 'live objects of kind' && { dmesg | grep 'live objects'; rc=1; }
+	ip netns del toytw
+	rm -f "$out"
+	insmod "$ko" || return 1
+	live_zero && [ $rc = 0 ]
+}
+
+ktap_plan 8
 if [ -z "$ko" ] || [ ! -f "$ko" ] || [ ! -d /sys/module/toy ] || [ "$(id -u)" != 0 ]; then
 	# In the test VM these are always given: missing there is a failure.
 	if [ -n "${TOY_KERNEL:-}" ]; then
 		ktap_fail "module tests: TOY_KO unset, toy.ko not loaded or not root"
 	else
-		for t in 1 2 3 4 5 6 7; do ktap_skip "module test $t" "needs root, TOY_KO and toy.ko loaded"; done
+		for t in 1 2 3 4 5 6 7 8; do ktap_skip "module test $t" "needs root, TOY_KO and toy.ko loaded"; done
 	fi
 	ktap_end
 fi
@@ -164,6 +206,7 @@ ktap_check "family parameter moves the family" t_family_param
 ktap_check "ipproto parameter sets SO_PROTOCOL" t_ipproto_param
 ktap_check "namespaces across load and unload" t_netns_load_unload
 ktap_check "20 load/unload cycles" t_load_unload_loop
+ktap_check "rmmod with 10000 TIME_WAIT entries, after live connections" t_rmmod_with_timewait
 # Leave the module as we found it.
 [ -d /sys/module/toy ] || insmod "$ko"
 ktap_end

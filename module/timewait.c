@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * AF_TOY TIME_WAIT: the side that closes first holds the connection's
+ * 4-tuple for 2 x net.toy.msl_ms, so that a delayed segment of the old
+ * connection can never be taken for one of a new connection with the
+ * same 4-tuple, and so that a peer whose last FIN was not acknowledged
+ * gets the ACK again.
+ *
+ * The small entry.  On entering TIME_WAIT (FIN_WAIT2 receiving the FIN,
+ * or CLOSING receiving the ACK of ours) the full socket hands over to a
+ * struct toy_tw (toy.h), a few hundred bytes against a kilobyte, and
+ * closes: the entry takes the socket's place in the connection table in
+ * one step and joins its port's bind bucket, as inet_twsk_hashdance().
+ * So the 4-tuple stays taken, and the port stays held, while the socket
+ * itself (and, once its user closed it, its memory) is gone.  A user who
+ * still has the file sees the socket CLOSED, as with TCP.
+ *
+ * What an entry does with a segment (toy_tw_rcv(); TCP's
+ * tcp_timewait_state_process() with RFC 1337's advice taken):
+ *   - a retransmitted FIN (it ends exactly at rcv_nxt: our last ACK was
+ *     lost) is ACKed again and the 2 MSL timer starts over;
+ *   - a SYN without ACK whose sequence number is above the old
+ *     connection's rcv_nxt (RFC 1122 4.2.2.13, RFC 6191) reopens the
+ *     4-tuple: if a listener has the port, the entry ends and the
+ *     listener gets the SYN, answering from an initial sequence number
+ *     above everything the old connection sent (old snd_nxt + 65537, as
+ *     TCP); with no listener, it is answered as an old duplicate;
+ *   - any other SYN is an old duplicate: answered with the old
+ *     connection's ACK, as TCP answers it; its sender's reset to that
+ *     ACK is then dropped like every reset;
+ *   - everything else, resets included (a reset would "assassinate" the
+ *     entry: RFC 1337), is dropped and counted in TWDrops.
+ *
+ * Taking a 4-tuple over from connect() (toy_tw_unique()): only for a
+ * port connect() chooses (a socket bound to its port by bind() gets
+ * EADDRNOTAVAIL, as TCP without timestamps), only when net.toy.tw_reuse
+ * allows it (1: always; 2, the default as TCP's: loopback only) and
+ * only when the entry is at least a second old.  The new connection then
+ * starts from an initial sequence number above the old one (as above),
+ * which is the argument of RFC 6191 for sequence numbers.
+ *
+ * The cap.  A namespace holds at most net.toy.max_tw_buckets entries;
+ * a closing socket beyond it skips TIME_WAIT (and TimeWaitOverflow
+ * counts it), as TCP does.  So does one whose entry cannot be allocated.
+ *
+ * Lifetime and references.  An entry holds no reference on its
+ * namespace nor on the module: the namespace's exit (which is also what
+ * module unload runs, for every namespace) purges them all
+ * (toy_tw_purge_net()), and module exit waits for their RCU frees before
+ * the cache goes.  Its references are counted in skc_refcnt: one each for
+ * the connection table, the bind bucket and the armed timer, and one for
+ * each user.  Whoever takes it out of the connection table ends it: the
+ * timer (TWExpired), a connect() or SYN that takes the 4-tuple over
+ * (TWRecycled), or the purge; each of those then stops the timer with
+ * del_timer_sync() (except the timer itself), which cannot miss it: the
+ * timer is armed under the table locks before the entry is visible.
+ * Memory is freed an RCU grace period after the last reference, because
+ * receive-path lookups read entries under rcu_read_lock() alone.
+ *
+ * Locks: the bind slot lock, then the connection slot lock (ports.c);
+ * an entry has no lock of its own; what it holds is fixed at creation
+ * except @tb (bind slot lock) and the timer.
+ */
+
+#include <linux/jiffies.h>
+#include <linux/slab.h>
+#include <net/sock.h>
+#include <net/tcp_states.h>
+
+#include "toy.h"
+
+static struct kmem_cache *toy_tw_cachep __read_mostly;
+
+int toy_tw_init(void)
+{
+	/* The target: no bigger than TCP's tcp_timewait_sock. */
+	BUILD_BUG_ON(!IS_ENABLED(CONFIG_LOCKDEP) && sizeof(struct toy_tw) > 264);
+	toy_tw_cachep = kmem_cache_create("toy_timewait", sizeof(struct toy_tw),
+					  0, 0, NULL);
+	return toy_tw_cachep ? 0 : -ENOMEM;
+}
+
+/* Module exit, after every namespace purged its entries. */
+void toy_tw_exit(void)
+{
+	rcu_barrier();		/* the entries' RCU frees */
+	kmem_cache_destroy(toy_tw_cachep);
+}
+
+static void toy_tw_free_rcu(struct rcu_head *head)
+{
+	kmem_cache_free(toy_tw_cachep, container_of(head, struct toy_tw, rcu));
+}
+
+void toy_tw_put(struct toy_tw *tw)
+{
+	if (refcount_dec_and_test(&tw->common.skc_refcnt)) {
+		toy_live_dec(TOY_LIVE_TW);
+		call_rcu(&tw->rcu, toy_tw_free_rcu);
+	}
+}
+
+/*
+ * End @tw now, for someone who holds a reference (and gives it up
+ * here): out of the tables, if still there, and the timer stopped.
+ * True if this call took it out of the connection table.  Never with a
+ * slot lock held: the timer handler takes them.
+ */
+static bool toy_tw_end(struct toy_tw *tw)
+{
+	bool done = toy_tw_unhash(tw);
+
+	if (del_timer_sync(&tw->timer)) {
+		toy_live_dec(TOY_LIVE_TIMER);
+		toy_tw_put(tw);
+	}
+	toy_tw_put(tw);
+	return done;
+}
+
+void toy_tw_deschedule_put(struct toy_tw *tw)
+{
+	toy_tw_end(tw);
+}
+
+static void toy_tw_timer(struct timer_list *t)
+{
+	struct toy_tw *tw = from_timer(tw, t, timer);
+
+	if (toy_tw_unhash(tw))
+		TOY_INC_STATS(sock_net(toy_tw_sk(tw)), TOY_MIB_TWEXPIRED);
+	toy_live_dec(TOY_LIVE_TIMER);
+	toy_tw_put(tw);
+}
+
+static unsigned long toy_tw_len(const struct net *net)
+{
+	return msecs_to_jiffies(2 * READ_ONCE(toy_pernet(net)->msl_ms));
+}
+
+/* A new connection on the old 4-tuple starts above the old one. */
+u32 toy_tw_isn(const struct toy_tw *tw)
+{
+	u32 isn = tw->snd_nxt + 65535 + 2;
+
+	return isn ? isn : 1;	/* 0 means "choose one" */
+}
+
+/* May connect() take @tw's 4-tuple over?  (tcp_twsk_unique()) */
+bool toy_tw_unique(const struct toy_tw *tw)
+{
+	const struct sock *sk = (const struct sock *)tw;
+	int reuse = READ_ONCE(toy_pernet(sock_net(sk))->tw_reuse_mode);
+
+	if (reuse == 2 && sk->sk_bound_dev_if != LOOPBACK_IFINDEX &&
+	    !ipv4_is_loopback(sk->sk_daddr) &&
+	    !ipv4_is_loopback(sk->sk_rcv_saddr))
+		reuse = 0;
+	return reuse && time_after_eq(jiffies, tw->created + HZ);
+}
+
+/*
+ * @sk (socket lock held) has entered TIME_WAIT: hand the 4-tuple to a
+ * new entry and close the socket.  Our last ACK has been sent.
+ */
+void toy_time_wait(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	struct net *net = sock_net(sk);
+	struct toy_net *tn = toy_pernet(net);
+	struct toy_tw *tw = NULL;
+
+	if (atomic_read(&tn->tw_count) < READ_ONCE(tn->max_tw_buckets))
+		tw = kmem_cache_zalloc(toy_tw_cachep, GFP_ATOMIC);
+	if (!tw) {
+		TOY_INC_STATS(net, TOY_MIB_TWOVERFLOW);
+		toy_done(sk);
+		return;
+	}
+	tw->common.skc_family = sk->sk_family;
+	tw->common.skc_state = TCP_TIME_WAIT;
+	write_pnet(&tw->common.skc_net, net);
+	tw->common.skc_rcv_saddr = sk->sk_rcv_saddr;
+	tw->common.skc_num = sk->sk_num;
+	tw->common.skc_daddr = sk->sk_daddr;
+	tw->common.skc_dport = sk->sk_dport;
+	tw->common.skc_bound_dev_if = sk->sk_bound_dev_if;
+	tw->common.skc_reuse = sk->sk_reuse;
+	tw->common.skc_reuseport = sk->sk_reuseport;
+	/* The connection table's, the bind bucket's, the timer's. */
+	refcount_set(&tw->common.skc_refcnt, 3);
+	timer_setup(&tw->timer, toy_tw_timer, 0);
+	tw->created = jiffies;
+	tw->snd_nxt = ts->snd_max;
+	tw->rcv_nxt = ts->rcv_nxt;
+	tw->rcv_wnd = ts->rcv_wnd;
+	tw->mark = READ_ONCE(sk->sk_mark);
+	tw->priority = READ_ONCE(sk->sk_priority);
+	tw->uid = sk->sk_uid;
+	toy_live_inc(TOY_LIVE_TW);
+	toy_live_inc(TOY_LIVE_TIMER);
+
+	toy_tw_hashdance(tw, sk, jiffies + toy_tw_len(net));
+	TOY_INC_STATS(net, TOY_MIB_TWCREATED);
+	toy_done(sk);
+}
+
+static void toy_tw_send_ack(struct toy_tw *tw)
+{
+	struct sock *sk = toy_tw_sk(tw);
+	struct toy_xmit_ctx ctx = {
+		.oif		= sk->sk_bound_dev_if,
+		.mark		= tw->mark,
+		.uid		= tw->uid,
+		.priority	= tw->priority,
+	};
+
+	toy_xmit_ctl(sock_net(sk), &ctx, sk->sk_rcv_saddr, htons(sk->sk_num),
+		     sk->sk_daddr, sk->sk_dport, tw->snd_nxt, tw->rcv_nxt,
+		     TOY_ACK, tw->rcv_wnd);
+}
+
+/*
+ * A segment the receive path found @sk, a TIME_WAIT entry, for (no lock
+ * held).  Consumes @skb and the reference on @sk.  The rules are at the
+ * top of this file.
+ */
+void toy_tw_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	const struct toyhdr *th = toy_hdr(skb);
+	const struct iphdr *iph = ip_hdr(skb);
+	struct toy_tw *tw = toy_tw(sk);
+	struct net *net = sock_net(sk);
+	u32 seq = ntohl(th->seq);
+	u8 flags = th->flags;
+	struct sock *l;
+	u32 end_seq;
+
+	end_seq = seq + skb->len - sizeof(*th) + !!(flags & TOY_SYN) +
+		  !!(flags & TOY_FIN);
+	if (flags & TOY_RST)
+		goto drop;
+	if (flags & TOY_SYN) {
+		if (flags & TOY_ACK || !toy_after(seq, tw->rcv_nxt))
+			goto ack;	/* an old duplicate */
+		l = toy_lookup_stream_listener(net, iph->saddr, th->source,
+					       iph->daddr, th->dest);
+		if (!l)
+			goto ack;
+		TOY_SKB_CB(skb)->tw_isn = toy_tw_isn(tw);
+		if (toy_tw_end(tw))
+			TOY_INC_STATS(net, TOY_MIB_TWRECYCLED);
+		toy_stream_rcv(l, skb);	/* consumes skb and @l's reference */
+		return;
+	}
+	if (flags & TOY_FIN && end_seq == tw->rcv_nxt) {
+		/* Our ACK of it was lost: again, and 2 MSL from now. */
+		mod_timer_pending(&tw->timer, jiffies + toy_tw_len(net));
+		goto ack;
+	}
+drop:
+	TOY_INC_STATS(net, TOY_MIB_TWDROPS);
+	kfree_skb(skb);
+	toy_tw_put(tw);
+	return;
+ack:
+	toy_tw_send_ack(tw);
+	kfree_skb(skb);
+	toy_tw_put(tw);
+}
