@@ -26,6 +26,11 @@
  *     toy_release() drops it.  Every table entry holds one more: a bind
  *     bucket's owner list, the listener table, the connection table
  *     (ports.c).  toy_release() unhashes before it drops its own.
+ *   - Half-open entries (listen.c) hold a reference on their listener.
+ *     TIME_WAIT entries (timewait.c) hold none, on anything: neither the
+ *     module nor the namespace waits 2 MSL for them; the namespace's exit
+ *     (run for every namespace by module unload too) ends them, timers
+ *     included, and module exit waits for their RCU frees.
  *   - Sockets are SOCK_RCU_FREE: the memory outlives the last reference
  *     by an RCU grace period, so a receive-path lookup under
  *     rcu_read_lock() may read a socket it finds and takes a reference

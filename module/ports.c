@@ -661,9 +661,15 @@ void toy_tw_hashdance(struct toy_tw *tw, struct sock *sk,
 /*
  * @tw leaves the connection table and its bind bucket, if it is still in
  * them; true if this call took it out of the connection table (whoever
- * does is the one that ends it).  Any context.
+ * does is the one that ends it), and then counts @mib (-1: nothing).
+ * @timer: called by the entry's timer handler, whose reference is given
+ * up here too.  All of that under the slot lock: a namespace's exit (or
+ * module unload) that does not find an entry any more, because a handler
+ * took it out, therefore knows that handler has done everything but
+ * unlock and return, and the RCU grace period module exit waits for
+ * (rcu_barrier()) covers those.  Any context.
  */
-bool toy_tw_unhash(struct toy_tw *tw)
+bool toy_tw_unhash(struct toy_tw *tw, int mib, bool timer)
 {
 	struct net *net = sock_net(toy_tw_sk(tw));
 	struct toy_ports *tp = toy_ports(net, TOY_SPACE_STREAM);
@@ -675,6 +681,12 @@ bool toy_tw_unhash(struct toy_tw *tw)
 	__toy_tw_bind_unhash(tw);
 	spin_lock(&eslot->lock);
 	done = __toy_tw_ehash_unhash(tw);
+	if (done && mib >= 0)
+		TOY_INC_STATS(net, mib);
+	if (timer) {
+		toy_live_dec(TOY_LIVE_TIMER);
+		toy_tw_put(tw);		/* @tw may be gone (after RCU) */
+	}
 	spin_unlock(&eslot->lock);
 	spin_unlock_bh(&bslot->lock);
 	return done;

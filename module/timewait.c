@@ -53,7 +53,10 @@
  * timer (TWExpired), a connect() or SYN that takes the 4-tuple over
  * (TWRecycled), or the purge; each of those then stops the timer with
  * del_timer_sync() (except the timer itself), which cannot miss it: the
- * timer is armed under the table locks before the entry is visible.
+ * timer is armed under the table locks before the entry is visible.  The
+ * handler does all it does under the slot locks, so a purge that no
+ * longer finds an entry knows its handler is done with the namespace,
+ * and module exit's rcu_barrier() outlasts the handler's return.
  * Memory is freed an RCU grace period after the last reference, because
  * receive-path lookups read entries under rcu_read_lock() alone.
  *
@@ -102,35 +105,35 @@ void toy_tw_put(struct toy_tw *tw)
 
 /*
  * End @tw now, for someone who holds a reference (and gives it up
- * here): out of the tables, if still there, and the timer stopped.
- * True if this call took it out of the connection table.  Never with a
- * slot lock held: the timer handler takes them.
+ * here): out of the tables, if still there (then @mib counts it, -1:
+ * nothing), and the timer stopped.  Never with a slot lock held: the
+ * timer handler takes them.
  */
-static bool toy_tw_end(struct toy_tw *tw)
+static void toy_tw_end(struct toy_tw *tw, int mib)
 {
-	bool done = toy_tw_unhash(tw);
-
+	toy_tw_unhash(tw, mib, false);
 	if (del_timer_sync(&tw->timer)) {
 		toy_live_dec(TOY_LIVE_TIMER);
 		toy_tw_put(tw);
 	}
 	toy_tw_put(tw);
-	return done;
 }
 
 void toy_tw_deschedule_put(struct toy_tw *tw)
 {
-	toy_tw_end(tw);
+	toy_tw_end(tw, -1);
 }
 
+/*
+ * 2 MSL are over.  Everything, the timer's reference included, is done
+ * under the slot locks (see toy_tw_unhash()), so module unload cannot
+ * overtake a handler.
+ */
 static void toy_tw_timer(struct timer_list *t)
 {
 	struct toy_tw *tw = from_timer(tw, t, timer);
 
-	if (toy_tw_unhash(tw))
-		TOY_INC_STATS(sock_net(toy_tw_sk(tw)), TOY_MIB_TWEXPIRED);
-	toy_live_dec(TOY_LIVE_TIMER);
-	toy_tw_put(tw);
+	toy_tw_unhash(tw, TOY_MIB_TWEXPIRED, true);
 }
 
 static unsigned long toy_tw_len(const struct net *net)
@@ -248,8 +251,7 @@ void toy_tw_rcv(struct sock *sk, struct sk_buff *skb)
 		if (!l)
 			goto ack;
 		TOY_SKB_CB(skb)->tw_isn = toy_tw_isn(tw);
-		if (toy_tw_end(tw))
-			TOY_INC_STATS(net, TOY_MIB_TWRECYCLED);
+		toy_tw_end(tw, TOY_MIB_TWRECYCLED);
 		toy_stream_rcv(l, skb);	/* consumes skb and @l's reference */
 		return;
 	}

@@ -517,7 +517,7 @@ int toy_connect_hash(struct sock *sk, __be32 saddr, __be32 daddr,
 		     __be16 dport, u32 *tw_isn);
 void toy_tw_hashdance(struct toy_tw *tw, struct sock *sk,
 		      unsigned long expires);
-bool toy_tw_unhash(struct toy_tw *tw);
+bool toy_tw_unhash(struct toy_tw *tw, int mib, bool timer);
 void toy_tw_purge_net(struct net *net);
 int __toy_req_hash(struct sock *reqsk);
 bool __toy_req_unhash(struct sock *reqsk);

@@ -9,6 +9,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 toysock=$top/build/tools/toysock
 toyseg=$top/build/tools/toyseg
 toycat=$top/build/tools/toycat
+toychurn=$top/build/tools/toychurn
 n=0
 
 step() {
@@ -199,6 +200,57 @@ echo "    2 s later the TIME_WAIT rows are gone:"
 show "cat /proc/net/toy"
 pkill -f "toycat -l -k -e" 2>/dev/null
 wait "$server" "$client1" "$client2" 2>/dev/null
+
+step "TIME_WAIT can exhaust the ephemeral ports; five remedies" \
+     "A client makes short connections to one server and closes first: each" \
+     "leaves a TIME_WAIT entry (a small object, not a socket) holding its port" \
+     "for that server.  With only 10 ports, the 11th connect() fails:"
+ip netns add churn
+ip netns exec churn sh -c 'ip link set lo up
+	ip link add t0 type veth peer name t1
+	ip addr add 10.20.0.1/24 dev t0 && ip link set t0 up
+	echo 0 >/proc/sys/net/toy/tw_reuse'
+inns() { ip netns exec churn "$@"; }
+# The TIME_WAIT counters of a toy_stat on stdin, one per line.
+twstat() {
+	awk 'NR == 1 { for (i = 2; i <= NF; i++) n[i] = $i; next }
+	     { for (i = 2; i <= NF; i++) if (n[i] ~ /^(TW|TimeWait)/) print "    " n[i], $i }'
+}
+show "inns sh -c 'echo 40000 40009 >/proc/sys/net/toy/ip_local_port_range'"
+show "inns $toychurn -q -n 11 10.20.0.1 7000"
+show "inns grep -c ' 06 ' /proc/net/toy"
+echo "    Still 10 entries, 60 s each (TCP's).  Remedy 1: a wider range."
+show "inns sh -c 'echo 40000 40019 >/proc/sys/net/toy/ip_local_port_range'"
+show "inns $toychurn -q -n 1 10.20.0.1 7000"
+show "inns sh -c 'echo 40000 40009 >/proc/sys/net/toy/ip_local_port_range'"
+echo "    Remedy 2: net.toy.tw_reuse=1 lets connect() take over an entry a second"
+echo "    old, starting its sequence numbers above the old connection's (RFC 6191)."
+echo "    (The default, 2, does that on loopback only.)"
+sleep 1
+show "inns sh -c 'echo 1 >/proc/sys/net/toy/tw_reuse'"
+show "inns $toychurn -q -n 5 10.20.0.1 7000"
+show "inns sh -c 'echo 0 >/proc/sys/net/toy/tw_reuse'"
+echo "    Remedy 3: an abortive close (SO_LINGER {1, 0}) sends a reset, no TIME_WAIT."
+show "inns $toychurn -q -A -n 30 10.20.0.1 7001"
+echo "    Remedy 4: the server closes first, so TIME_WAIT lands on the server; a"
+echo "    client port that comes back reopens the 4-tuple with a newer SYN."
+show "inns $toychurn -q -S -n 30 10.20.0.1 7002"
+show "inns cat /proc/net/toy | grep -E ':1B5A [0-9A-F]+:[0-9A-F]+ 06 ' | head -3"
+echo "    Remedy 5: SO_REUSEADDR, where TCP allows it: a restarted server binds its"
+echo "    port while its old connections still hold it in TIME_WAIT."
+show "inns $toychurn -q -S -r -n 3 10.20.0.1 7003"
+show "inns $toychurn -q -n 1 10.20.0.1 7003"
+show "inns $toychurn -q -r -n 1 10.20.0.1 7003"
+echo "    The counters, and what all those entries cost:"
+show "inns cat /proc/net/toy_stat | twstat"
+show "dmesg | grep -o 'a TIME_WAIT entry [0-9]*' | head -1; grep -H . /sys/module/toy/live/timewait"
+echo "    A namespace that goes away ends its entries at once:"
+ip netns del churn
+for _ in $(seq 100); do
+	[ "$(cat /sys/module/toy/live/timewait)" = 0 ] && break
+	sleep 0.1
+done
+show "grep -H . /sys/module/toy/live/timewait"
 
 step "IP may lose, duplicate and reorder; the transport still delivers exactly" \
      "Two namespaces joined by veth; netem on both ends loses 10%, reorders 25%," \
