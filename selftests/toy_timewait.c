@@ -758,9 +758,14 @@ TEST_F_TIMEOUT(tw, hundred_thousand, 1800)
 	       n, toy_now() - t0, after - before, (after - before) * 1024 / n);
 	TH_LOG("slab size of an entry %ld bytes, of a socket %ld bytes",
 	       slab_size("toy_timewait"), slab_size("TOY"));
-	/* Less than the sockets they replaced, all costs included. */
-	EXPECT_GT(slab_size("TOY"), (after - before) * 1024 / n);
 	EXPECT_GT(slab_size("TOY"), slab_size("toy_timewait"));
+	/*
+	 * Less than the sockets they replaced, all costs included; not on
+	 * the debug kernel, where KASAN's quarantine and kmemleak's own
+	 * objects grow the slab too.
+	 */
+	if (!getenv("TOY_KERNEL") || strcmp(getenv("TOY_KERNEL"), "debug"))
+		EXPECT_GT(slab_size("TOY"), (after - before) * 1024 / n);
 	for (i = 0; i < dests; i++)
 		close(l[i]);
 }
