@@ -139,7 +139,7 @@ static int toy_release(struct socket *sock)
 				      READ_ONCE(toy_pernet(sock_net(sk))->fin_timeout) * HZ);
 	}
 	/* A closing connection lives on as an orphan (stream.c). */
-	if (sk->sk_state == TCP_CLOSE) {
+	if (sk->sk_type != SOCK_STREAM || sk->sk_state == TCP_CLOSE) {
 		toy_stream_stop(sk);
 		toy_unhash(sk);
 		toy_put_port(sk);
@@ -471,15 +471,6 @@ out:
 }
 
 /*
- * No ioctl of our own yet: -ENOIOCTLCMD lets the socket layer fall back to
- * the generic device ioctls (SIOCGIFADDR and friends), as for every family.
- */
-static int toy_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg)
-{
-	return -ENOIOCTLCMD;
-}
-
-/*
  * Options at SOL_TOY (uapi/linux/toy.h); SOL_SOCKET ones never get here.
  * Unknown levels and names are ENOPROTOOPT, as TCP answers; values out
  * of range are EINVAL, as for TCP_KEEPIDLE and friends.
@@ -657,18 +648,18 @@ static const struct proto_ops toy_dgram_ops = {
 	.owner		= THIS_MODULE,
 	.release	= toy_release,
 	.bind		= toy_bind,
-	.connect	= sock_no_connect,
+	.connect	= toy_dgram_connect,
 	.socketpair	= sock_no_socketpair,
 	.accept		= sock_no_accept,
 	.getname	= toy_getname,
 	.poll		= datagram_poll,
-	.ioctl		= toy_ioctl,
+	.ioctl		= toy_dgram_ioctl,
 	.listen		= sock_no_listen,
-	.shutdown	= sock_no_shutdown,
+	.shutdown	= toy_shutdown,
 	.setsockopt	= toy_setsockopt,
 	.getsockopt	= toy_getsockopt,
-	.sendmsg	= sock_no_sendmsg,
-	.recvmsg	= sock_no_recvmsg,
+	.sendmsg	= toy_dgram_sendmsg,
+	.recvmsg	= toy_dgram_recvmsg,
 	.mmap		= sock_no_mmap,
 	.sendpage	= sock_no_sendpage,
 };

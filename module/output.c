@@ -54,6 +54,7 @@ void toy_xmit_ctx_of(const struct sock *sk, struct toy_xmit_ctx *ctx)
 	ctx->mark = READ_ONCE(sk->sk_mark);
 	ctx->uid = sk->sk_uid;
 	ctx->priority = READ_ONCE(sk->sk_priority);
+	ctx->frag = false;
 }
 
 /* The socket's route to its peer, cached in sk_dst_cache (no reference

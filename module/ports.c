@@ -332,6 +332,36 @@ void toy_reset_saddr(struct sock *sk)
 	spin_unlock_bh(&slot->lock);
 }
 
+/*
+ * A datagram socket's peer (connect(); 0s: none) and, unless bind() fixed
+ * it, the local address that goes with it (0: back to the wildcard).
+ * Under the bind slot lock, as the receive path reads them with no lock.
+ */
+static void __toy_set_peer(struct sock *sk, __be32 saddr, __be32 daddr,
+			   __be16 dport)
+{
+	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK))
+		WRITE_ONCE(sk->sk_rcv_saddr, saddr);
+	WRITE_ONCE(sk->sk_daddr, daddr);
+	WRITE_ONCE(sk->sk_dport, dport);
+}
+
+void toy_set_peer(struct sock *sk, __be32 saddr, __be32 daddr, __be16 dport)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	struct net *net = sock_net(sk);
+	struct toy_hslot *slot;
+
+	if (!ts->tb) {
+		__toy_set_peer(sk, saddr, daddr, dport);
+		return;
+	}
+	slot = toy_bslot(net, toy_ports(net, toy_space_of(sk)), ts->tb->port);
+	spin_lock_bh(&slot->lock);
+	__toy_set_peer(sk, saddr, daddr, dport);
+	spin_unlock_bh(&slot->lock);
+}
+
 /* ---- listener table ------------------------------------------------ */
 
 /*

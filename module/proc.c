@@ -57,6 +57,10 @@ static const char * const toy_mib_names[TOY_MIB_MAX] = {
 	[TOY_MIB_TWRECYCLED]	= "TWRecycled",
 	[TOY_MIB_TWOVERFLOW]	= "TimeWaitOverflow",
 	[TOY_MIB_TWDROPS]	= "TWDrops",
+	[TOY_MIB_INDATAGRAMS]	= "InDatagrams",
+	[TOY_MIB_OUTDATAGRAMS]	= "OutDatagrams",
+	[TOY_MIB_NOPORTS]	= "NoPorts",
+	[TOY_MIB_RCVBUFERRORS]	= "RcvbufErrors",
 };
 
 static int toy_stat_show(struct seq_file *seq, void *v)
@@ -288,6 +292,71 @@ out:
 	return 0;
 }
 
+/*
+ * /proc/net/toy_dgram: one row per datagram socket that holds a port, in
+ * the columns of /proc/net/udp (st 07 unconnected, 01 connected;
+ * tx_queue and rx_queue in bytes; drops: datagrams the socket refused
+ * for its receive buffer, or lost to a failed copy).  Walked from the
+ * start at each read, as UDP's.
+ */
+static struct sock *toy_dgram_idx(struct seq_file *seq, loff_t pos)
+{
+	struct toy_hslot *slots =
+		toy_pernet(seq_file_net(seq))->ports[TOY_SPACE_DGRAM].bhash;
+	struct toy_bind_bucket *tb;
+	struct sock *sk;
+	u32 i;
+
+	for (i = 0; i < BIT(TOY_BHASH_BITS); i++)
+		hlist_for_each_entry_rcu(tb, &slots[i].head, node)
+			hlist_for_each_entry_rcu(sk, &tb->owners, sk_bind_node)
+				if (!pos--)
+					return sk;
+	return NULL;
+}
+
+static void *toy_dgram_seq_start(struct seq_file *seq, loff_t *pos)
+	__acquires(RCU)
+{
+	rcu_read_lock();
+	return *pos ? toy_dgram_idx(seq, *pos - 1) : SEQ_START_TOKEN;
+}
+
+static void *toy_dgram_seq_next(struct seq_file *seq, void *v, loff_t *pos)
+{
+	++*pos;
+	return toy_dgram_idx(seq, *pos - 1);
+}
+
+static int toy_dgram_seq_show(struct seq_file *seq, void *v)
+{
+	struct sock *sk = v;
+
+	seq_setwidth(seq, 127);
+	if (v == SEQ_START_TOKEN) {
+		seq_puts(seq, "   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops");
+	} else {
+		seq_printf(seq, "%5d: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5u %8d %lu %d %pK %u",
+			   (int)seq->index - 1, READ_ONCE(sk->sk_rcv_saddr), READ_ONCE(sk->sk_num),
+			   READ_ONCE(sk->sk_daddr),
+			   ntohs(READ_ONCE(sk->sk_dport)),
+			   READ_ONCE(sk->sk_state), sk_wmem_alloc_get(sk),
+			   sk_rmem_alloc_get(sk), 0, 0UL, 0,
+			   from_kuid_munged(seq_user_ns(seq), sock_i_uid(sk)),
+			   0, sock_i_ino(sk), refcount_read(&sk->sk_refcnt), sk,
+			   atomic_read(&sk->sk_drops));
+	}
+	seq_pad(seq, '\n');
+	return 0;
+}
+
+static const struct seq_operations toy_dgram_seq_ops = {
+	.start	= toy_dgram_seq_start,
+	.next	= toy_dgram_seq_next,
+	.stop	= toy_seq_stop,
+	.show	= toy_dgram_seq_show,
+};
+
 static const struct seq_operations toy_seq_ops = {
 	.start	= toy_seq_start,
 	.next	= toy_seq_next,
@@ -301,15 +370,23 @@ int toy_proc_init_net(struct net *net)
 				    toy_stat_show, NULL))
 		return -ENOMEM;
 	if (!proc_create_net("toy", 0444, net->proc_net, &toy_seq_ops,
-			     sizeof(struct toy_seq_state))) {
-		remove_proc_entry("toy_stat", net->proc_net);
-		return -ENOMEM;
-	}
+			     sizeof(struct toy_seq_state)))
+		goto err_stat;
+	if (!proc_create_net("toy_dgram", 0444, net->proc_net,
+			     &toy_dgram_seq_ops, sizeof(struct seq_net_private)))
+		goto err_toy;
 	return 0;
+
+err_toy:
+	remove_proc_entry("toy", net->proc_net);
+err_stat:
+	remove_proc_entry("toy_stat", net->proc_net);
+	return -ENOMEM;
 }
 
 void toy_proc_exit_net(struct net *net)
 {
+	remove_proc_entry("toy_dgram", net->proc_net);
 	remove_proc_entry("toy", net->proc_net);
 	remove_proc_entry("toy_stat", net->proc_net);
 }

@@ -373,6 +373,10 @@ enum toy_mib_field {
 	TOY_MIB_TWRECYCLED,	/* taken over by connect() or a new SYN */
 	TOY_MIB_TWOVERFLOW,	/* closes that skipped TIME_WAIT: the cap */
 	TOY_MIB_TWDROPS,	/* late segments a TIME_WAIT entry dropped */
+	TOY_MIB_INDATAGRAMS,	/* datagrams delivered to a socket (UDP's) */
+	TOY_MIB_OUTDATAGRAMS,	/* datagrams sent */
+	TOY_MIB_NOPORTS,	/* datagrams to a port nobody holds */
+	TOY_MIB_RCVBUFERRORS,	/* datagrams dropped: receive buffer full */
 	TOY_MIB_MAX
 };
 
@@ -526,6 +530,7 @@ int __toy_child_hash(struct sock *child, struct sock *listener,
 void toy_unhash(struct sock *sk);
 void toy_put_port(struct sock *sk);
 void toy_reset_saddr(struct sock *sk);
+void toy_set_peer(struct sock *sk, __be32 saddr, __be32 daddr, __be16 dport);
 struct sock *toy_lookup_stream(struct net *net, __be32 saddr, __be16 sport,
 			       __be32 daddr, __be16 dport);
 struct sock *toy_lookup_stream_listener(struct net *net, __be32 saddr,
@@ -543,11 +548,15 @@ struct toy_xmit_ctx {
 	u32	mark;		/* fwmark, for policy routing */
 	kuid_t	uid;		/* for uid routing rules */
 	u32	priority;	/* skb->priority */
+	bool	frag;		/* may be fragmented (datagrams): no DF */
 };
 
 int toy_xmit_ctl(struct net *net, const struct toy_xmit_ctx *ctx,
 		 __be32 saddr, __be16 sport, __be32 daddr, __be16 dport,
 		 u32 seq, u32 ack, u8 flags, u16 window);
+int toy_xmit_pkt(struct net *net, const struct toy_xmit_ctx *ctx,
+		 __be32 saddr, __be16 sport, __be32 daddr, __be16 dport,
+		 u32 seq, u32 ack, u8 flags, u16 window, u8 type);
 int toy_ip_out(struct net *net, struct sk_buff *skb, struct rtable *rt,
 	       __be32 saddr, __be32 daddr, const struct toy_xmit_ctx *ctx);
 void toy_csum(struct sk_buff *skb, __be32 saddr, __be32 daddr);
@@ -640,6 +649,16 @@ __poll_t toy_stream_poll(struct file *file, struct socket *sock,
 int toy_stream_ioctl(struct socket *sock, unsigned int cmd,
 		     unsigned long arg);
 int toy_shutdown(struct socket *sock, int how);
+
+/* dgram.c: the socket calls of a datagram socket, and its input. */
+int toy_dgram_connect(struct socket *sock, struct sockaddr *uaddr,
+		      int addr_len, int flags);
+int toy_dgram_sendmsg(struct socket *sock, struct msghdr *msg, size_t len);
+int toy_dgram_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
+		      int flags);
+int toy_dgram_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg);
+void toy_dgram_rcv(struct net *net, struct sk_buff *skb);
+void toy_dgram_unreach(struct net *net, struct sk_buff *skb);
 
 /* debugfs.c: /sys/kernel/debug/toy/lookup, the receive-path demux. */
 int toy_debugfs_init(void);

@@ -8,7 +8,8 @@
  * trusted before it passes, in this order: addressed to this host (not a
  * broadcast or multicast), long enough for the header, a header length
  * of TOY_DOFF, the checksum over the pseudo-header.  A segment that fails
- * is dropped and counted (InErrs, InCsumErrors).  A good one goes to the
+ * is dropped and counted (InErrs, InCsumErrors), and so is one of an
+ * unknown type.  A datagram goes to dgram.c.  A good segment goes to the
  * socket toy_lookup_stream() names; when none has its port, it is
  * answered with a reset, as TCP answers (RFC 793: never a reset to a
  * reset).
@@ -60,7 +61,8 @@ int toy_ip_out(struct net *net, struct sk_buff *skb, struct rtable *rt,
 	iph->version = 4;
 	iph->ihl = sizeof(*iph) / 4;
 	iph->tos = 0;
-	iph->frag_off = htons(IP_DF);
+	/* Segments are sized to the path; a datagram may be fragmented. */
+	iph->frag_off = ctx->frag ? 0 : htons(IP_DF);
 	iph->ttl = ip4_dst_hoplimit(&rt->dst);
 	iph->protocol = toy_ipproto;
 	iph->saddr = saddr;
@@ -85,6 +87,15 @@ int toy_ip_out(struct net *net, struct sk_buff *skb, struct rtable *rt,
 int toy_xmit_ctl(struct net *net, const struct toy_xmit_ctx *ctx,
 		 __be32 saddr, __be16 sport, __be32 daddr, __be16 dport,
 		 u32 seq, u32 ack, u8 flags, u16 window)
+{
+	return toy_xmit_pkt(net, ctx, saddr, sport, daddr, dport, seq, ack,
+			    flags, window, TOY_TYPE_STREAM);
+}
+
+/* The same for a packet of any type (TOY_TYPE_UNREACH, dgram.c). */
+int toy_xmit_pkt(struct net *net, const struct toy_xmit_ctx *ctx,
+		 __be32 saddr, __be16 sport, __be32 daddr, __be16 dport,
+		 u32 seq, u32 ack, u8 flags, u16 window, u8 type)
 {
 	struct toyhdr *th;
 	struct sk_buff *skb;
@@ -115,6 +126,7 @@ int toy_xmit_ctl(struct net *net, const struct toy_xmit_ctx *ctx,
 	th->doff = TOY_DOFF;
 	th->flags = flags;
 	th->window = htons(window);
+	th->type = type;
 	toy_csum(skb, fl4.saddr, fl4.daddr);
 	if (flags & TOY_RST)
 		TOY_INC_STATS(net, TOY_MIB_OUTRSTS);
@@ -176,6 +188,18 @@ static int toy_rcv(struct sk_buff *skb)
 
 	th = toy_hdr(skb);
 	iph = ip_hdr(skb);
+	switch (th->type) {
+	case TOY_TYPE_STREAM:
+		break;
+	case TOY_TYPE_DGRAM:
+		toy_dgram_rcv(net, skb);
+		return 0;
+	case TOY_TYPE_UNREACH:
+		toy_dgram_unreach(net, skb);
+		return 0;
+	default:
+		goto bad;
+	}
 	memset(TOY_SKB_CB(skb), 0, sizeof(struct toy_skb_cb));
 	sk = toy_lookup_stream(net, iph->saddr, th->source, iph->daddr,
 			       th->dest);

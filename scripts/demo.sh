@@ -211,6 +211,11 @@ ip netns exec churn sh -c 'ip link set lo up
 	ip addr add 10.20.0.1/24 dev t0 && ip link set t0 up
 	echo 0 >/proc/sys/net/toy/tw_reuse'
 inns() { ip netns exec churn "$@"; }
+# The datagram counters of a toy_stat on stdin, one per line.
+twstat_dgram() {
+	awk 'NR == 1 { for (i = 2; i <= NF; i++) n[i] = $i; next }
+	     { for (i = 2; i <= NF; i++) if (n[i] ~ /Datagrams|NoPorts|RcvbufErrors/) print "    " n[i], $i }'
+}
 # The TIME_WAIT counters of a toy_stat on stdin, one per line.
 twstat() {
 	awk 'NR == 1 { for (i = 2; i <= NF; i++) n[i] = $i; next }
@@ -251,6 +256,27 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 show "grep -H . /sys/module/toy/live/timewait"
+
+step "Datagram sockets: demultiplexed by destination port only" \
+     "A receiver on port 9000 hears every sender; recvfrom() names each one." \
+     "A datagram to a port nobody holds is answered \"port unreachable\": a" \
+     "connected sender sees ECONNREFUSED, as with UDP."
+ip netns add dg
+ip netns exec dg ip link set lo up
+ip netns exec dg "$toycat" -u -l -v 9000 >/tmp/demo.dg 2>&1 &
+dgserver=$!
+sleep 0.5
+show "echo 'hello from one'  | ip netns exec dg $toycat -u 127.0.0.1 9000"
+show "echo 'hello from two'  | ip netns exec dg $toycat -u 127.0.0.1 9000"
+sleep 0.5
+show "cat /tmp/demo.dg"
+show "ip netns exec dg cat /proc/net/toy_dgram"
+show "echo 'anyone?' | ip netns exec dg $toycat -u 127.0.0.1 9001"
+kill "$dgserver"
+wait "$dgserver" 2>/dev/null
+show "ip netns exec dg cat /proc/net/toy_stat | twstat_dgram"
+ip netns del dg
+rm -f /tmp/demo.dg
 
 step "IP may lose, duplicate and reorder; the transport still delivers exactly" \
      "Two namespaces joined by veth; netem on both ends loses 10%, reorders 25%," \

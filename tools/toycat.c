@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * toycat - a netcat for AF_TOY stream sockets.
+ * toycat - a netcat for AF_TOY stream and datagram sockets.
  *
- *   toycat [-v] [-e] [-w SECS] HOST PORT        connect
- *   toycat -l [-k] [-v] [-e] [-s ADDR] PORT     listen
+ *   toycat [-u] [-v] [-e] [-w SECS] HOST PORT        connect
+ *   toycat -l [-u] [-k] [-v] [-e] [-s ADDR] PORT     listen
  *
  * Copies standard input to the connection and the connection to
  * standard output.  At the end of standard input it shuts down its
@@ -18,8 +18,14 @@
  *   -e  echo: send back what arrives instead of using stdin/stdout
  *   -v  print each connection's 4-tuple on standard error:
  *       "toycat: 127.0.0.1:40312 -> 127.0.0.1:7000"
- *   -w  give up connecting after SECS seconds (SO_SNDTIMEO)
- *   -u  datagram mode (not available until AF_TOY has datagram sockets)
+ *   -w  give up connecting after SECS seconds (SO_SNDTIMEO); with -u,
+ *       how long to wait for answers once stdin has ended (default 1)
+ *   -u  datagram mode: each read of stdin (a line, from a terminal) is
+ *       sent as one datagram, and each datagram received is written
+ *       out.  With -l, receive on PORT from anyone (-e: answer each
+ *       datagram to its sender; -v: say who sent it) until killed.
+ *       Without, connect() to HOST PORT, so only that port's answers
+ *       come in, and a closed port shows as "Connection refused".
  *
  * Exit status 0 when the connection ended in order, 1 with the errno
  * text of the call that failed.
@@ -61,9 +67,101 @@ static void die(const char *what)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: toycat [-v] [-e] [-w SECS] HOST PORT\n"
-		"       toycat -l [-k] [-v] [-e] [-s ADDR] PORT\n");
+	fprintf(stderr, "usage: toycat [-u] [-v] [-e] [-w SECS] HOST PORT\n"
+		"       toycat -l [-u] [-k] [-v] [-e] [-s ADDR] PORT\n");
 	exit(2);
+}
+
+static int write_out(int fd, const char *buf, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, buf, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		buf += w;
+		n -= w;
+	}
+	return 0;
+}
+
+static char dgram[TOY_DGRAM_MAX];
+
+/* -u -l: each datagram to stdout, or back to its sender (-e). */
+static void dgram_serve(int fd)
+{
+	char who[INET_ADDRSTRLEN];
+	struct sockaddr_toy from;
+	socklen_t len;
+	ssize_t n;
+
+	for (;;) {
+		len = sizeof(from);
+		n = recvfrom(fd, dgram, sizeof(dgram), 0,
+			     (struct sockaddr *)&from, &len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			die("recvfrom");
+		}
+		if (verbose) {
+			inet_ntop(AF_INET, &from.stoy_addr, who, sizeof(who));
+			fprintf(stderr, "toycat: %zd bytes from %s:%u\n", n, who,
+				ntohs(from.stoy_port));
+		}
+		if (echo) {
+			if (sendto(fd, dgram, n, 0, (struct sockaddr *)&from,
+				   len) < 0)
+				die("sendto");
+		} else if (write_out(1, dgram, n)) {
+			die("write stdout");
+		}
+	}
+}
+
+/*
+ * -u: stdin to datagrams, datagrams to stdout; after the end of stdin,
+ * answers are awaited until @wait_ms pass with none.
+ */
+static void dgram_client(int fd, int wait_ms)
+{
+	int in_open = 1;
+
+	for (;;) {
+		struct pollfd p[2] = {
+			{ .fd = in_open ? 0 : -1, .events = POLLIN },
+			{ .fd = fd, .events = POLLIN },
+		};
+		ssize_t n;
+		int ready;
+
+		ready = poll(p, 2, in_open ? -1 : wait_ms);
+		if (ready < 0) {
+			if (errno == EINTR)
+				continue;
+			die("poll");
+		}
+		if (!ready)
+			return;		/* stdin is over and the peer quiet */
+		if (p[0].revents) {
+			n = read(0, dgram, sizeof(dgram));
+			if (n < 0 && errno != EINTR)
+				die("read stdin");
+			if (n == 0)
+				in_open = 0;
+			if (n > 0 && send(fd, dgram, n, 0) < 0)
+				die("send");
+		}
+		if (p[1].revents) {
+			n = recv(fd, dgram, sizeof(dgram), 0);
+			if (n < 0)
+				die("recv");
+			if (write_out(1, dgram, n))
+				die("write stdout");
+		}
+	}
 }
 
 static void addr_of(struct sockaddr_toy *a, int af, const char *host,
@@ -100,21 +198,6 @@ static void print_tuple(int fd)
 	inet_ntop(AF_INET, &r.stoy_addr, b, sizeof(b));
 	fprintf(stderr, "toycat: %s:%u -> %s:%u\n", a, ntohs(l.stoy_port),
 		b, ntohs(r.stoy_port));
-}
-
-static int write_out(int fd, const char *buf, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, buf, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		buf += w;
-		n -= w;
-	}
-	return 0;
 }
 
 /*
@@ -199,6 +282,7 @@ int main(int argc, char **argv)
 	const char *src = NULL;
 	struct sockaddr_toy a;
 	long wait_secs = 0;
+	int type = SOCK_STREAM;
 
 	while ((opt = getopt(argc, argv, "lkevus:w:")) != -1) {
 		switch (opt) {
@@ -208,15 +292,30 @@ int main(int argc, char **argv)
 		case 'v': verbose = 1; break;
 		case 's': src = optarg; break;
 		case 'w': wait_secs = atol(optarg); break;
-		case 'u':
-			fprintf(stderr, "toycat: AF_TOY has no datagram sockets yet\n");
-			return 1;
+		case 'u': type = SOCK_DGRAM; break;
 		default: usage();
 		}
 	}
-	fd = socket(af, SOCK_STREAM, 0);
+	fd = socket(af, type, 0);
 	if (fd < 0)
 		die("socket");
+	if (type == SOCK_DGRAM) {
+		if (listening) {
+			if (argc - optind != 1)
+				usage();
+			addr_of(&a, af, src, argv[optind]);
+			if (bind(fd, (struct sockaddr *)&a, sizeof(a)))
+				die("bind");
+			dgram_serve(fd);
+		}
+		if (argc - optind != 2)
+			usage();
+		addr_of(&a, af, argv[optind], argv[optind + 1]);
+		if (connect(fd, (struct sockaddr *)&a, sizeof(a)))
+			die("connect");
+		dgram_client(fd, wait_secs ? wait_secs * 1000 : 1000);
+		return 0;
+	}
 
 	if (listening) {
 		if (argc - optind != 1)

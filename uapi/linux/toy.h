@@ -114,9 +114,15 @@ struct sockaddr_toy {
  *  +---------------+---------------+-------------------------------+
  *  | header length |     flags     |            window             |
  *  +---------------+---------------+-------------------------------+
- *  |           checksum            |       reserved (zero)         |
+ *  |           checksum            |     type      |   (zero)      |
  *  +-------------------------------+-------------------------------+
- *  |                     data (stream bytes) ...                   |
+ *  |              data (stream bytes, or the datagram) ...         |
+ *
+ * The type says what the packet is (TOY_TYPE_*): a stream segment, a
+ * datagram, or the "port unreachable" answer to a datagram.  Stream and
+ * datagram sockets have separate port spaces; the type keeps their
+ * packets apart on the wire.  A datagram uses only the ports, the
+ * checksum and the type (the rest is sent as zero and ignored).
  */
 struct toyhdr {
 	/* Ports of the sender and the receiver. */
@@ -139,9 +145,29 @@ struct toyhdr {
 	 * dropped and counted.
 	 */
 	__sum16	check;
+	/* TOY_TYPE_*; a packet of another type is dropped and counted. */
+	__u8	type;
 	/* Sent as zero; ignored on receipt. */
-	__be16	reserved;
+	__u8	reserved;
 };
+
+/* Packet types (toyhdr.type). */
+#define TOY_TYPE_STREAM	0	/* a stream segment */
+#define TOY_TYPE_DGRAM	1	/* a datagram: the data is the message */
+/*
+ * No socket has the datagram's destination port (the role of ICMP port
+ * unreachable for UDP): sent back from that port to the sender's port,
+ * with no data.  A socket connected to that port learns ECONNREFUSED;
+ * others are not disturbed.
+ */
+#define TOY_TYPE_UNREACH 2
+
+/*
+ * The largest datagram: what fits in an IPv4 packet of 65535 bytes after
+ * its 20-byte header and ours.  Longer: EMSGSIZE.  Datagrams longer than
+ * the path's MTU are sent as IP fragments.
+ */
+#define TOY_DGRAM_MAX	(65535 - 20 - 20)
 
 /* Header length (doff) of a struct toyhdr, in 32-bit words. */
 #define TOY_DOFF	5

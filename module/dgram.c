@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * AF_TOY datagram sockets: connectionless and unreliable, as UDP.
+ *
+ * A datagram is one IPv4 packet (IP fragments if it is longer than the
+ * path's MTU) with the AF_TOY header of type TOY_TYPE_DGRAM (uapi): the
+ * ports, the checksum, the message.  Nothing is acknowledged, resent or
+ * ordered; a datagram that arrives twice because IP duplicated it is
+ * delivered twice, as UDP's would be, and the protocol itself never
+ * sends one twice.
+ *
+ * Demultiplexing is by destination port only (toy_lookup_dgram(),
+ * ports.c): the owners of the port's bind bucket are scored, a socket
+ * bound to the exact address beats a wildcard, a connected socket whose
+ * peer is the sender beats an unconnected one, and a connected socket
+ * never receives from anyone but its peer.  A TOY_REUSEPORT group shares
+ * datagrams by a hash of the sender's address and port.
+ *
+ * connect() only sets the default destination, and filters what is
+ * received; connect(AF_UNSPEC) dissolves it (and gives back a port that
+ * only an automatic bind took, as UDP).  A socket with no port gets one
+ * on its first send or connect.
+ *
+ * A datagram to a port nobody holds is answered with a TOY_TYPE_UNREACH
+ * packet (ICMP port unreachable's role, under the kernel's ICMP rate
+ * limit): it reaches the sender's socket by the same lookup, and a
+ * socket connected to that port fails its next call with ECONNREFUSED
+ * (sk_err); an unconnected one is not disturbed.
+ *
+ * Receive queue and limits are the core's: sock_queue_rcv_skb() refuses
+ * a datagram beyond SO_RCVBUF (counted in the socket's drops and in
+ * RcvbufErrors), skb_recv_datagram() does the waiting (MSG_DONTWAIT,
+ * SO_RCVTIMEO, MSG_PEEK), sock_alloc_send_pskb() the SO_SNDBUF limit.
+ *
+ * Locking: a datagram socket's fields change under lock_sock() (bind,
+ * connect) and the bind slot lock for those the receive path reads
+ * (ports.c); the receive path takes no socket lock, only the receive
+ * queue's; sending takes the socket lock only to bind and to read the
+ * peer.
+ */
+
+#include <asm/ioctls.h>
+#include <linux/icmp.h>
+#include <linux/skbuff.h>
+#include <linux/sockios.h>
+#include <net/icmp.h>
+#include <net/ip.h>
+#include <net/route.h>
+#include <net/sock.h>
+#include <net/tcp_states.h>
+
+#include "toy.h"
+
+/* A free port for a socket that has none (UDP's inet_autobind()). */
+static int toy_dgram_autobind(struct sock *sk)
+{
+	int err;
+
+	if (toy_sk(sk)->tb)
+		return 0;
+	err = toy_bind_port(sk, htonl(INADDR_ANY), 0);
+	return err == -EADDRINUSE ? -EAGAIN : err;
+}
+
+/* connect(AF_UNSPEC), and a new connect(): forget the peer.  Locked. */
+static void toy_dgram_disconnect(struct sock *sk)
+{
+	toy_set_peer(sk, 0, 0, 0);
+	toy_set_state(sk, TCP_CLOSE);
+	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
+		toy_put_port(sk);
+	sk_dst_reset(sk);
+}
+
+int toy_dgram_connect(struct socket *sock, struct sockaddr *uaddr,
+		      int addr_len, int flags)
+{
+	struct sockaddr_toy *usin = (struct sockaddr_toy *)uaddr;
+	struct sock *sk = sock->sk;
+	struct net *net = sock_net(sk);
+	struct flowi4 fl4;
+	struct rtable *rt;
+	__be32 saddr;
+	int err;
+
+	if (addr_len < (int)sizeof(usin->stoy_family))
+		return -EINVAL;
+	if (usin->stoy_family == AF_UNSPEC) {
+		lock_sock(sk);
+		toy_dgram_disconnect(sk);
+		release_sock(sk);
+		return 0;
+	}
+	if (addr_len < (int)sizeof(*usin))
+		return -EINVAL;
+	if (usin->stoy_family != sk->sk_family)
+		return -EAFNOSUPPORT;
+
+	lock_sock(sk);
+	saddr = sk->sk_rcv_saddr;
+	if (saddr && inet_addr_type(net, saddr) != RTN_LOCAL)
+		saddr = 0;
+	flowi4_init_output(&fl4, sk->sk_bound_dev_if, READ_ONCE(sk->sk_mark),
+			   0, RT_SCOPE_UNIVERSE, sk->sk_protocol, 0,
+			   usin->stoy_addr.s_addr, saddr, usin->stoy_port,
+			   htons(sk->sk_num), sk->sk_uid);
+	rt = ip_route_output_flow(net, &fl4, sk);
+	if (IS_ERR(rt)) {
+		err = PTR_ERR(rt);
+		goto out;
+	}
+	err = -EACCES;
+	if (rt->rt_flags & RTCF_BROADCAST && !sock_flag(sk, SOCK_BROADCAST))
+		goto out_rt;
+	err = toy_dgram_autobind(sk);
+	if (err)
+		goto out_rt;
+	toy_set_peer(sk, fl4.saddr, fl4.daddr, usin->stoy_port);
+	toy_set_state(sk, TCP_ESTABLISHED);
+	sock->state = SS_CONNECTED;
+	sk_dst_reset(sk);
+out_rt:
+	ip_rt_put(rt);
+out:
+	release_sock(sk);
+	return err;
+}
+
+int toy_dgram_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
+{
+	DECLARE_SOCKADDR(struct sockaddr_toy *, usin, msg->msg_name);
+	struct sock *sk = sock->sk;
+	struct net *net = sock_net(sk);
+	struct toy_xmit_ctx ctx;
+	__be32 saddr, daddr;
+	size_t linear, hlen;
+	__be16 sport, dport;
+	struct sk_buff *skb;
+	struct toyhdr *th;
+	struct flowi4 fl4;
+	struct rtable *rt;
+	int err;
+
+	if (msg->msg_flags & MSG_OOB)
+		return -EOPNOTSUPP;
+	if (len > TOY_DGRAM_MAX)
+		return -EMSGSIZE;
+	if (usin) {
+		if (msg->msg_namelen < sizeof(*usin))
+			return -EINVAL;
+		/* As UDP: AF_UNSPEC is taken for the family, for old code. */
+		if (usin->stoy_family != sk->sk_family &&
+		    usin->stoy_family != AF_UNSPEC)
+			return -EAFNOSUPPORT;
+		if (!usin->stoy_port)
+			return -EINVAL;
+	}
+
+	lock_sock(sk);
+	if (!usin && sk->sk_state != TCP_ESTABLISHED) {
+		release_sock(sk);
+		return -EDESTADDRREQ;
+	}
+	err = toy_dgram_autobind(sk);
+	if (err) {
+		release_sock(sk);
+		return err;
+	}
+	daddr = usin ? usin->stoy_addr.s_addr : sk->sk_daddr;
+	dport = usin ? usin->stoy_port : sk->sk_dport;
+	sport = htons(sk->sk_num);
+	saddr = sk->sk_rcv_saddr;
+	if (saddr && inet_addr_type(net, saddr) != RTN_LOCAL)
+		saddr = 0;	/* bound to broadcast or multicast */
+	toy_xmit_ctx_of(sk, &ctx);
+	release_sock(sk);
+
+	flowi4_init_output(&fl4, ctx.oif, ctx.mark, 0, RT_SCOPE_UNIVERSE,
+			   sk->sk_protocol, 0, daddr, saddr, dport, sport,
+			   ctx.uid);
+	rt = ip_route_output_flow(net, &fl4, sk);
+	if (IS_ERR(rt))
+		return PTR_ERR(rt);
+	if (rt->rt_flags & RTCF_BROADCAST && !sock_flag(sk, SOCK_BROADCAST)) {
+		ip_rt_put(rt);
+		return -EACCES;
+	}
+
+	/* Small messages in the head, large ones in pages. */
+	hlen = TOY_MAX_HEADER;
+	linear = len <= SKB_MAX_HEAD(hlen) ? len : 0;
+	skb = sock_alloc_send_pskb(sk, hlen + linear, len - linear,
+				   msg->msg_flags & MSG_DONTWAIT, &err,
+				   PAGE_ALLOC_COSTLY_ORDER);
+	if (!skb) {
+		ip_rt_put(rt);
+		return err;
+	}
+	skb_reserve(skb, hlen);
+	skb_put(skb, linear);
+	skb->data_len = len - linear;
+	skb->len += len - linear;
+	err = skb_copy_datagram_from_iter(skb, 0, &msg->msg_iter, len);
+	if (err) {
+		kfree_skb(skb);
+		ip_rt_put(rt);
+		return err;
+	}
+
+	th = skb_push(skb, sizeof(*th));
+	skb_reset_transport_header(skb);
+	memset(th, 0, sizeof(*th));
+	th->source = sport;
+	th->dest = dport;
+	th->doff = TOY_DOFF;
+	th->type = TOY_TYPE_DGRAM;
+	toy_csum(skb, fl4.saddr, fl4.daddr);
+
+	ctx.frag = true;
+	err = toy_ip_out(net, skb, rt, fl4.saddr, fl4.daddr, &ctx);
+	if (err > 0)
+		err = net_xmit_errno(err);
+	if (err)
+		return err;
+	TOY_INC_STATS(net, TOY_MIB_OUTDATAGRAMS);
+	return len;
+}
+
+int toy_dgram_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
+		      int flags)
+{
+	DECLARE_SOCKADDR(struct sockaddr_toy *, sin, msg->msg_name);
+	struct sock *sk = sock->sk;
+	struct sk_buff *skb;
+	int copied, err;
+
+	if (flags & MSG_ERRQUEUE)
+		return -EAGAIN;		/* no error queue: nothing in it */
+	skb = skb_recv_datagram(sk, flags, &err);
+	if (!skb)
+		return err;
+
+	copied = skb->len;
+	if (copied > len) {
+		copied = len;
+		msg->msg_flags |= MSG_TRUNC;
+	}
+	err = skb_copy_datagram_msg(skb, 0, msg, copied);
+	if (err) {
+		/* As UDP: a datagram that could not be copied is gone. */
+		if (!(flags & MSG_PEEK))
+			atomic_inc(&sk->sk_drops);
+		skb_free_datagram(sk, skb);
+		return err;
+	}
+	if (sin) {
+		memset(sin, 0, sizeof(*sin));
+		sin->stoy_family = sk->sk_family;
+		sin->stoy_port = toy_hdr(skb)->source;
+		sin->stoy_addr.s_addr = ip_hdr(skb)->saddr;
+		msg->msg_namelen = sizeof(*sin);
+	}
+	err = flags & MSG_TRUNC ? skb->len : copied;
+	skb_free_datagram(sk, skb);
+	return err;
+}
+
+/* SIOCINQ: the length of the next datagram (UDP's); SIOCOUTQ: unsent. */
+int toy_dgram_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg)
+{
+	struct sock *sk = sock->sk;
+	struct sk_buff *skb;
+	int amount;
+
+	switch (cmd) {
+	case SIOCINQ:
+		spin_lock_bh(&sk->sk_receive_queue.lock);
+		skb = skb_peek(&sk->sk_receive_queue);
+		amount = skb ? skb->len : 0;
+		spin_unlock_bh(&sk->sk_receive_queue.lock);
+		break;
+	case SIOCOUTQ:
+		amount = sk_wmem_alloc_get(sk);
+		break;
+	default:
+		return -ENOIOCTLCMD;
+	}
+	return put_user(amount, (int __user *)arg);
+}
+
+/* Answer a datagram nobody receives (rate-limited as ICMP errors are). */
+static void toy_send_unreach(struct net *net, struct sk_buff *skb)
+{
+	const struct toyhdr *th = toy_hdr(skb);
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct toy_xmit_ctx ctx = {
+		.mark	= IP4_REPLY_MARK(net, skb->mark),
+		.uid	= sock_net_uid(net, NULL),
+	};
+
+	if (!icmp_global_allow(net))
+		return;
+	toy_xmit_pkt(net, &ctx, iph->daddr, th->dest, iph->saddr, th->source,
+		     0, 0, 0, 0, TOY_TYPE_UNREACH);
+	icmp_global_consume(net);
+}
+
+/*
+ * A datagram from toy_rcv() (validated, checksum good; softirq, RCU).
+ * Consumes @skb.
+ */
+void toy_dgram_rcv(struct net *net, struct sk_buff *skb)
+{
+	const struct toyhdr *th = toy_hdr(skb);
+	const struct iphdr *iph = ip_hdr(skb);
+	struct sock *sk;
+
+	sk = toy_lookup_dgram(net, iph->saddr, th->source, iph->daddr,
+			      th->dest);
+	if (!sk) {
+		TOY_INC_STATS(net, TOY_MIB_NOPORTS);
+		toy_send_unreach(net, skb);
+		kfree_skb(skb);
+		return;
+	}
+	/* The headers stay where they are: recvmsg() reads the sender. */
+	__skb_pull(skb, sizeof(*th));
+	if (sock_queue_rcv_skb(sk, skb) < 0) {
+		TOY_INC_STATS(net, TOY_MIB_RCVBUFERRORS);
+		kfree_skb(skb);
+	} else {
+		TOY_INC_STATS(net, TOY_MIB_INDATAGRAMS);
+	}
+	sock_put(sk);
+}
+
+/*
+ * A TOY_TYPE_UNREACH packet: the port it comes from has no socket.  The
+ * socket that sent there, if it is connected to exactly that port,
+ * learns ECONNREFUSED.  Consumes @skb.
+ */
+void toy_dgram_unreach(struct net *net, struct sk_buff *skb)
+{
+	const struct toyhdr *th = toy_hdr(skb);
+	const struct iphdr *iph = ip_hdr(skb);
+	struct sock *sk;
+
+	sk = toy_lookup_dgram(net, iph->saddr, th->source, iph->daddr,
+			      th->dest);
+	if (sk) {
+		if (READ_ONCE(sk->sk_state) == TCP_ESTABLISHED &&
+		    READ_ONCE(sk->sk_daddr) == iph->saddr &&
+		    READ_ONCE(sk->sk_dport) == th->source) {
+			WRITE_ONCE(sk->sk_err, ECONNREFUSED);
+			sk_error_report(sk);
+		}
+		sock_put(sk);
+	}
+	kfree_skb(skb);
+}
