@@ -44,20 +44,9 @@
 #include <sys/wait.h>
 #include <linux/toy.h>
 
+#include "toy_family.h"
+
 static int verbose, echo;
-
-static int module_family(void)
-{
-	FILE *f = fopen("/sys/module/toy/parameters/family", "r");
-	int af = AF_TOY;
-
-	if (f) {
-		if (fscanf(f, "%d", &af) != 1)
-			af = AF_TOY;
-		fclose(f);
-	}
-	return af;
-}
 
 static void die(const char *what)
 {

@@ -28,18 +28,7 @@
 #include <arpa/inet.h>
 #include <linux/toy.h>
 
-static int module_family(void)
-{
-	FILE *f = fopen("/sys/module/toy/parameters/family", "r");
-	int af = AF_TOY;
-
-	if (f) {
-		if (fscanf(f, "%d", &af) != 1)
-			af = AF_TOY;
-		fclose(f);
-	}
-	return af;
-}
+#include "toy_family.h"
 
 static int getint(int fd, int opt)
 {
