@@ -56,6 +56,13 @@ int toy_ip_out(struct net *net, struct sk_buff *skb, struct rtable *rt,
 {
 	struct iphdr *iph;
 
+	/*
+	 * skb->cb is ours until here (struct toy_skb_cb); from here on IPv4
+	 * reads it as struct inet_skb_parm (IPCB: options, flags), e.g. when
+	 * ip_fragment() answers an oversized segment with icmp_send(),
+	 * which echoes the options IPCB describes.  Hand IPv4 a clean one.
+	 */
+	memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
 	iph = skb_push(skb, sizeof(*iph));
 	skb_reset_network_header(skb);
 	iph->version = 4;
