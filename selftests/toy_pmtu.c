@@ -157,8 +157,8 @@ static long peer_collect(struct toy_peer *p, struct toy_pconn *c,
 	return c->rcv_nxt - base - got_fin;
 }
 
-/* A counter of the "Ip:" lines of /proc/net/snmp, or -1. */
-static long ip_snmp(const char *name)
+/* A counter of the @group lines ("Ip:", "Icmp:") of /proc/net/snmp. */
+static long snmp_get(const char *group, const char *name)
 {
 	char names[2048], values[2048], *n, *v, *sn, *sv;
 	long val = -1;
@@ -168,7 +168,7 @@ static long ip_snmp(const char *name)
 		return -1;
 	while (fgets(names, sizeof(names), f) &&
 	       fgets(values, sizeof(values), f)) {
-		if (strncmp(names, "Ip:", 3))
+		if (strncmp(names, group, strlen(group)))
 			continue;
 		n = strtok_r(names, " \n", &sn);
 		v = strtok_r(values, " \n", &sv);
@@ -367,6 +367,13 @@ FIXTURE_TEARDOWN(pmtu)
 }
 
 /*
+ * The data of the oversized segment: an IP packet of 0x3fff bytes.  Its
+ * length is what IPv4 reads as a source route when our control block
+ * posed as its options: the longer, the more an echo would copy.
+ */
+#define OVERSIZED	(0x3fff - 20 - (int)sizeof(struct toyhdr))
+
+/*
  * 16 KiB queued behind a closed window with our FIN on it (close()),
  * sent as one segment while the path's MTU is 20000; then the MTU drops
  * to 1280 and three duplicate ACKs make the host resend that segment at
@@ -386,61 +393,141 @@ TEST_F(pmtu, oversized_segment_after_mtu_drop_no_panic)
 
 	ASSERT_EQ(0, toy_peer_open(p, 20000));
 	ASSERT_EQ(0, toy_peer_connect(p, &c, 7001, 0));
-	fill(self->buf, 16384);
-	ASSERT_EQ(16384, write(c.fd, self->buf, 16384));
+	fill(self->buf, OVERSIZED);
+	ASSERT_EQ(OVERSIZED, write(c.fd, self->buf, OVERSIZED));
 	ASSERT_EQ(0, close(c.fd));
 
 	/* The window opens: one segment of 16 KiB and the FIN. */
 	ASSERT_EQ(0, peer_ack(p, &c, c.rcv_nxt, 65535));
 	ASSERT_EQ(1, toy_peer_expect(p, s, TOY_ACK | TOY_FIN, 5));
-	ASSERT_EQ(16384, s->len);
+	ASSERT_EQ(OVERSIZED, s->len);
 	ASSERT_EQ(c.rcv_nxt, s->seq);
 
 	ASSERT_EQ(0, set_mtu(PEER_DEV, 1280));
 	for (i = 0; i < 3; i++)
 		ASSERT_EQ(0, peer_ack(p, &c, c.rcv_nxt, 65535));
 
-	ASSERT_EQ(16384, peer_collect(p, &c, s, 16384, 1, &biggest, 30));
+	ASSERT_EQ(OVERSIZED,
+		  peer_collect(p, &c, s, OVERSIZED, 1, &biggest, 30));
 	EXPECT_GE(1280 - 40, biggest);
-	TH_LOG("IPv4 refused %ld oversized packets", ip_snmp("FragFails"));
+	TH_LOG("IPv4 refused %ld oversized packets", snmp_get("Ip:", "FragFails"));
 	ASSERT_EQ(0, peer_reset(p, &c));
 }
 
 /*
- * The same refusal as a netfilter REJECT rule produces it, for every
- * AF_TOY packet the host sends: the ICMP error echoes the options of
- * our FIN-carrying segment.  Nothing breaks; the connection learns the
- * error as a soft one (SO_ERROR), as TCP does.
+ * A stream segment from the peer to host address @host (not PEER_HOST),
+ * no data; 0 or -errno.
  */
-TEST_F(pmtu, reject_rule_on_our_segments_no_panic)
+static int peer_send_to(struct toy_peer *p, struct in_addr host,
+			const struct toy_pconn *c, uint8_t flags, uint32_t seq,
+			uint32_t ack, uint16_t win)
 {
-	int c, sv, err = 0;
-	ssize_t len;
+	uint8_t buf[sizeof(struct iphdr) + sizeof(struct toyhdr)];
+	struct iphdr *iph = (struct iphdr *)buf;
+	struct toyhdr *th = (struct toyhdr *)(iph + 1);
+
+	memset(th, 0, sizeof(*th));
+	th->source = htons(c->pport);
+	th->dest = htons(c->hport);
+	th->seq = htonl(seq);
+	th->ack_seq = htonl(ack);
+	th->doff = TOY_DOFF;
+	th->flags = flags;
+	th->window = htons(win);
+	th->type = TOY_TYPE_STREAM;
+	th->check = toy_csum(tpeer_in(PEER_ADDR), host, th, sizeof(*th));
+	tpeer_iphdr(p, iph, IPPROTO_TOY, sizeof(buf));
+	iph->daddr = host.s_addr;
+	iph->check = 0;
+	iph->check = tpeer_ip_csum(iph, sizeof(*iph));
+	return toy_peer_send_raw(p, buf, sizeof(buf));
+}
+
+/*
+ * The same refusal from a netfilter REJECT rule on every AF_TOY packet
+ * the host sends: 16 KiB and our FIN in one segment (a closed window
+ * held the data back until shutdown()), sent, not acknowledged; then the
+ * rule, and three duplicate ACKs make the host resend the segment: the
+ * rule answers with ICMP port unreachable, echoing the options IPCB
+ * describes.  The host uses an address for which netfilter believes our
+ * checksum (reject_answers()), or it would drop without answering.
+ * Nothing breaks; the ICMP error reaches the connection as a soft one
+ * (SO_ERROR), as TCP's.
+ */
+TEST_F(pmtu, reject_rule_on_resent_fin_segment_no_panic)
+{
+	struct toy_peer *p = &self->peer;
+	struct toy_pseg *s = self->s;
+	struct sockaddr_toy src, dst = taddr(PEER_ADDR, 7002);
+	struct pollfd pfd = { .events = POLLOUT };
+	uint32_t peer = ntohl(tpeer_in(PEER_ADDR).s_addr), w;
+	struct in_addr host;
+	struct toy_pconn c;
+	long icmp_before;
+	char cmd[128];
+	int i, err = 0;
 	double end;
 
 	if (!have_cmd("nft") && !have_cmd("iptables"))
 		SKIP(return, "neither nft nor iptables in this system");
-	ASSERT_EQ(0, make_pair(7002, &c, &sv));
-	if (reject_rule_add()) {
-		abort_close(c);
-		close(sv);
-		SKIP(return, "no REJECT rule could be added");
-	}
-	for (len = 1; !reject_answers(INADDR_LOOPBACK, INADDR_LOOPBACK,
-				      sizeof(struct toyhdr) + len); len++)
-		;
-	fill(self->buf, len);
-	EXPECT_EQ(len, write(c, self->buf, len));
-	EXPECT_EQ(0, shutdown(c, SHUT_WR));
+	/* 100.64.w.w: its half of the pseudo-header makes the sum zero. */
+	for (w = 0x100; w < 0xff00; w++)
+		if (reject_answers(0x64400000 | w, peer,
+				   sizeof(struct toyhdr) + OVERSIZED) &&
+		    (w & 0xff) && (w & 0xff) != 0xff)
+			break;
+	ASSERT_GT(0xff00, w);
+	host.s_addr = htonl(0x64400000 | w);
+
+	ASSERT_EQ(0, toy_peer_open(p, 20000));
+	snprintf(cmd, sizeof(cmd), "ip addr add %s/32 dev " PEER_DEV,
+		 inet_ntoa(host));
+	ASSERT_EQ(0, system(cmd));
+
+	/* The handshake, by hand: the peer answers the extra address. */
+	memset(&c, 0, sizeof(c));
+	c.fd = socket(TOY_AF, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	ASSERT_LE(0, c.fd);
+	src = taddr("0.0.0.0", 0);
+	src.stoy_addr = host;
+	ASSERT_EQ(0, bind(c.fd, (struct sockaddr *)&src, sizeof(src)));
+	ASSERT_EQ(-1, connect(c.fd, (struct sockaddr *)&dst, sizeof(dst)));
+	ASSERT_EQ(1, toy_peer_expect(p, s, TOY_SYN, 5));
+	c.hport = s->sport;
+	c.pport = 7002;
+	c.rcv_nxt = s->seq + 1;
+	c.snd_nxt = TOY_PEER_ISN;
+	ASSERT_EQ(0, peer_send_to(p, host, &c, TOY_SYN | TOY_ACK, c.snd_nxt,
+				  c.rcv_nxt, 0));
+	c.snd_nxt++;
+	ASSERT_EQ(1, toy_peer_expect(p, s, TOY_ACK, 5));
+	pfd.fd = c.fd;
+	ASSERT_EQ(1, poll(&pfd, 1, 5000 * toy_timeout_scale()));
+	ASSERT_EQ(0, so_error(c.fd));
+
+	fill(self->buf, OVERSIZED);
+	ASSERT_EQ(OVERSIZED, write(c.fd, self->buf, OVERSIZED));
+	ASSERT_EQ(0, shutdown(c.fd, SHUT_WR));
+	ASSERT_EQ(0, peer_send_to(p, host, &c, TOY_ACK, c.snd_nxt, c.rcv_nxt,
+				  65535));
+	ASSERT_EQ(1, toy_peer_expect(p, s, TOY_ACK | TOY_FIN, 5));
+	ASSERT_EQ(OVERSIZED, s->len);
+
+	icmp_before = snmp_get("Icmp:", "OutDestUnreachs");
+	ASSERT_EQ(0, reject_rule_add());
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, peer_send_to(p, host, &c, TOY_ACK, c.snd_nxt,
+					  c.rcv_nxt, 65535));
 	end = toy_now() + 10 * toy_timeout_scale();
 	while (!err && toy_now() < end) {
-		err = so_error(c);
+		err = so_error(c.fd);
 		usleep(10000);
 	}
 	reject_rule_del();
 	EXPECT_EQ(ECONNREFUSED, err);
-	abort_close(c);
-	close(sv);
+	EXPECT_LT(icmp_before, snmp_get("Icmp:", "OutDestUnreachs"));
+	ASSERT_EQ(0, peer_send_to(p, host, &c, TOY_RST, c.snd_nxt, 0, 0));
+	close(c.fd);
 }
 
 /*
