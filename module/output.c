@@ -25,7 +25,9 @@
  * Segment size.  No options travel in the header, so each side derives
  * its MSS from its route's MTU (MTU - 40), at most TOY_MAX_MSS so that
  * four segments fit in the 64 KiB window.  A segment that no longer
- * fits the window the peer offers is split.
+ * fits the window the peer offers is split, and so is one larger than
+ * the route's MTU allows now (a smaller device MTU, or a path MTU that
+ * ICMP taught the route: wire.c): the MSS follows the route down.
  *
  * Every function here runs with the socket lock held.
  */
@@ -201,6 +203,13 @@ static int toy_send_skb(struct sock *sk, struct sk_buff *skb, u32 seq,
 	th->window = htons(toy_select_window(sk));
 	toy_csum(skb, sk->sk_rcv_saddr, sk->sk_daddr);
 	toy_xmit_ctx_of(sk, &ctx);
+	/*
+	 * ICMP cannot drive a path MTU below net.ipv4.route.min_pmtu: the
+	 * route locks it there, and then our segments go without DF, so
+	 * that a router with a smaller MTU fragments them instead of
+	 * dropping them again and again (TCP's ip_dont_fragment()).
+	 */
+	ctx.frag = ip_mtu_locked(&rt->dst);
 	if (flags & TOY_RST)
 		TOY_INC_STATS(sock_net(sk), TOY_MIB_OUTRSTS);
 	dst_hold(&rt->dst);

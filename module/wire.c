@@ -18,6 +18,11 @@
  * writes the IPv4 header itself and passes no socket to ip_local_out(),
  * because AF_TOY sockets are not struct inet_sock and IPv4 output code
  * reads inet_sock fields of the socket it is given.
+ *
+ * Errors.  toy_err() is the ICMP error handler (the net_protocol's
+ * err_handler), as tcp_v4_err() and udp_err(): path MTU discovery,
+ * and unreachable errors for connections and connected datagram
+ * sockets.
  */
 
 #include <linux/icmp.h>
