@@ -116,31 +116,39 @@ static void peer_drain(struct toy_peer *p, struct toy_pseg *s)
 		;
 }
 
+/* What the peer saw of the data segments it collected. */
+struct seen {
+	size_t	biggest;	/* the largest payload */
+	int	df;		/* how many had DF set */
+};
+
 /*
  * The peer receives the connection's data in order from c->rcv_nxt,
  * acknowledging each segment, until @len bytes (and a FIN if @fin) are
  * in, or @secs (scaled) pass.  Every byte is checked against pattern();
- * *@biggest gets the largest payload seen.  Returns the bytes received
- * in order, -1 on a wrong byte.
+ * @seen tells about the segments.  Returns the bytes received in order,
+ * -1 on a wrong byte.
  */
 static long peer_collect(struct toy_peer *p, struct toy_pconn *c,
 			 struct toy_pseg *s, size_t len, int fin,
-			 size_t *biggest, double secs)
+			 struct seen *seen, double secs)
 {
 	double end = toy_now() + secs * toy_timeout_scale();
 	uint32_t base = c->rcv_nxt;
 	int got_fin = 0;
 	size_t i;
 
-	*biggest = 0;
+	memset(seen, 0, sizeof(*seen));
 	while ((c->rcv_nxt - base < len || (fin && !got_fin)) &&
 	       tpeer_recv_until(p, s, end)) {
 		uint32_t off = s->seq - base;
 
 		if (s->type != TOY_TYPE_STREAM || s->sport != c->hport)
 			continue;
-		if (s->len > *biggest)
-			*biggest = s->len;
+		if (s->len > seen->biggest)
+			seen->biggest = s->len;
+		if (s->len && s->ip_df)
+			seen->df++;
 		if (s->seq == c->rcv_nxt && s->len) {
 			for (i = 0; i < s->len; i++)
 				if (s->data[i] != pattern(off + i))
@@ -388,7 +396,7 @@ TEST_F(pmtu, oversized_segment_after_mtu_drop_no_panic)
 	struct toy_peer *p = &self->peer;
 	struct toy_pseg *s = self->s;
 	struct toy_pconn c;
-	size_t biggest;
+	struct seen seen;
 	int i;
 
 	ASSERT_EQ(0, toy_peer_open(p, 20000));
@@ -408,8 +416,8 @@ TEST_F(pmtu, oversized_segment_after_mtu_drop_no_panic)
 		ASSERT_EQ(0, peer_ack(p, &c, c.rcv_nxt, 65535));
 
 	ASSERT_EQ(OVERSIZED,
-		  peer_collect(p, &c, s, OVERSIZED, 1, &biggest, 30));
-	EXPECT_GE(1280 - 40, biggest);
+		  peer_collect(p, &c, s, OVERSIZED, 1, &seen, 15));
+	EXPECT_GE(1280 - 40, seen.biggest);
 	TH_LOG("IPv4 refused %ld oversized packets", snmp_get("Ip:", "FragFails"));
 	ASSERT_EQ(0, peer_reset(p, &c));
 }
@@ -537,8 +545,9 @@ TEST_F(pmtu, reject_rule_on_resent_fin_segment_no_panic)
 TEST_F(pmtu, reject_rule_refuses_connect)
 {
 	struct sockaddr_toy src = taddr(LO, 0), a;
+	struct pollfd pfd = { .events = POLLOUT };
 	uint32_t dst = INADDR_LOOPBACK + 1;
-	int l, c, ret, err;
+	int l, c, ret;
 
 	if (!have_cmd("nft") && !have_cmd("iptables"))
 		SKIP(return, "neither nft nor iptables in this system");
@@ -554,50 +563,73 @@ TEST_F(pmtu, reject_rule_refuses_connect)
 		close(l);
 		SKIP(return, "no REJECT rule could be added");
 	}
-	c = socket(TOY_AF, SOCK_STREAM, 0);
+	c = socket(TOY_AF, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	ASSERT_LE(0, c);
 	ASSERT_EQ(0, bind(c, (struct sockaddr *)&src, sizeof(src)));
-	ret = connect(c, (struct sockaddr *)&a, sizeof(a));
-	err = errno;
+	EXPECT_EQ(-1, connect(c, (struct sockaddr *)&a, sizeof(a)));
+	pfd.fd = c;
+	ret = poll(&pfd, 1, 10000 * toy_timeout_scale());
 	reject_rule_del();
-	EXPECT_EQ(-1, ret);
-	EXPECT_EQ(ECONNREFUSED, err);
+	EXPECT_EQ(1, ret);
+	EXPECT_EQ(ECONNREFUSED, so_error(c));
 	close(c);
 	close(l);
 }
 
 /*
- * Send 8 KiB in segments of 1460 (MTU 1500); the peer says "fragmentation
- * needed, MTU 1000" for the first.  The host lowers its MSS to 960 and
- * at once resends what was in flight at that size: every segment from
- * then on carries at most 960 bytes, and all 8 KiB arrive intact.
+ * Send 8 KiB in segments of 1460 (MTU 1500) to the peer on port @port;
+ * the peer says "fragmentation needed, MTU @mtu" for the first.  All
+ * 8 KiB must arrive intact, resent at once in segments of at most @mss
+ * (the largest must be that); @df: with DF set or without.
  */
-TEST_F(pmtu, frag_needed_lowers_mss_and_resends)
+static void frag_needed_run(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(pmtu) *self, uint16_t port,
+			    uint16_t mtu, size_t mss, int df)
 {
 	struct toy_pseg *first = malloc(sizeof(*first));
 	struct toy_peer *p = &self->peer;
 	struct toy_pseg *s = self->s;
 	struct toy_pconn c;
-	size_t biggest;
+	struct seen seen;
 
+	ASSERT_NE(NULL, first);
 	ASSERT_EQ(0, toy_peer_open(p, 1500));
-	ASSERT_EQ(0, toy_peer_connect(p, &c, 7004, 65535));
+	ASSERT_EQ(0, toy_peer_connect(p, &c, port, 65535));
 	fill(self->buf, 8192);
 	ASSERT_EQ(8192, write(c.fd, self->buf, 8192));
-	ASSERT_NE(NULL, first);
 	ASSERT_EQ(1, toy_peer_expect(p, first, TOY_ACK, 5));
 	ASSERT_EQ(1460, first->len);
 	ASSERT_EQ(c.rcv_nxt, first->seq);
 	peer_drain(p, s);	/* the rest of the first flight */
 
-	ASSERT_EQ(0, peer_icmp(p, first, ICMP_UNREACH, ICMP_FRAG_NEEDED,
-			       1000, first->seq));
+	ASSERT_EQ(0, peer_icmp(p, first, ICMP_UNREACH, ICMP_FRAG_NEEDED, mtu,
+			       first->seq));
 	free(first);
-	ASSERT_EQ(8192, peer_collect(p, &c, s, 8192, 0, &biggest, 20));
-	EXPECT_EQ(1000 - 40, biggest);
+	ASSERT_EQ(8192, peer_collect(p, &c, s, 8192, 0, &seen, 15));
+	EXPECT_EQ(mss, seen.biggest);
+	EXPECT_EQ(!!df, !!seen.df);
 	EXPECT_LE(1, toy_stat("MTUReduced"));
 	ASSERT_EQ(0, peer_reset(p, &c));
 	close(c.fd);
+}
+
+/*
+ * "Fragmentation needed, MTU 1000": the host lowers its MSS to 960 and
+ * at once resends what was in flight at that size.
+ */
+TEST_F(pmtu, frag_needed_lowers_mss_and_resends)
+{
+	frag_needed_run(_metadata, self, 7004, 1000, 1000 - 40, 1);
+}
+
+/*
+ * "Fragmentation needed, MTU 400": the route takes no less than
+ * net.ipv4.route.min_pmtu (552) and locks it there; the segments carry
+ * 512 bytes and go without DF, for routers to fragment (as TCP's).
+ */
+TEST_F(pmtu, frag_needed_below_min_pmtu_clears_df)
+{
+	frag_needed_run(_metadata, self, 7011, 400, 552 - 40, 0);
 }
 
 /*
@@ -610,7 +642,7 @@ TEST_F(pmtu, frag_needed_outside_window_ignored)
 	struct toy_peer *p = &self->peer;
 	struct toy_pseg *s = self->s;
 	struct toy_pconn c;
-	size_t biggest;
+	struct seen seen;
 	uint32_t seq;
 
 	ASSERT_EQ(0, toy_peer_open(p, 1500));
@@ -632,8 +664,8 @@ TEST_F(pmtu, frag_needed_outside_window_ignored)
 	ASSERT_EQ(1, toy_peer_expect(p, s, TOY_ACK, 5));
 	EXPECT_EQ(seq, s->seq);
 	EXPECT_EQ(1460, s->len);
-	ASSERT_EQ(4096, peer_collect(p, &c, s, 4096, 0, &biggest, 20));
-	EXPECT_EQ(1460, biggest);
+	ASSERT_EQ(4096, peer_collect(p, &c, s, 4096, 0, &seen, 15));
+	EXPECT_EQ(1460, seen.biggest);
 	ASSERT_EQ(0, peer_reset(p, &c));
 	close(c.fd);
 }
@@ -657,7 +689,7 @@ TEST_F(pmtu, device_mtu_below_mss_data_still_delivered)
 	in = self->buf + 65536;
 	w = (struct writer){ .fd = c, .buf = self->buf, .len = 65536 };
 	ASSERT_EQ(0, pthread_create(&t, NULL, writer_run, &w));
-	EXPECT_EQ(65536, read_all(sv, in, 65536, 20));
+	EXPECT_EQ(65536, read_all(sv, in, 65536, 15));
 	if (w.ret < 65536)
 		shutdown(c, SHUT_RDWR);	/* unblock the writer */
 	pthread_join(t, NULL);
@@ -677,7 +709,7 @@ TEST_F(pmtu, tun_mtu_below_mss_queued_data_delivered)
 	struct toy_peer *p = &self->peer;
 	struct toy_pseg *s = self->s;
 	struct toy_pconn c;
-	size_t biggest;
+	struct seen seen;
 
 	ASSERT_EQ(0, toy_peer_open(p, 20000));
 	ASSERT_EQ(0, toy_peer_connect(p, &c, 7007, 0));
@@ -685,8 +717,8 @@ TEST_F(pmtu, tun_mtu_below_mss_queued_data_delivered)
 	ASSERT_EQ(32768, write(c.fd, self->buf, 32768));
 	ASSERT_EQ(0, set_mtu(PEER_DEV, 1280));
 	ASSERT_EQ(0, peer_ack(p, &c, c.rcv_nxt, 65535));
-	ASSERT_EQ(32768, peer_collect(p, &c, s, 32768, 0, &biggest, 30));
-	EXPECT_GE(1280 - 40, biggest);
+	ASSERT_EQ(32768, peer_collect(p, &c, s, 32768, 0, &seen, 15));
+	EXPECT_GE(1280 - 40, seen.biggest);
 	ASSERT_EQ(0, peer_reset(p, &c));
 	close(c.fd);
 }
@@ -728,7 +760,7 @@ TEST_F(pmtu, established_host_unreachable_is_soft)
 	struct toy_peer *p = &self->peer;
 	struct toy_pseg *s = self->s;
 	struct toy_pconn c;
-	size_t biggest;
+	struct seen seen;
 
 	ASSERT_EQ(0, toy_peer_open(p, 0));
 	ASSERT_EQ(0, toy_peer_connect(p, &c, 7009, 65535));
@@ -740,7 +772,7 @@ TEST_F(pmtu, established_host_unreachable_is_soft)
 	usleep(100000);
 	EXPECT_EQ(EHOSTUNREACH, so_error(c.fd));
 	EXPECT_EQ(0, so_error(c.fd));
-	ASSERT_EQ(1000, peer_collect(p, &c, s, 1000, 0, &biggest, 10));
+	ASSERT_EQ(1000, peer_collect(p, &c, s, 1000, 0, &seen, 10));
 	fill(self->buf, 1000);
 	EXPECT_EQ(1000, write(c.fd, self->buf, 1000));
 	ASSERT_EQ(0, peer_reset(p, &c));
