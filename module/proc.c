@@ -61,6 +61,9 @@ static const char * const toy_mib_names[TOY_MIB_MAX] = {
 	[TOY_MIB_OUTDATAGRAMS]	= "OutDatagrams",
 	[TOY_MIB_NOPORTS]	= "NoPorts",
 	[TOY_MIB_RCVBUFERRORS]	= "RcvbufErrors",
+	[TOY_MIB_ACKSKIPPEDSEQ]	= "ACKSkippedSeq",
+	[TOY_MIB_ACKSKIPPEDCHALLENGE] = "ACKSkippedChallenge",
+	[TOY_MIB_ACKSKIPPEDTIMEWAIT] = "ACKSkippedTimeWait",
 	[TOY_MIB_MTUREDUCED]	= "MTUReduced",
 	[TOY_MIB_OUTOFWINDOWICMPS] = "OutOfWindowIcmps",
 };
