@@ -64,6 +64,8 @@ static const char * const toy_mib_names[TOY_MIB_MAX] = {
 	[TOY_MIB_ACKSKIPPEDSEQ]	= "ACKSkippedSeq",
 	[TOY_MIB_ACKSKIPPEDCHALLENGE] = "ACKSkippedChallenge",
 	[TOY_MIB_ACKSKIPPEDTIMEWAIT] = "ACKSkippedTimeWait",
+	[TOY_MIB_MTUREDUCED]	= "MTUReduced",
+	[TOY_MIB_OUTOFWINDOWICMPS] = "OutOfWindowIcmps",
 };
 
 static int toy_stat_show(struct seq_file *seq, void *v)
