@@ -1065,7 +1065,7 @@ TEST_F_TIMEOUT(hostile, partial_ack_deflates_window, TOY_HEAVY_TIMEOUT)
 		else if (!seq_before(s->seq, first_new))
 			fresh++;
 	}
-	EXPECT_EQ(1, resent);
+	EXPECT_LE(1, resent);	/* again after an RTO, if the machine is slow */
 	EXPECT_EQ(0, fresh);
 	peer_abort(&self->peer, &c);
 }
