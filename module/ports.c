@@ -693,11 +693,15 @@ void toy_tw_hashdance(struct toy_tw *tw, struct sock *sk,
  * them; true if this call took it out of the connection table (whoever
  * does is the one that ends it), and then counts @mib (-1: nothing).
  * @timer: called by the entry's timer handler, whose reference is given
- * up here too.  All of that under the slot lock: a namespace's exit (or
- * module unload) that does not find an entry any more, because a handler
- * took it out, therefore knows that handler has done everything but
- * unlock and return, and the RCU grace period module exit waits for
- * (rcu_barrier()) covers those.  Any context.
+ * up here too.  All of that under the slot locks, and the connection
+ * slot lock is released last, after the bind slot's: a namespace's exit
+ * that does not find an entry in the connection table any more, because
+ * a handler took it out, takes that slot lock after the handler let it
+ * go, so the handler touches nothing of the namespace (its bind table
+ * included, which the exit frees next) but its stack from then on, and
+ * module unload's grace periods cover its return.  Unlocking in the
+ * nesting order instead would leave the handler on a bind slot that the
+ * exit may already have freed.  Any context.
  */
 bool toy_tw_unhash(struct toy_tw *tw, int mib, bool timer)
 {
@@ -717,8 +721,8 @@ bool toy_tw_unhash(struct toy_tw *tw, int mib, bool timer)
 		toy_live_dec(TOY_LIVE_TIMER);
 		toy_tw_put(tw);		/* @tw may be gone (after RCU) */
 	}
-	spin_unlock(&eslot->lock);
-	spin_unlock_bh(&bslot->lock);
+	spin_unlock(&bslot->lock);
+	spin_unlock_bh(&eslot->lock);	/* last: see above */
 	return done;
 }
 
