@@ -249,7 +249,9 @@ void toy_tw_rcv(struct sock *sk, struct sk_buff *skb)
 		if (flags & TOY_ACK || !toy_after(seq, tw->rcv_nxt))
 			goto ack;	/* an old duplicate */
 		l = toy_lookup_stream_listener(net, iph->saddr, th->source,
-					       iph->daddr, th->dest);
+					       iph->daddr, th->dest,
+					       TOY_SKB_CB(skb)->dif,
+					       TOY_SKB_CB(skb)->sdif);
 		if (!l)
 			goto ack;
 		TOY_SKB_CB(skb)->tw_isn = toy_tw_isn(tw);
