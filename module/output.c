@@ -498,7 +498,7 @@ void toy_rtx_expired_data(struct sock *sk)
 		return;
 	}
 	TOY_INC_STATS(sock_net(sk), TOY_MIB_TIMEOUTS);
-	if (++ts->retries > max) {
+	if (ts->retries++ >= max) {	/* no wrap: u8, max up to 255 */
 		WRITE_ONCE(sk->sk_err, ETIMEDOUT);
 		toy_done(sk);
 		return;
