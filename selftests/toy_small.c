@@ -4,7 +4,8 @@
  *   - SO_BINDTODEVICE on the receive path: stream listeners, established
  *     connections and datagram sockets bound to a device only get what
  *     arrived on that device, and beat unbound sockets there (TCP's and
- *     UDP's inet_bound_dev_eq() and compute_score());
+ *     UDP's inet_bound_dev_eq() and compute_score()), and the debugfs
+ *     lookup answers for a device;
  *   - net.toy.retries2: a connection gives up after exactly that many
  *     retransmissions;
  *   - TIME_WAIT entries expiring while their namespace goes away.
@@ -29,6 +30,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <net/if.h>
@@ -345,6 +348,75 @@ TEST_F(peers, dgram_takes_only_its_device)
 	EXPECT_EQ(-1, recv(b, buf, sizeof(buf), MSG_DONTWAIT));
 	close(tx);
 	close(b);
+}
+
+#define LOOKUP_PATH	"/sys/kernel/debug/toy/lookup"
+
+/*
+ * Ask the receive path who gets @req ("stream A:P B:Q [DEVICE]"): the
+ * receiving socket's inode, 0 for none, -errno on error.
+ */
+static long lookup(const char *req)
+{
+	unsigned long ino;
+	char ans[128];
+	ssize_t n;
+	int fd;
+
+	if (access(LOOKUP_PATH, F_OK))
+		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	fd = open(LOOKUP_PATH, O_RDWR);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, req, strlen(req)) < 0) {
+		n = -errno;
+		close(fd);
+		return n;
+	}
+	n = pread(fd, ans, sizeof(ans) - 1, 0);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	ans[n] = '\0';
+	if (!strncmp(ans, "none", 4))
+		return 0;
+	if (sscanf(ans, "ino=%lu", &ino) != 1)
+		return -EIO;
+	return ino;
+}
+
+static long fd_ino(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) ? -1 : (long)st.st_ino;
+}
+
+/*
+ * The debugfs lookup takes the device a segment came in on, and answers
+ * as the receive path would: a socket bound to a device only for that
+ * device, and no device named only for sockets bound to none.
+ */
+TEST_F(peers, debugfs_lookup_takes_the_device)
+{
+	struct sockaddr_toy any = taddr("0.0.0.0", 9104);
+	int l, d;
+
+	l = listener_dev(9104, "s0", 0);
+	ASSERT_LE(0, l);
+	d = socket(TOY_AF, SOCK_DGRAM, 0);
+	ASSERT_LE(0, d);
+	ASSERT_EQ(0, bind_dev(d, "s1"));
+	ASSERT_EQ(0, bind(d, (struct sockaddr *)&any, sizeof(any)));
+
+	EXPECT_EQ(fd_ino(l), lookup("stream " C0_IP ":5000 " S0_IP ":9104 s0"));
+	EXPECT_EQ(0, lookup("stream " C0_IP ":5000 " S0_IP ":9104 s1"));
+	EXPECT_EQ(0, lookup("stream " C0_IP ":5000 " S0_IP ":9104"));
+	EXPECT_EQ(fd_ino(d), lookup("dgram " C0_IP ":5000 " S1_IP ":9104 s1"));
+	EXPECT_EQ(0, lookup("dgram " C0_IP ":5000 " S1_IP ":9104 s0"));
+	EXPECT_EQ(-ENODEV, lookup("stream " C0_IP ":5000 " S0_IP ":9104 nosuch"));
+	close(d);
+	close(l);
 }
 
 /* RetransSegs and Timeouts of this namespace. */
