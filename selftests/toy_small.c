@@ -429,9 +429,10 @@ static void rtx_stats(long *retrans, long *timeouts)
 /*
  * With net.toy.retries2 = N, a connection whose peer falls silent
  * retransmits its segment exactly N times and fails with ETIMEDOUT at
- * the next timeout (TCP's tcp_retries2 counts the same way).  The
- * counter of timeouts is a u8 and retries2 goes up to 255: it is
- * compared before it is incremented, so it cannot wrap to "never".
+ * the next timeout, N+1 timeouts in all (tcp_retries2's meaning).  At
+ * retries2 = 255 the count (a u8) must not wrap to "never"; a test of
+ * that would wait 256 timeouts, hours at the 120 s maximum RTO, so only
+ * the boundary arithmetic shared with these values is tested here.
  */
 TEST_F_TIMEOUT(peers, retries2_gives_up_after_exactly_that_many, 120)
 {
