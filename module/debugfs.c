@@ -4,9 +4,12 @@
  * segment, without sending one.  It makes demultiplexing inspectable (and
  * testable): write
  *
- *	stream|dgram SADDR:SPORT DADDR:DPORT
+ *	stream|dgram SADDR:SPORT DADDR:DPORT [DEVICE]
  *
- * (the segment's source, then its destination) and read the answer back
+ * (the segment's source, then its destination, and the device it came
+ * in on: without one, only sockets bound to no device can answer; as
+ * in the receive path, a device that is a VRF slave comes in on its VRF
+ * too) and read the answer back
  * from the same open file, at offset 0:
  *
  *	ino=INODE port=LOCALPORT state=STATE	the receiving socket
@@ -25,6 +28,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <net/l3mdev.h>
 #include <net/sock.h>
 
 #include "toy.h"
@@ -66,12 +70,34 @@ static int toy_parse_endpoint(char *s, __be32 *addr, __be16 *port)
 	return 0;
 }
 
+/* A device name as the receive path sees its segments: inet_iif/sdif. */
+static int toy_parse_device(struct net *net, const char *name, int *dif,
+			    int *sdif)
+{
+	struct net_device *dev;
+	int err = 0;
+
+	rcu_read_lock();
+	dev = dev_get_by_name_rcu(net, name);
+	if (!dev) {
+		err = -ENODEV;
+	} else if (netif_is_l3_slave(dev)) {
+		*dif = l3mdev_master_ifindex_rcu(dev);
+		*sdif = dev->ifindex;
+	} else {
+		*dif = dev->ifindex;
+	}
+	rcu_read_unlock();
+	return err;
+}
+
 static ssize_t toy_lookup_write(struct file *file, const char __user *ubuf,
 				size_t count, loff_t *ppos)
 {
 	struct toy_lookup_answer *ans = file->private_data;
 	struct net *net = current->nsproxy->net_ns;
-	char req[80], *p = req, *kind, *src, *dst;
+	char req[80], *p = req, *kind, *src, *dst, *dev;
+	int dif = 0, sdif = 0;
 	__be16 sport, dport;
 	__be32 saddr, daddr;
 	struct sock *sk;
@@ -86,14 +112,19 @@ static ssize_t toy_lookup_write(struct file *file, const char __user *ubuf,
 	kind = strsep(&p, " ");
 	src = strsep(&p, " ");
 	dst = strsep(&p, " ");
+	dev = strsep(&p, " ");
 	if (!dst || p || toy_parse_endpoint(src, &saddr, &sport) ||
 	    toy_parse_endpoint(dst, &daddr, &dport))
 		return -EINVAL;
+	if (dev && toy_parse_device(net, dev, &dif, &sdif))
+		return -ENODEV;
 
 	if (!strcmp(kind, "stream"))
-		sk = toy_lookup_stream(net, saddr, sport, daddr, dport);
+		sk = toy_lookup_stream(net, saddr, sport, daddr, dport, dif,
+				       sdif);
 	else if (!strcmp(kind, "dgram"))
-		sk = toy_lookup_dgram(net, saddr, sport, daddr, dport);
+		sk = toy_lookup_dgram(net, saddr, sport, daddr, dport, dif,
+				      sdif);
 	else
 		return -EINVAL;
 

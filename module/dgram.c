@@ -316,7 +316,7 @@ void toy_dgram_rcv(struct net *net, struct sk_buff *skb)
 	struct sock *sk;
 
 	sk = toy_lookup_dgram(net, iph->saddr, th->source, iph->daddr,
-			      th->dest);
+			      th->dest, inet_iif(skb), inet_sdif(skb));
 	if (!sk) {
 		TOY_INC_STATS(net, TOY_MIB_NOPORTS);
 		toy_send_unreach(net, skb);
@@ -346,7 +346,7 @@ void toy_dgram_unreach(struct net *net, struct sk_buff *skb)
 	struct sock *sk;
 
 	sk = toy_lookup_dgram(net, iph->saddr, th->source, iph->daddr,
-			      th->dest);
+			      th->dest, inet_iif(skb), inet_sdif(skb));
 	if (sk) {
 		if (READ_ONCE(sk->sk_state) == TCP_ESTABLISHED &&
 		    READ_ONCE(sk->sk_daddr) == iph->saddr &&

@@ -351,7 +351,9 @@ int toy_listen_rcv(struct sock *sk, struct sk_buff *skb)
 		goto drop;
 	if (th->flags & TOY_ACK) {
 		found = toy_lookup_stream(sock_net(sk), iph->saddr, th->source,
-					  iph->daddr, th->dest);
+					  iph->daddr, th->dest,
+					  TOY_SKB_CB(skb)->dif,
+					  TOY_SKB_CB(skb)->sdif);
 		if (found && toy_is_req(found) &&
 		    toy_req(found)->listener == sk) {
 			toy_req_complete(sk, toy_req(found), skb);

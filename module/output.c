@@ -770,6 +770,7 @@ void toy_rtx_expired_data(struct sock *sk)
 		return;
 	}
 	TOY_INC_STATS(sock_net(sk), TOY_MIB_TIMEOUTS);
+	/* Compared before the u8 counts on: retries2 may be 255. */
 	if (ts->retries >= toy_max_retries(sk, ts->rto < TOY_RTO_MAX)) {
 		toy_write_err(sk);
 		return;

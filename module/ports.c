@@ -44,7 +44,11 @@
  * destination port, best match first (a specific address beats the
  * wildcard, a connected socket beats an unconnected one).  Equal matches
  * that all set SO_REUSEPORT share the traffic: the choice is a hash of
- * the 4-tuple, so one flow always reaches the same member.
+ * the 4-tuple, so one flow always reaches the same member.  A socket
+ * bound to a device (SO_BINDTODEVICE) only receives what arrived on that
+ * device (or, bound to a VRF, on one of its slaves), and beats an unbound
+ * one; an unbound one receives from every device (inet_bound_dev_eq()
+ * with l3mdev_accept on).
  *
  * Locks and references: see struct toy_hslot and struct toy_sock in
  * toy.h.  Lock order lock_sock -> bind slot -> listener/connection slot.
@@ -693,11 +697,15 @@ void toy_tw_hashdance(struct toy_tw *tw, struct sock *sk,
  * them; true if this call took it out of the connection table (whoever
  * does is the one that ends it), and then counts @mib (-1: nothing).
  * @timer: called by the entry's timer handler, whose reference is given
- * up here too.  All of that under the slot lock: a namespace's exit (or
- * module unload) that does not find an entry any more, because a handler
- * took it out, therefore knows that handler has done everything but
- * unlock and return, and the RCU grace period module exit waits for
- * (rcu_barrier()) covers those.  Any context.
+ * up here too.  All of that under the slot locks, and the connection
+ * slot lock is released last, after the bind slot's: a namespace's exit
+ * that does not find an entry in the connection table any more, because
+ * a handler took it out, takes that slot lock after the handler let it
+ * go, so the handler touches nothing of the namespace (its bind table
+ * included, which the exit frees next) but its stack from then on, and
+ * module unload's grace periods cover its return.  Unlocking in the
+ * nesting order instead would leave the handler on a bind slot that the
+ * exit may already have freed.  Any context.
  */
 bool toy_tw_unhash(struct toy_tw *tw, int mib, bool timer)
 {
@@ -717,8 +725,8 @@ bool toy_tw_unhash(struct toy_tw *tw, int mib, bool timer)
 		toy_live_dec(TOY_LIVE_TIMER);
 		toy_tw_put(tw);		/* @tw may be gone (after RCU) */
 	}
-	spin_unlock(&eslot->lock);
-	spin_unlock_bh(&bslot->lock);
+	spin_unlock(&bslot->lock);
+	spin_unlock_bh(&eslot->lock);	/* last: see above */
 	return done;
 }
 
@@ -779,52 +787,89 @@ static struct sock *toy_sk_get_rcu(struct sock *sk)
 	return sk && refcount_inc_not_zero(&sk->sk_refcnt) ? sk : NULL;
 }
 
-static bool toy_match_listener(const struct sock *sk, const struct net *net,
-			       __be32 addr, u16 hnum)
+/*
+ * May @sk take a segment that arrived on device @dif?  (@sdif: 0, or,
+ * when that device is a VRF slave, the slave, and @dif its VRF.)  As
+ * TCP's and UDP's inet_bound_dev_eq(): a socket bound to a device only
+ * takes what came in on it, or, bound to a VRF, on its slaves; an
+ * unbound one takes everything.
+ */
+static bool toy_dev_match(const struct sock *sk, int dif, int sdif)
 {
-	return READ_ONCE(sk->sk_num) == hnum &&
-	       READ_ONCE(sk->sk_rcv_saddr) == addr &&
-	       READ_ONCE(sk->sk_state) == TCP_LISTEN &&
-	       net_eq(sock_net(sk), net);
+	int bound = READ_ONCE(sk->sk_bound_dev_if);
+
+	return !bound || bound == dif || bound == sdif;
+}
+
+/* The 4-tuple and the device of a received segment (inet_match()). */
+static bool toy_match_rcv(const struct sock *sk, const struct net *net,
+			  __be32 laddr, u16 lport, __be32 raddr,
+			  __be16 rport, int dif, int sdif)
+{
+	return toy_match4(sk, net, laddr, lport, raddr, rport) &&
+	       toy_dev_match(sk, dif, sdif);
 }
 
 /*
- * One listener for (@addr, @hnum), with a reference: the only one, or,
- * in a SO_REUSEPORT group, the one @phash picks (reservoir sampling with
- * a generator seeded by the 4-tuple, so each member is equally likely and
+ * How well listener @sk matches; -1: not at all.  One bound to the
+ * device the segment came in on beats an unbound one (TCP's
+ * compute_score()).
+ */
+static int toy_listener_score(const struct sock *sk, const struct net *net,
+			      __be32 addr, u16 hnum, int dif, int sdif)
+{
+	if (READ_ONCE(sk->sk_num) != hnum ||
+	    READ_ONCE(sk->sk_rcv_saddr) != addr ||
+	    READ_ONCE(sk->sk_state) != TCP_LISTEN ||
+	    !net_eq(sock_net(sk), net) || !toy_dev_match(sk, dif, sdif))
+		return -1;
+	return READ_ONCE(sk->sk_bound_dev_if) ? 2 : 1;
+}
+
+/*
+ * One listener for (@addr, @hnum) and the device (@dif, @sdif), with a
+ * reference: the best match, or, among equally good members of a
+ * SO_REUSEPORT group, the one @phash picks (reservoir sampling with a
+ * generator seeded by the 4-tuple, so each member is equally likely and
  * one flow always gets the same member while the group is unchanged).
  */
 static struct sock *toy_lookup_listener(const struct net *net,
 					struct toy_ports *tp, __be32 addr,
-					u16 hnum, u32 phash)
+					u16 hnum, int dif, int sdif, u32 phash)
 {
 	u32 nr = toy_lslot_nr(toy_lhashfn(net, addr, hnum));
 	struct hlist_nulls_node *node;
 	struct sock *sk, *result;
+	int score, best;
 	u32 matches, h;
 
 begin:
 	result = NULL;
+	best = 0;
 	matches = 0;
 	h = phash;
 	sk_nulls_for_each_rcu(sk, node, &tp->lhash[nr].nhead) {
-		if (!toy_match_listener(sk, net, addr, hnum))
-			continue;
-		if (!sk->sk_reuseport) {
+		score = toy_listener_score(sk, net, addr, hnum, dif, sdif);
+		if (score > best) {
 			result = sk;
-			break;
+			best = score;
+			matches = 1;
+			h = next_pseudo_random32(phash);
+		} else if (score == best && sk->sk_reuseport &&
+			   result->sk_reuseport) {
+			matches++;
+			if (reciprocal_scale(h, matches) == 0)
+				result = sk;
+			h = next_pseudo_random32(h);
 		}
-		matches++;
-		if (reciprocal_scale(h, matches) == 0)
-			result = sk;
-		h = next_pseudo_random32(h);
 	}
 	if (!result && get_nulls_value(node) != nr)
 		goto begin;	/* moved to another chain under us */
 
 	result = toy_sk_get_rcu(result);
-	/* It may have stopped listening meanwhile. */
-	if (result && !toy_match_listener(result, net, addr, hnum)) {
+	/* It may have stopped listening, or been rebound, meanwhile. */
+	if (result &&
+	    toy_listener_score(result, net, addr, hnum, dif, sdif) != best) {
 		sock_put(result);
 		goto begin;
 	}
@@ -832,11 +877,12 @@ begin:
 }
 
 /*
- * Who receives a stream segment from @saddr:@sport to @daddr:@dport?
- * Returns the socket with a reference, or NULL.
+ * Who receives a stream segment from @saddr:@sport to @daddr:@dport that
+ * arrived on device @dif (@sdif: see toy_dev_match())?  Returns the
+ * socket with a reference, or NULL.
  */
 struct sock *toy_lookup_stream(struct net *net, __be32 saddr, __be16 sport,
-			       __be32 daddr, __be16 dport)
+			       __be32 daddr, __be16 dport, int dif, int sdif)
 {
 	struct toy_ports *tp = toy_ports(net, TOY_SPACE_STREAM);
 	u16 hnum = ntohs(dport);
@@ -848,13 +894,15 @@ struct sock *toy_lookup_stream(struct net *net, __be32 saddr, __be16 sport,
 	rcu_read_lock();
 begin:
 	sk_nulls_for_each_rcu(sk, node, &tp->ehash[nr].nhead) {
-		if (!toy_match4(sk, net, daddr, hnum, saddr, sport))
+		if (!toy_match_rcv(sk, net, daddr, hnum, saddr, sport, dif,
+				   sdif))
 			continue;
 		sk = toy_sk_get_rcu(sk);
 		if (!sk)
 			goto begin;	/* being freed: look again */
 		/* It may have been rehashed for another tuple meanwhile. */
-		if (!toy_match4(sk, net, daddr, hnum, saddr, sport)) {
+		if (!toy_match_rcv(sk, net, daddr, hnum, saddr, sport, dif,
+				   sdif)) {
 			toy_sk_put(sk);
 			goto begin;
 		}
@@ -863,7 +911,8 @@ begin:
 	if (get_nulls_value(node) != nr)
 		goto begin;	/* moved to another chain under us */
 	rcu_read_unlock();
-	return toy_lookup_stream_listener(net, saddr, sport, daddr, dport);
+	return toy_lookup_stream_listener(net, saddr, sport, daddr, dport, dif,
+					  sdif);
 out:
 	rcu_read_unlock();
 	return sk;
@@ -872,7 +921,7 @@ out:
 /* The listener part of toy_lookup_stream() alone (a SYN on TIME_WAIT). */
 struct sock *toy_lookup_stream_listener(struct net *net, __be32 saddr,
 					__be16 sport, __be32 daddr,
-					__be16 dport)
+					__be16 dport, int dif, int sdif)
 {
 	struct toy_ports *tp = toy_ports(net, TOY_SPACE_STREAM);
 	u16 hnum = ntohs(dport);
@@ -882,22 +931,24 @@ struct sock *toy_lookup_stream_listener(struct net *net, __be32 saddr,
 	phash = toy_hash(net, (__force u32)saddr, (__force u32)daddr,
 			 (u32)ntohs(sport) << 16 | hnum);
 	rcu_read_lock();
-	sk = toy_lookup_listener(net, tp, daddr, hnum, phash);
+	sk = toy_lookup_listener(net, tp, daddr, hnum, dif, sdif, phash);
 	if (!sk)
-		sk = toy_lookup_listener(net, tp, htonl(INADDR_ANY), hnum, phash);
+		sk = toy_lookup_listener(net, tp, htonl(INADDR_ANY), hnum, dif,
+					 sdif, phash);
 	rcu_read_unlock();
 	return sk;
 }
 
 /*
- * How well a datagram socket matches; -1: not at all (as UDP scores).
- * The port is checked too: a socket that left this bucket for another
- * while we stood on it leads the walk into the other bucket's owners
- * (UDP's chains have the same property; such a race may miss a socket,
- * never deliver to a wrong one).
+ * How well a datagram socket matches; -1: not at all (as UDP scores;
+ * binding to the device the datagram came in on counts as much as an
+ * address).  The port is checked too: a socket that left this bucket for
+ * another while we stood on it leads the walk into the other bucket's
+ * owners (UDP's chains have the same property; such a race may miss a
+ * socket, never deliver to a wrong one).
  */
 static int toy_dgram_score(const struct sock *sk, __be32 saddr, __be16 sport,
-			   __be32 daddr, u16 hnum)
+			   __be32 daddr, u16 hnum, int dif, int sdif)
 {
 	__be32 rcv_saddr = READ_ONCE(sk->sk_rcv_saddr);
 	__be32 peer = READ_ONCE(sk->sk_daddr);
@@ -922,16 +973,21 @@ static int toy_dgram_score(const struct sock *sk, __be32 saddr, __be16 sport,
 			return -1;
 		score += 4;
 	}
+	if (!toy_dev_match(sk, dif, sdif))
+		return -1;
+	if (READ_ONCE(sk->sk_bound_dev_if))
+		score += 4;
 	return score;
 }
 
 /*
- * Who receives a datagram from @saddr:@sport to @daddr:@dport?  Only the
- * destination port selects the candidates (the owners of its bucket).
- * Returns the socket with a reference, or NULL.
+ * Who receives a datagram from @saddr:@sport to @daddr:@dport that
+ * arrived on device @dif (@sdif: see toy_dev_match())?  Only the destination
+ * port selects the candidates (the owners of its bucket).  Returns the
+ * socket with a reference, or NULL.
  */
 struct sock *toy_lookup_dgram(struct net *net, __be32 saddr, __be16 sport,
-			      __be32 daddr, __be16 dport)
+			      __be32 daddr, __be16 dport, int dif, int sdif)
 {
 	struct toy_ports *tp = toy_ports(net, TOY_SPACE_DGRAM);
 	u16 hnum = ntohs(dport);
@@ -945,7 +1001,8 @@ struct sock *toy_lookup_dgram(struct net *net, __be32 saddr, __be16 sport,
 	if (!tb)
 		goto out;
 	hlist_for_each_entry_rcu(sk, &tb->owners, sk_bind_node) {
-		score = toy_dgram_score(sk, saddr, sport, daddr, hnum);
+		score = toy_dgram_score(sk, saddr, sport, daddr, hnum, dif,
+					sdif);
 		if (score > best) {
 			result = sk;
 			best = score;
@@ -962,7 +1019,8 @@ struct sock *toy_lookup_dgram(struct net *net, __be32 saddr, __be16 sport,
 		}
 	}
 	result = toy_sk_get_rcu(result);
-	if (result && toy_dgram_score(result, saddr, sport, daddr, hnum) < 0) {
+	if (result &&
+	    toy_dgram_score(result, saddr, sport, daddr, hnum, dif, sdif) < 0) {
 		sock_put(result);	/* rebound meanwhile */
 		result = NULL;
 	}

@@ -64,7 +64,7 @@
 
 static int toy_one = 1;
 static int toy_syn_retries_max = 127;	/* TCP's MAX_TCP_SYNCNT */
-static int toy_retries2_max = 255;
+static int toy_retries2_max = 255;	/* toy_sock.retries is a u8 */
 static int toy_fin_timeout_max = 86400;
 static int toy_msl_max = 3600000;
 static int toy_two = 2;

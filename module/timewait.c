@@ -59,9 +59,10 @@
  * (TWRecycled), or the purge; each of those then stops the timer with
  * del_timer_sync() (except the timer itself), which cannot miss it: the
  * timer is armed under the table locks before the entry is visible.  The
- * handler does all it does under the slot locks, so a purge that no
- * longer finds an entry knows its handler is done with the namespace,
- * and module exit's rcu_barrier() outlasts the handler's return.
+ * handler does all it does under the slot locks and lets the connection
+ * slot lock go last, so a purge that no longer finds an entry in the
+ * connection table knows its handler is done with the namespace and its
+ * tables, and module exit's rcu_barrier() outlasts the handler's return.
  * Memory is freed an RCU grace period after the last reference, because
  * receive-path lookups read entries under rcu_read_lock() alone.
  *
@@ -131,8 +132,9 @@ void toy_tw_deschedule_put(struct toy_tw *tw)
 
 /*
  * 2 MSL are over.  Everything, the timer's reference included, is done
- * under the slot locks (see toy_tw_unhash()), so module unload cannot
- * overtake a handler.
+ * under the slot locks, the connection slot's released last (see
+ * toy_tw_unhash()), so a namespace's exit cannot free the tables under
+ * a handler, nor module unload overtake one.
  */
 static void toy_tw_timer(struct timer_list *t)
 {
@@ -261,7 +263,9 @@ void toy_tw_rcv(struct sock *sk, struct sk_buff *skb)
 		if (flags & TOY_ACK || !toy_after(seq, tw->rcv_nxt))
 			goto ack;	/* an old duplicate */
 		l = toy_lookup_stream_listener(net, iph->saddr, th->source,
-					       iph->daddr, th->dest);
+					       iph->daddr, th->dest,
+					       TOY_SKB_CB(skb)->dif,
+					       TOY_SKB_CB(skb)->sdif);
 		if (!l)
 			goto ack;
 		TOY_SKB_CB(skb)->tw_isn = toy_tw_isn(tw);

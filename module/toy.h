@@ -285,6 +285,15 @@ struct toy_skb_cb {
 	 * none.  Set by the receive path before the listener sees it.
 	 */
 	u32	tw_isn;
+	/*
+	 * Where a received segment arrived: inet_iif() and inet_sdif() (a
+	 * VRF slave's index, its VRF then being @dif; 0: none), kept here
+	 * by toy_rcv() because this struct overwrites IPCB, as TCP keeps
+	 * them in TCP_SKB_CB.  The lookups match them against
+	 * SO_BINDTODEVICE.
+	 */
+	int	dif;
+	int	sdif;
 };
 
 #define TOY_SKB_CB(skb)	((struct toy_skb_cb *)&((skb)->cb[0]))
@@ -554,12 +563,12 @@ void toy_put_port(struct sock *sk);
 void toy_reset_saddr(struct sock *sk);
 void toy_set_peer(struct sock *sk, __be32 saddr, __be32 daddr, __be16 dport);
 struct sock *toy_lookup_stream(struct net *net, __be32 saddr, __be16 sport,
-			       __be32 daddr, __be16 dport);
+			       __be32 daddr, __be16 dport, int dif, int sdif);
 struct sock *toy_lookup_stream_listener(struct net *net, __be32 saddr,
 					__be16 sport, __be32 daddr,
-					__be16 dport);
+					__be16 dport, int dif, int sdif);
 struct sock *toy_lookup_dgram(struct net *net, __be32 saddr, __be16 sport,
-			      __be32 daddr, __be16 dport);
+			      __be32 daddr, __be16 dport, int dif, int sdif);
 
 /* wire.c: the IPv4 protocol handler and control segments. */
 int toy_wire_init(void);

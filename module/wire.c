@@ -182,6 +182,7 @@ static int toy_rcv(struct sk_buff *skb)
 	const struct toyhdr *th;
 	const struct iphdr *iph;
 	struct sock *sk;
+	int sdif;
 
 	if (skb->pkt_type != PACKET_HOST)
 		goto drop;
@@ -214,9 +215,12 @@ static int toy_rcv(struct sk_buff *skb)
 	default:
 		goto bad;
 	}
+	sdif = inet_sdif(skb);		/* read IPCB before it is gone */
 	memset(TOY_SKB_CB(skb), 0, sizeof(struct toy_skb_cb));
+	TOY_SKB_CB(skb)->dif = inet_iif(skb);
+	TOY_SKB_CB(skb)->sdif = sdif;
 	sk = toy_lookup_stream(net, iph->saddr, th->source, iph->daddr,
-			       th->dest);
+			       th->dest, TOY_SKB_CB(skb)->dif, sdif);
 	if (!sk) {
 		toy_send_reset(net, skb);
 		goto drop;
