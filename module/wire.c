@@ -267,7 +267,7 @@ static void toy_stream_err(struct net *net, struct sk_buff *skb, u32 info)
 	int err;
 
 	sk = toy_lookup_stream(net, iph->daddr, th->dest, iph->saddr,
-			       th->source);
+			       th->source, inet_iif(skb), inet_sdif(skb));
 	if (!sk)
 		return;
 	if (!toy_is_full(sk)) {
@@ -342,7 +342,7 @@ static void toy_dgram_err(struct net *net, struct sk_buff *skb)
 	    !icmp_err_convert[code].fatal)
 		return;
 	sk = toy_lookup_dgram(net, iph->daddr, th->dest, iph->saddr,
-			      th->source);
+			      th->source, inet_iif(skb), inet_sdif(skb));
 	if (!sk)
 		return;
 	if (READ_ONCE(sk->sk_state) == TCP_ESTABLISHED &&
