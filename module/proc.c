@@ -61,6 +61,9 @@ static const char * const toy_mib_names[TOY_MIB_MAX] = {
 	[TOY_MIB_OUTDATAGRAMS]	= "OutDatagrams",
 	[TOY_MIB_NOPORTS]	= "NoPorts",
 	[TOY_MIB_RCVBUFERRORS]	= "RcvbufErrors",
+	[TOY_MIB_SYNCOOKIESSENT] = "SyncookiesSent",
+	[TOY_MIB_SYNCOOKIESRECV] = "SyncookiesRecv",
+	[TOY_MIB_SYNCOOKIESFAILED] = "SyncookiesFailed",
 };
 
 static int toy_stat_show(struct seq_file *seq, void *v)
