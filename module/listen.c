@@ -3,7 +3,7 @@
  * AF_TOY passive open: half-open entries, children and the accept queue.
  *
  * A listener never carries data.  A SYN to it creates a half-open entry
- * (struct toy_request, toy.h: 232 bytes on x86_64 against 1096 for a
+ * (struct toy_request, toy.h: 240 bytes on x86_64 against 1104 for a
  * socket; the load message prints both) that sits
  * in the connection table under the connection's 4-tuple, answers with
  * a SYN-ACK and retransmits it (1 s, 2 s, 4 s ... up to
@@ -17,9 +17,11 @@
  * Limits, as TCP: when the accept queue is full (more than the backlog
  * given to listen(), which the socket layer clamped to
  * net.core.somaxconn), a new SYN is dropped, and so is a completing
- * ACK (its entry stays; the client retransmits); half-open entries are
- * limited to the backlog as well.  Both count in ListenOverflows and
- * ListenDrops.
+ * ACK (its entry stays; the client retransmits).  Both count in
+ * ListenOverflows and ListenDrops.  Half-open entries are limited to the
+ * backlog for each listener and to net.toy.max_syn_backlog for the
+ * namespace; a SYN beyond either is answered with a SYN cookie and no
+ * entry (net.toy.syncookies, syncookies.c), or dropped.
  *
  * Closing a listener resets every half-open entry and every child that
  * was never accepted.
@@ -43,6 +45,7 @@
 
 #define TOY_SYNACK_RTO	HZ
 #define TOY_RTO_MAX	(120 * HZ)
+/* Answers to SYNs out of the window: tcp_invalid_ratelimit's default. */
 
 void toy_listen_init(struct sock *sk)
 {
@@ -52,6 +55,7 @@ void toy_listen_init(struct sock *sk)
 	INIT_HLIST_HEAD(&ts->reqs);
 	INIT_LIST_HEAD(&ts->accept_q);
 	INIT_LIST_HEAD(&ts->accept_node);
+	toy_cookie_listen_init(sk);
 }
 
 void toy_req_put(struct toy_request *req)
@@ -63,26 +67,61 @@ void toy_req_put(struct toy_request *req)
 	}
 }
 
-static void toy_send_synack(struct toy_request *req)
+/* The window a listener's SYN-ACK offers. */
+static u16 toy_synack_window(const struct sock *l)
 {
-	struct sock *rsk = toy_req_sk(req);
-	struct sock *l = req->listener;
-	struct toy_xmit_ctx ctx;
-
-	toy_xmit_ctx_of(l, &ctx);
-	toy_xmit_ctl(sock_net(rsk), &ctx, rsk->sk_rcv_saddr,
-		     htons(rsk->sk_num), rsk->sk_daddr, rsk->sk_dport,
-		     req->iss, req->irs + 1, TOY_SYN | TOY_ACK,
-		     min_t(u32, READ_ONCE(l->sk_rcvbuf) / 2, TOY_MAX_WINDOW));
+	return min_t(u32, READ_ONCE(l->sk_rcvbuf) / 2, TOY_MAX_WINDOW);
 }
 
-/* Off the listener's list and the table; caller holds req_lock. */
-static void __toy_req_unlink(struct toy_request *req)
+/* A segment with no data from @req's side of the connection. */
+static void toy_req_xmit(struct toy_request *req, u32 seq, u8 flags)
+{
+	struct sock *rsk = toy_req_sk(req);
+	struct toy_xmit_ctx ctx;
+
+	toy_xmit_ctx_of(req->listener, &ctx);
+	toy_xmit_ctl(sock_net(rsk), &ctx, rsk->sk_rcv_saddr,
+		     htons(rsk->sk_num), rsk->sk_daddr, rsk->sk_dport,
+		     seq, req->irs + 1, flags, req->rcv_wnd);
+}
+
+static void toy_send_synack(struct toy_request *req)
+{
+	toy_req_xmit(req, req->iss, TOY_SYN | TOY_ACK);
+}
+
+/*
+ * Into the connection table and onto the listener's list, counted for
+ * the listener and the namespace; caller holds req_lock.
+ */
+static int __toy_req_insert(struct toy_request *req)
+{
+	struct toy_sock *lts = toy_sk(req->listener);
+	int err;
+
+	err = __toy_req_hash(toy_req_sk(req));
+	if (err)
+		return err;
+	hlist_add_head(&req->lnode, &lts->reqs);
+	lts->nr_reqs++;
+	atomic_inc(&toy_pernet(sock_net(req->listener))->req_count);
+	return 0;
+}
+
+/* Off the listener's list, uncounted; caller holds req_lock. */
+static void __toy_req_unlist(struct toy_request *req)
 {
 	struct toy_sock *lts = toy_sk(req->listener);
 
 	hlist_del_init(&req->lnode);
 	lts->nr_reqs--;
+	atomic_dec(&toy_pernet(sock_net(req->listener))->req_count);
+}
+
+/* Off the listener's list and the table; caller holds req_lock. */
+static void __toy_req_unlink(struct toy_request *req)
+{
+	__toy_req_unlist(req);
 	__toy_req_unhash(toy_req_sk(req));
 }
 
@@ -92,6 +131,18 @@ static void toy_req_stop_timer(struct toy_request *req)
 		toy_live_dec(TOY_LIVE_TIMER);
 		toy_req_put(req);
 	}
+}
+
+/*
+ * The n-th retransmission waits TOY_SYNACK_RTO << n, at most TOY_RTO_MAX,
+ * computed in 64 bits as reqsk_timeout() does: synack_retries goes up
+ * to 255, and a shift that wide would be undefined.
+ */
+static unsigned long toy_synack_timeout(u8 retries)
+{
+	u64 when = (u64)TOY_SYNACK_RTO << min_t(u8, retries, 32);
+
+	return (unsigned long)min_t(u64, when, TOY_RTO_MAX);
 }
 
 /* Retransmit the SYN-ACK, or give up; never touches the listener lock. */
@@ -107,10 +158,8 @@ static void toy_req_timer(struct timer_list *t)
 	if (!hlist_unhashed(&req->lnode)) {
 		if (READ_ONCE(l->sk_state) == TCP_LISTEN && req->retries < max) {
 			req->retries++;
-			mod_timer(&req->timer, jiffies +
-				  min_t(unsigned long,
-					TOY_SYNACK_RTO << req->retries,
-					TOY_RTO_MAX));
+			mod_timer(&req->timer,
+				  jiffies + toy_synack_timeout(req->retries));
 			/* The timer keeps its reference; this one is ours. */
 			refcount_inc(&req->common.skc_refcnt);
 			again = true;
@@ -128,24 +177,20 @@ static void toy_req_timer(struct timer_list *t)
 	toy_req_put(req);
 }
 
-/* A SYN to listener @sk (locked, LISTEN): a new half-open entry. */
-static void toy_conn_request(struct sock *sk, struct sk_buff *skb)
+/*
+ * A new entry for listener @sk from the SYN in @skb: the 4-tuple, the
+ * peer's ISN and window; not yet in any table, its timer not armed.
+ */
+static struct toy_request *toy_req_alloc(struct sock *sk, struct sk_buff *skb)
 {
 	const struct toyhdr *th = toy_hdr(skb);
 	const struct iphdr *iph = ip_hdr(skb);
-	struct toy_sock *ts = toy_sk(sk);
 	struct toy_request *req;
 	struct sock *rsk;
 
-	if (sk_acceptq_is_full(sk)) {
-		TOY_INC_STATS(sock_net(sk), TOY_MIB_LISTENOVERFLOWS);
-		goto drop;
-	}
-	if (READ_ONCE(ts->nr_reqs) >= max_t(u32, sk->sk_max_ack_backlog, 1))
-		goto drop;
 	req = kzalloc(sizeof(*req), GFP_ATOMIC);
 	if (!req)
-		goto drop;
+		return NULL;
 
 	rsk = toy_req_sk(req);
 	rsk->sk_family = sk->sk_family;
@@ -159,24 +204,91 @@ static void toy_conn_request(struct sock *sk, struct sk_buff *skb)
 	sock_hold(sk);
 	req->listener = sk;
 	req->irs = ntohl(th->seq);
+	req->window = ntohs(th->window);
+	req->rcv_wnd = toy_synack_window(sk);
+	timer_setup(&req->timer, toy_req_timer, 0);
+	toy_live_inc(TOY_LIVE_REQ);
+	return req;
+}
+
+/*
+ * Are the half-open entries at a limit (inet_csk_reqsk_queue_is_full()):
+ * the listener's backlog, or net.toy.max_syn_backlog in the namespace?
+ * Read without a lock: SYNs on other CPUs may pass it together, by one
+ * each at most, as TCP's check lets them.
+ */
+static bool toy_req_queue_full(struct sock *sk)
+{
+	struct toy_net *tn = toy_pernet(sock_net(sk));
+
+	return READ_ONCE(toy_sk(sk)->nr_reqs) >=
+	       max_t(u32, sk->sk_max_ack_backlog, 1) ||
+	       atomic_read(&tn->req_count) >= READ_ONCE(tn->max_syn_backlog);
+}
+
+/* Answer SYN @skb to listener @sk with a cookie, keeping nothing. */
+static void toy_send_cookie_synack(struct sock *sk, struct sk_buff *skb)
+{
+	const struct toyhdr *th = toy_hdr(skb);
+	const struct iphdr *iph = ip_hdr(skb);
+	struct toy_xmit_ctx ctx;
+	u32 cookie;
+
+	cookie = toy_cookie_init_sequence(sk, skb);
+	toy_xmit_ctx_of(sk, &ctx);
+	toy_xmit_ctl(sock_net(sk), &ctx, iph->daddr, th->dest, iph->saddr,
+		     th->source, cookie, ntohl(th->seq) + 1,
+		     TOY_SYN | TOY_ACK, toy_synack_window(sk));
+}
+
+/*
+ * A SYN to listener @sk (locked, LISTEN): a new half-open entry, or, as
+ * tcp_conn_request() decides, a cookie instead when the entries are at
+ * a limit or syncookies is 2.  A SYN that reopens a TIME_WAIT 4-tuple
+ * (tw_isn) comes from a peer known to be real and gets an entry
+ * whatever the limits, as in TCP.
+ */
+static void toy_conn_request(struct sock *sk, struct sk_buff *skb)
+{
+	u32 tw_isn = TOY_SKB_CB(skb)->tw_isn;
+	const struct toyhdr *th = toy_hdr(skb);
+	const struct iphdr *iph = ip_hdr(skb);
+	struct toy_sock *ts = toy_sk(sk);
+	struct net *net = sock_net(sk);
+	struct toy_request *req;
+	bool want_cookie = false;
+
+	if (!tw_isn && (READ_ONCE(toy_pernet(net)->syncookies) == 2 ||
+			toy_req_queue_full(sk))) {
+		want_cookie = toy_syn_flood_action(sk);
+		if (!want_cookie)
+			goto drop;
+	}
+	if (sk_acceptq_is_full(sk)) {
+		TOY_INC_STATS(net, TOY_MIB_LISTENOVERFLOWS);
+		goto drop;
+	}
+	if (want_cookie) {
+		toy_send_cookie_synack(sk, skb);
+		kfree_skb(skb);
+		return;
+	}
+	req = toy_req_alloc(sk, skb);
+	if (!req)
+		goto drop;
 	/* Above the old connection's, if it reopens a TIME_WAIT 4-tuple. */
-	req->iss = TOY_SKB_CB(skb)->tw_isn;
+	req->iss = tw_isn;
 	if (!req->iss)
 		req->iss = toy_isn(iph->daddr, th->dest, iph->saddr,
 				   th->source);
-	req->window = ntohs(th->window);
-	timer_setup(&req->timer, toy_req_timer, 0);
-	toy_live_inc(TOY_LIVE_REQ);
 
 	spin_lock(&ts->req_lock);
-	if (__toy_req_hash(rsk)) {
+	if (__toy_req_insert(req)) {
 		spin_unlock(&ts->req_lock);
 		toy_req_put(req);
 		goto drop;
 	}
-	hlist_add_head(&req->lnode, &ts->reqs);
-	ts->nr_reqs++;
-	refcount_inc(&rsk->sk_refcnt);		/* the timer's */
+	refcount_inc(&req->common.skc_refcnt);	/* the timer's */
 	toy_live_inc(TOY_LIVE_TIMER);
 	mod_timer(&req->timer, jiffies + TOY_SYNACK_RTO);
 	spin_unlock(&ts->req_lock);
@@ -186,7 +298,7 @@ static void toy_conn_request(struct sock *sk, struct sk_buff *skb)
 	kfree_skb(skb);
 	return;
 drop:
-	TOY_INC_STATS(sock_net(sk), TOY_MIB_LISTENDROPS);
+	TOY_INC_STATS(net, TOY_MIB_LISTENDROPS);
 	kfree_skb(skb);
 }
 
@@ -277,49 +389,48 @@ static void toy_child_discard(struct sock *child)
 }
 
 /*
- * The ACK of a handshake, for listener @sk (locked, not owned) and its
- * half-open entry @req (a reference we hold).  Consumes @skb.
+ * The handshake of @req completed with ACK @skb, for listener @sk
+ * (locked, not owned): the child replaces the entry in the table and
+ * joins the accept queue.  An entry made from a cookie (@cookie) was in
+ * no table: it enters it and is replaced at once, under req_lock, so its
+ * 4-tuple is checked as any entry's is.  Consumes @skb.
  */
-static void toy_req_complete(struct sock *sk, struct toy_request *req,
-			     struct sk_buff *skb)
+static void toy_req_finish(struct sock *sk, struct toy_request *req,
+			   struct sk_buff *skb, bool cookie)
 {
 	const struct toyhdr *th = toy_hdr(skb);
 	struct toy_sock *ts = toy_sk(sk);
 	struct sock *child;
+	u16 mss;
 
-	if (ntohl(th->ack_seq) != req->iss + 1) {
-		toy_send_reset(sock_net(sk), skb);
-		goto drop;
-	}
-	if (ntohl(th->seq) != req->irs + 1 || th->flags & TOY_SYN)
-		goto drop;
-	if (sk_acceptq_is_full(sk)) {
-		/* As TCP: keep the entry; the client's retransmits retry. */
-		TOY_INC_STATS(sock_net(sk), TOY_MIB_LISTENOVERFLOWS);
-		TOY_INC_STATS(sock_net(sk), TOY_MIB_LISTENDROPS);
-		goto drop;
-	}
 	child = toy_child_create(sk, req, th);
 	if (!child)
 		goto drop;
 	/* Listener, then child (listen.c's lock order). */
 	bh_lock_sock(child);
-	toy_sk(child)->mss = toy_route_mss(child);
+	mss = toy_route_mss(child);
+	/* A cookie's MSS is the table's, at or below the route's. */
+	toy_sk(child)->mss = req->mss ? min(mss, req->mss) : mss;
 	toy_init_cc(child);
 
 	spin_lock(&ts->req_lock);
-	if (hlist_unhashed(&req->lnode)) {
-		/* Its timer or a reset took it meanwhile. */
+	if (cookie ? __toy_req_hash(toy_req_sk(req)) != 0 :
+		     hlist_unhashed(&req->lnode)) {
+		/*
+		 * Its timer or a reset took it meanwhile; or the cookie's
+		 * 4-tuple is taken (a connection, or another entry).
+		 */
 		spin_unlock(&ts->req_lock);
 		bh_unlock_sock(child);
 		toy_child_discard(child);
 		goto drop;
 	}
-	hlist_del_init(&req->lnode);
-	ts->nr_reqs--;
+	if (!cookie)
+		__toy_req_unlist(req);
 	__toy_child_hash(child, sk, toy_req_sk(req));
 	spin_unlock(&ts->req_lock);
-	toy_req_stop_timer(req);
+	if (!cookie)
+		toy_req_stop_timer(req);
 
 	/* The child's first reference (sk_alloc()) is the queue's. */
 	list_add_tail(&toy_sk(child)->accept_node, &ts->accept_q);
@@ -335,11 +446,80 @@ drop:
 	kfree_skb(skb);
 }
 
+/* The accept queue is full: the ACK is dropped, as TCP drops it. */
+static bool toy_acceptq_overflow(struct sock *sk)
+{
+	if (!sk_acceptq_is_full(sk))
+		return false;
+	TOY_INC_STATS(sock_net(sk), TOY_MIB_LISTENOVERFLOWS);
+	TOY_INC_STATS(sock_net(sk), TOY_MIB_LISTENDROPS);
+	return true;
+}
+
+/*
+ * The ACK of a handshake, for listener @sk (locked, not owned) and its
+ * half-open entry @req (a reference we hold).  Consumes @skb.
+ */
+static void toy_req_complete(struct sock *sk, struct toy_request *req,
+			     struct sk_buff *skb)
+{
+	const struct toyhdr *th = toy_hdr(skb);
+
+	if (ntohl(th->ack_seq) != req->iss + 1) {
+		toy_send_reset(sock_net(sk), skb);
+		goto drop;
+	}
+	if (ntohl(th->seq) != req->irs + 1 || th->flags & TOY_SYN)
+		goto drop;
+	/* As TCP: keep the entry; the client's retransmits retry. */
+	if (toy_acceptq_overflow(sk))
+		goto drop;
+	toy_req_finish(sk, req, skb, false);
+	return;
+drop:
+	kfree_skb(skb);
+}
+
+/*
+ * An ACK that found no entry at listener @sk (locked, not owned): if it
+ * returns one of our cookies, the child is made from it alone
+ * (cookie_v4_check(), tcp_get_cookie_sock()).  True if it was a cookie,
+ * and @skb is consumed; false: the caller answers with a reset.
+ */
+static bool toy_cookie_complete(struct sock *sk, struct sk_buff *skb)
+{
+	const struct toyhdr *th = toy_hdr(skb);
+	struct toy_request *req;
+	u16 mss;
+
+	if (th->flags & TOY_SYN)
+		return false;
+	mss = toy_cookie_check(sk, skb);
+	if (!mss)
+		return false;
+	if (toy_acceptq_overflow(sk))
+		goto drop;
+	req = toy_req_alloc(sk, skb);
+	if (!req)
+		goto drop;
+	/* What the entry would have held, from the ACK and its cookie. */
+	req->irs = ntohl(th->seq) - 1;
+	req->iss = ntohl(th->ack_seq) - 1;
+	req->mss = mss;
+	toy_req_finish(sk, req, skb, true);
+	toy_req_put(req);
+	return true;
+drop:
+	kfree_skb(skb);
+	return true;
+}
+
 /*
  * A segment for listener @sk (locked, not owned; LISTEN).  Consumes
- * @skb.  A reset is ignored; a SYN makes a half-open entry; an ACK
- * completes the entry of its 4-tuple, or is answered with a reset when
- * there is none (as TCP answers).
+ * @skb.  A reset is ignored; a SYN makes a half-open entry (or a
+ * cookie), unless it also carries a FIN; an ACK completes the entry of
+ * its 4-tuple, or returns a cookie, or is answered with a reset (as TCP
+ * answers).
  */
 int toy_listen_rcv(struct sock *sk, struct sk_buff *skb)
 {
@@ -367,10 +547,18 @@ int toy_listen_rcv(struct sock *sk, struct sk_buff *skb)
 		}
 		if (found)
 			toy_sk_put(found);
+		if (toy_cookie_complete(sk, skb))
+			return 0;
 		toy_send_reset(sock_net(sk), skb);
 		goto drop;
 	}
 	if (th->flags & TOY_SYN) {
+		/*
+		 * SYN and FIN together make no sense to a listener:
+		 * tcp_rcv_state_process() discards them.
+		 */
+		if (th->flags & TOY_FIN)
+			goto drop;
 		toy_conn_request(sk, skb);
 		return 0;
 	}
@@ -380,10 +568,117 @@ drop:
 }
 
 /*
+ * Take @req off its listener and the table, if it is still there; true
+ * if this call did (and so may answer for it).
+ */
+static bool toy_req_drop(struct toy_request *req)
+{
+	struct toy_sock *lts = toy_sk(req->listener);
+	bool mine = false;
+
+	spin_lock(&lts->req_lock);
+	if (!hlist_unhashed(&req->lnode)) {
+		__toy_req_unlink(req);
+		mine = true;
+	}
+	spin_unlock(&lts->req_lock);
+	if (mine)
+		toy_req_stop_timer(req);
+	return mine;
+}
+
+/* tcp_in_window(): does [@seq, @end_seq) touch [@s_win, @e_win)? */
+static bool toy_req_in_window(u32 seq, u32 end_seq, u32 s_win, u32 e_win)
+{
+	if (seq == s_win)
+		return true;
+	if (toy_after(end_seq, s_win) && toy_before(seq, e_win))
+		return true;
+	return seq == e_win && seq == end_seq;
+}
+
+/*
+ * Answers to segments an attacker may send at will (the same SYN again,
+ * a SYN out of the window) go at most once per net.toy.invalid_ratelimit
+ * for each entry (toy_oow_rate_limited()).
+ */
+static bool toy_req_oow_rate_limited(struct toy_request *req)
+{
+	return toy_oow_rate_limited(sock_net(toy_req_sk(req)),
+				    &req->last_oow_ack,
+				    TOY_MIB_ACKSKIPPEDSYNRECV);
+}
+
+/*
+ * A SYN for half-open entry @req (no lock held), as tcp_check_req():
+ * the SYN it has already seen is answered with the SYN-ACK again; one
+ * whose ACK is wrong gets the reset a listener gives; one outside the
+ * window our SYN-ACK offered is answered with an ACK that restates
+ * where we are; one inside it means the peer started over, and the
+ * entry is reset and dropped (embryonic reset).  Does not consume @skb.
+ */
+static void toy_req_syn(struct toy_request *req, struct sk_buff *skb)
+{
+	const struct toyhdr *th = toy_hdr(skb);
+	struct net *net = sock_net(req->listener);
+	u32 seq = ntohl(th->seq);
+	u32 end_seq = seq + skb->len - sizeof(*th) + 1 +
+		      !!(th->flags & TOY_FIN);
+	u32 rcv_nxt = req->irs + 1;
+
+	if (th->flags == TOY_SYN && seq == req->irs) {
+		if (!toy_req_oow_rate_limited(req))
+			toy_send_synack(req);
+		return;
+	}
+	if (th->flags & TOY_ACK && ntohl(th->ack_seq) != req->iss + 1) {
+		toy_send_reset(net, skb);
+		return;
+	}
+	if (!toy_req_in_window(seq, end_seq, rcv_nxt, rcv_nxt + req->rcv_wnd)) {
+		if (!toy_req_oow_rate_limited(req))
+			toy_req_xmit(req, req->iss + 1, TOY_ACK);
+		return;
+	}
+	if (toy_req_drop(req)) {
+		toy_send_reset(net, skb);
+		TOY_INC_STATS(net, TOY_MIB_ATTEMPTFAILS);
+	}
+}
+
+/*
+ * @skb's entry turned out to be stale: deliver it as if the receive
+ * path had not found the entry (tcp_v4_rcv()'s "goto lookup").  Another
+ * entry found again means the table is changing under us: the segment
+ * is dropped, and the peer retransmits.
+ */
+static void toy_rcv_again(struct net *net, struct sk_buff *skb)
+{
+	const struct toyhdr *th = toy_hdr(skb);
+	const struct iphdr *iph = ip_hdr(skb);
+	struct sock *sk;
+
+	sk = toy_lookup_stream(net, iph->saddr, th->source, iph->daddr,
+			       th->dest, TOY_SKB_CB(skb)->dif,
+			       TOY_SKB_CB(skb)->sdif);
+	if (!sk) {
+		toy_send_reset(net, skb);
+		kfree_skb(skb);
+		return;
+	}
+	if (toy_is_req(sk)) {
+		toy_req_put(toy_req(sk));
+		kfree_skb(skb);
+		return;
+	}
+	toy_stream_rcv(sk, skb);
+}
+
+/*
  * A segment the receive path found a half-open entry for (no lock
  * held).  Consumes @skb and the reference on @rsk.  A reset at the
- * right sequence number ends the entry; a retransmitted SYN gets the
- * SYN-ACK again; an ACK goes to the listener, which completes the
+ * right sequence number ends the entry; a SYN is handled as
+ * toy_req_syn() says; an ACK goes to the listener, which completes the
  * handshake under its lock.
  */
 void toy_req_rcv(struct sock *rsk, struct sk_buff *skb)
@@ -391,34 +686,43 @@ void toy_req_rcv(struct sock *rsk, struct sk_buff *skb)
 	const struct toyhdr *th = toy_hdr(skb);
 	struct toy_request *req = toy_req(rsk);
 	struct sock *l = req->listener;
-	u32 seq = ntohl(th->seq);
+	struct net *net = sock_net(l);
 
 	if (th->flags & TOY_RST) {
-		if (seq == req->irs + 1) {
-			struct toy_sock *lts = toy_sk(l);
-			bool mine = false;
-
-			spin_lock(&lts->req_lock);
-			if (!hlist_unhashed(&req->lnode)) {
-				__toy_req_unlink(req);
-				mine = true;
-			}
-			spin_unlock(&lts->req_lock);
-			if (mine)
-				toy_req_stop_timer(req);
-		}
+		if (ntohl(th->seq) == req->irs + 1)
+			toy_req_drop(req);
 		goto drop;
 	}
 	if (th->flags & TOY_SYN) {
-		if (!(th->flags & TOY_ACK) && seq == req->irs)
-			toy_send_synack(req);
+		toy_req_syn(req, skb);
 		goto drop;
 	}
 	if (!(th->flags & TOY_ACK))
 		goto drop;
-	sock_hold(l);
-	toy_req_put(req);
-	toy_stream_rcv(l, skb);
+	/*
+	 * As tcp_v4_rcv(): an entry that is gone (its timer, a reset), or
+	 * whose listener stopped listening (closed, or disconnected and
+	 * perhaps listening or connecting again since), owns nothing: the
+	 * entry is dropped and the segment looked up again.  The state is
+	 * read under the listener's lock, where it cannot change but to
+	 * CLOSE before a backlogged segment is processed.
+	 */
+	bh_lock_sock_nested(l);
+	if (l->sk_state != TCP_LISTEN ||
+	    hlist_unhashed_lockless(&req->lnode)) {
+		bh_unlock_sock(l);
+		toy_req_drop(req);
+		toy_req_put(req);
+		toy_rcv_again(net, skb);
+		return;
+	}
+	if (!sock_owned_by_user(l))
+		toy_listen_rcv(l, skb);
+	else if (sk_add_backlog(l, skb, READ_ONCE(l->sk_rcvbuf) +
+				READ_ONCE(l->sk_sndbuf)))
+		kfree_skb(skb);
+	bh_unlock_sock(l);
+	toy_req_put(req);	/* it held the listener for us */
 	return;
 drop:
 	kfree_skb(skb);
@@ -439,6 +743,8 @@ void toy_listen_stop(struct sock *sk)
 
 	toy_unhash(sk);
 	toy_set_state(sk, TCP_CLOSE);
+	/* A later listen() starts with no cookies out, as tcp_disconnect(). */
+	toy_cookie_listen_init(sk);
 
 	for (;;) {
 		struct sock *rsk;

@@ -64,8 +64,12 @@ static const char * const toy_mib_names[TOY_MIB_MAX] = {
 	[TOY_MIB_ACKSKIPPEDSEQ]	= "ACKSkippedSeq",
 	[TOY_MIB_ACKSKIPPEDCHALLENGE] = "ACKSkippedChallenge",
 	[TOY_MIB_ACKSKIPPEDTIMEWAIT] = "ACKSkippedTimeWait",
+	[TOY_MIB_ACKSKIPPEDSYNRECV] = "ACKSkippedSynRecv",
 	[TOY_MIB_MTUREDUCED]	= "MTUReduced",
 	[TOY_MIB_OUTOFWINDOWICMPS] = "OutOfWindowIcmps",
+	[TOY_MIB_SYNCOOKIESSENT] = "SyncookiesSent",
+	[TOY_MIB_SYNCOOKIESRECV] = "SyncookiesRecv",
+	[TOY_MIB_SYNCOOKIESFAILED] = "SyncookiesFailed",
 };
 
 static int toy_stat_show(struct seq_file *seq, void *v)

@@ -19,8 +19,9 @@
  *   syn_retries                 SYN retransmissions before connect() gives
  *                               up with ETIMEDOUT; 1..127, default 6.
  *   synack_retries              SYN-ACK retransmissions of a half-open
- *                               entry before it is dropped; 1..127,
- *                               default 5.
+ *                               entry before it is dropped; 0..255 (TCP's
+ *                               u8), default 5.  The waits double from
+ *                               1 s up to 120 s, however many there are.
  *   retries2                    retransmission timeouts in a row before an
  *                               established connection fails with
  *                               ETIMEDOUT; 1..255, default 15.
@@ -49,6 +50,18 @@
  *   challenge_ack_limit         RFC 5961 challenge ACKs per second in the
  *                               namespace; default INT_MAX (no limit
  *                               beyond invalid_ratelimit, as TCP's).
+ *   syncookies                  (tcp_syncookies) answer a SYN with a
+ *                               cookie instead of a half-open entry:
+ *                               0 never (a SYN beyond the limits is
+ *                               dropped), 1 (default) when a limit below
+ *                               is reached, 2 always.
+ *   max_syn_backlog             (tcp_max_syn_backlog) half-open entries
+ *                               the namespace may hold, all listeners
+ *                               together; beyond it SYNs get cookies or
+ *                               are dropped, as beyond a listener's own
+ *                               backlog; 0..INT_MAX, default 1024 (TCP
+ *                               scales its own, 128 or more, with the
+ *                               size of its table).
  */
 
 #include <linux/bitmap.h>
@@ -72,6 +85,7 @@ static int toy_port_min = 1;
 static int toy_zero;
 static int toy_port_max = 65535;
 static int toy_u8_max = 255;
+static int toy_synack_retries_max = 255;	/* TCP's: a u8 */
 
 /* The range as one consistent pair (a writer may be changing it). */
 static void toy_tn_port_range(const struct toy_net *tn, int *low, int *high)
@@ -186,8 +200,8 @@ static const struct ctl_table toy_sysctl_template[] = {
 		.maxlen		= sizeof(int),
 		.mode		= 0644,
 		.proc_handler	= proc_dointvec_minmax,
-		.extra1		= &toy_one,
-		.extra2		= &toy_syn_retries_max,
+		.extra1		= &toy_zero,
+		.extra2		= &toy_synack_retries_max,
 	},
 	{
 		.procname	= "retries2",
@@ -249,6 +263,21 @@ static const struct ctl_table toy_sysctl_template[] = {
 		.proc_handler	= proc_dointvec_minmax,
 		.extra1		= &toy_zero,
 	},
+	{
+		.procname	= "syncookies",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= &toy_zero,
+		.extra2		= &toy_two,
+	},
+	{
+		.procname	= "max_syn_backlog",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= &toy_zero,
+	},
 	{ }
 };
 
@@ -272,6 +301,9 @@ int toy_sysctl_init_net(struct net *net)
 	tn->orphan_retries = 0;
 	tn->invalid_ratelimit = HZ / 2;
 	tn->challenge_ack_limit = INT_MAX;
+	tn->syncookies = 1;
+	tn->max_syn_backlog = 1024;
+	atomic_set(&tn->req_count, 0);
 
 	tn->reserved_ports = bitmap_zalloc(65536, GFP_KERNEL);
 	if (!tn->reserved_ports)
@@ -294,6 +326,8 @@ int toy_sysctl_init_net(struct net *net)
 	table[10].data = &tn->orphan_retries;
 	table[11].data = &tn->invalid_ratelimit;
 	table[12].data = &tn->challenge_ack_limit;
+	table[13].data = &tn->syncookies;
+	table[14].data = &tn->max_syn_backlog;
 
 	tn->sysctl_hdr = register_net_sysctl(net, "net/toy", table);
 	if (!tn->sysctl_hdr)

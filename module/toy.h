@@ -152,6 +152,15 @@ struct toy_sock {
 	u32			nr_reqs;
 	struct list_head	accept_q;
 	struct list_head	accept_node;
+
+	/*
+	 * SYN flood (syncookies.c), as TCP's: when this listener last sent
+	 * a SYN cookie (32-bit jiffies, refreshed at most once a second,
+	 * read and written without a lock: a lost update only shifts the
+	 * time by a second); whether the log has said it is flooded.
+	 */
+	unsigned int		synq_overflow_ts;
+	u8			synflood_warned;
 };
 
 /* A new connection attempt starts from a clean connection state. */
@@ -203,6 +212,10 @@ struct toy_request {
 	u16			mss;
 	u16			window;		/* the peer's, from its SYN */
 	u8			retries;
+	u16			rcv_wnd;	/* the window our SYN-ACK offers */
+	u32			last_oow_ack;	/* jiffies of the last answer
+						 * to a SYN out of the window
+						 */
 };
 
 static inline struct sock *toy_req_sk(struct toy_request *req)
@@ -401,8 +414,12 @@ enum toy_mib_field {
 	TOY_MIB_ACKSKIPPEDSEQ,	/* answers to unacceptable segments skipped */
 	TOY_MIB_ACKSKIPPEDCHALLENGE, /* challenge ACKs skipped: rate limits */
 	TOY_MIB_ACKSKIPPEDTIMEWAIT, /* TIME_WAIT answers skipped: rate limit */
+	TOY_MIB_ACKSKIPPEDSYNRECV, /* half-open answers skipped: rate limit */
 	TOY_MIB_MTUREDUCED,	/* MSS lowered to a smaller path MTU */
 	TOY_MIB_OUTOFWINDOWICMPS, /* ICMP errors quoting a stale sequence */
+	TOY_MIB_SYNCOOKIESSENT,	/* SYN-ACKs that carried a cookie */
+	TOY_MIB_SYNCOOKIESRECV,	/* ACKs whose cookie made a connection */
+	TOY_MIB_SYNCOOKIESFAILED, /* ACKs whose cookie was wrong or old */
 	TOY_MIB_MAX
 };
 
@@ -520,6 +537,11 @@ struct toy_net {
 	u32			challenge_count; /* challenge ACKs left in it */
 	unsigned long		*reserved_ports; /* ip_local_reserved_ports */
 	struct ctl_table_header	*sysctl_hdr;
+
+	/* SYN flood defences (listen.c, syncookies.c). */
+	int			syncookies;	/* tcp_syncookies: 0, 1, 2 */
+	int			max_syn_backlog; /* tcp_max_syn_backlog */
+	atomic_t		req_count;	/* half-open entries held */
 };
 
 extern unsigned int toy_net_id;
@@ -715,5 +737,11 @@ static inline enum toy_space toy_space_of(const struct sock *sk)
 /* proc.c: /proc/net files of one namespace. */
 int toy_proc_init_net(struct net *net);
 void toy_proc_exit_net(struct net *net);
+
+/* syncookies.c: SYN cookies, as TCP's (net/ipv4/syncookies.c). */
+bool toy_syn_flood_action(struct sock *sk);
+u32 toy_cookie_init_sequence(struct sock *sk, struct sk_buff *skb);
+u16 toy_cookie_check(struct sock *sk, struct sk_buff *skb);
+void toy_cookie_listen_init(struct sock *sk);
 
 #endif /* _TOY_H */

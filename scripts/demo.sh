@@ -310,6 +310,66 @@ ip netns del left
 ip netns del right
 rm -f /tmp/demo.bin /tmp/demo.got
 
+step "A SYN flood: spoofed SYNs fill a listener's half-open entries; SYN cookies" \
+     "keep it open.  400 SYNs from 10.9.0.2 (an address that never answers) reach" \
+     "an echo server listening with backlog 128: 128 become half-open entries, the" \
+     "rest are answered with a cookie (net.toy.syncookies=1, TCP's default) and" \
+     "leave nothing behind.  A real client still connects: its ACK returns a cookie."
+modprobe -q veth
+ip netns add flood
+ip netns exec flood sh -c 'ip link set lo up
+	ip link add toy0 type veth peer name toy1
+	ip addr add 10.9.0.1/16 dev toy0 && ip link set toy0 up'
+# 400 SYNs from 10.9.0.2, ports 20000-20399, to 10.9.0.1:$1, from a raw socket.
+synflood() {
+	ip netns exec flood perl -MSocket -e '
+	my ($port, $n, $proto) = @ARGV;
+	socket(my $s, PF_INET, SOCK_RAW, 255) or die "raw socket: $!\n";
+	my ($sa, $da) = (inet_aton("10.9.0.2"), inet_aton("10.9.0.1"));
+	sub csum { my $d = shift; $d .= "\0" if length($d) % 2; my $sum = 0;
+		$sum += $_ for unpack("n*", $d);
+		$sum = ($sum & 0xffff) + ($sum >> 16) while $sum >> 16;
+		return ~$sum & 0xffff; }
+	for my $i (0 .. $n - 1) {
+		# toyhdr: ports, seq, ack, doff 5, flags SYN, window, check, type
+		my $th = pack("nnNNCCnnCC", 20000 + $i, $port, 1000 * $i, 0, 5,
+			      2, 8192, 0, 0, 0);
+		substr($th, 16, 2) = pack("n", csum($sa . $da .
+			pack("CCn", 0, $proto, length($th)) . $th));
+		my $ip = pack("CCnnnCCna4a4", 0x45, 0, 40, 0, 0x4000, 64, $proto,
+			      0, $sa, $da);
+		send($s, $ip . $th, 0, pack_sockaddr_in(0, $da)) or die "send: $!\n";
+	}' "$1" 400 "$(cat /sys/module/toy/parameters/ipproto)"
+}
+# The SYN-cookie counters and the listener's rows of a namespace.
+floodstat() {
+	ip netns exec flood awk 'NR == 1 { for (i = 2; i <= NF; i++) n[i] = $i; next }
+	     { for (i = 2; i <= NF; i++) if (n[i] ~ /^(Syncookies|ListenDrops)/) printf "    %s %s\n", n[i], $i }' /proc/net/toy_stat
+}
+ip netns exec flood "$toycat" -l -k -e 7300 >/dev/null 2>&1 &
+floodserver=$!
+sleep 0.5
+show "synflood 7300"
+echo "    Half-open entries (st 03, SYN_RECV) now held for port 7300 (1C84):"
+show "ip netns exec flood awk '\$4 == \"03\"' /proc/net/toy | wc -l"
+show "echo 'hello through the flood' | ip netns exec flood $toycat -w 5 10.9.0.1 7300"
+show floodstat
+show "dmesg | grep -o 'AF_TOY: Possible SYN flooding on port 7300.*' | head -1"
+echo "    The same flood with net.toy.syncookies=0: the client's SYNs are dropped"
+echo "    while the spoofed entries last (a minute); after 3 s it is still trying:"
+kill "$floodserver"
+wait "$floodserver" 2>/dev/null
+ip netns exec flood sh -c 'echo 0 >/proc/sys/net/toy/syncookies'
+ip netns exec flood "$toycat" -l -k -e 7301 >/dev/null 2>&1 &
+floodserver=$!
+sleep 0.5
+synflood 7301
+show "echo 'hello through the flood' | ip netns exec flood $toycat -w 3 10.9.0.1 7301"
+show floodstat
+kill "$floodserver"
+wait "$floodserver" 2>/dev/null
+ip netns del flood
+
 step "The module cannot go while a socket is open"
 show "rmmod toy"
 kill "$holder"

@@ -349,6 +349,16 @@ static void set_int(int fd, int level, int name, int val)
 	setsockopt(fd, level, name, &val, sizeof(val));
 }
 
+/* SO_RCVTIMEO of @secs (scaled): a read that must not hang the test. */
+static void set_timeo(int fd, double secs)
+{
+	double t = secs * toy_timeout_scale();
+	struct timeval tv = { .tv_sec = (long)t,
+			      .tv_usec = (long)((t - (long)t) * 1e6) };
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
 /*
  * Segments the host sends within @secs (not scaled); with @probes, the
  * number among them below snd_una (sequence @una - 1, no data) goes
@@ -385,7 +395,7 @@ TEST_F_TIMEOUT(hostile, zero_window_silent_peer_times_out, TOY_HEAVY_TIMEOUT)
 	int probes = 0, err = 0;
 	double end;
 
-	ASSERT_EQ(0, sysctl_write("retries2", "3"));
+	EXPECT_EQ(0, sysctl_write("retries2", "3"));
 	ASSERT_EQ(0, toy_peer_connect(&self->peer, &c, 9100, 1000));
 	track(&c);
 	ASSERT_EQ(2000, write(c.fd, buf, sizeof(buf)));
@@ -416,7 +426,7 @@ TEST_F_TIMEOUT(hostile, zero_window_answered_probes_keep_connection, TOY_HEAVY_T
 
 	uint32_t una;
 
-	ASSERT_EQ(0, sysctl_write("retries2", "2"));
+	EXPECT_EQ(0, sysctl_write("retries2", "2"));
 	ASSERT_EQ(0, toy_peer_connect(&self->peer, &c, 9101, 1000));
 	track(&c);
 	una = c.rcv_nxt;
@@ -452,7 +462,7 @@ TEST_F_TIMEOUT(hostile, zero_window_orphan_ends, TOY_HEAVY_TIMEOUT)
 	static struct toy_pconn c;	/* tracked: outlives the test */
 	char buf[2000] = { 0 };
 
-	ASSERT_EQ(0, sysctl_write("orphan_retries", "2"));
+	EXPECT_EQ(0, sysctl_write("orphan_retries", "2"));
 	ASSERT_EQ(0, toy_peer_connect(&self->peer, &c, 9102, 1000));
 	track(&c);
 	ASSERT_EQ(2000, write(c.fd, buf, sizeof(buf)));
@@ -476,8 +486,8 @@ TEST_F_TIMEOUT(hostile, unroutable_connection_ends, TOY_HEAVY_TIMEOUT)
 	static struct toy_pconn c;	/* tracked: outlives the test */
 	char buf[100] = { 0 };
 
-	ASSERT_EQ(0, sysctl_write("retries2", "2"));
-	ASSERT_EQ(0, sysctl_write("orphan_retries", "2"));
+	EXPECT_EQ(0, sysctl_write("retries2", "2"));
+	EXPECT_EQ(0, sysctl_write("orphan_retries", "2"));
 
 	ASSERT_EQ(0, toy_peer_connect(&self->peer, &c, 9103, 4000));
 	track(&c);
@@ -589,7 +599,7 @@ TEST_F_TIMEOUT(hostile, out_of_window_answers_rate_limited, TOY_HEAVY_TIMEOUT)
 	EXPECT_GE(4, n);
 	EXPECT_LE(46, toy_stat("ACKSkippedSeq"));
 
-	ASSERT_EQ(0, sysctl_write("invalid_ratelimit", "0"));
+	EXPECT_EQ(0, sysctl_write("invalid_ratelimit", "0"));
 	for (i = 0; i < 20; i++)
 		toy_peer_send(&self->peer, c.pport, c.hport, TOY_ACK,
 			      c.snd_nxt + 1000000, c.rcv_nxt, 4000, NULL, 0);
@@ -608,7 +618,7 @@ TEST_F_TIMEOUT(hostile, challenge_acks_limited, TOY_HEAVY_TIMEOUT)
 	static struct toy_pconn c;	/* tracked: outlives the test */
 	int i, n;
 
-	ASSERT_EQ(0, sysctl_write("invalid_ratelimit", "0"));
+	EXPECT_EQ(0, sysctl_write("invalid_ratelimit", "0"));
 	ASSERT_EQ(0, toy_peer_connect(&self->peer, &c, 9112, 4000));
 	track(&c);
 	/* No namespace limit by default: each reset draws its challenge. */
@@ -617,7 +627,7 @@ TEST_F_TIMEOUT(hostile, challenge_acks_limited, TOY_HEAVY_TIMEOUT)
 			      c.snd_nxt + 10, 0, 0, NULL, 0);
 	EXPECT_EQ(20, host_count(&self->peer, s, 1, 0, NULL));
 
-	ASSERT_EQ(0, sysctl_write("challenge_ack_limit", "10"));
+	EXPECT_EQ(0, sysctl_write("challenge_ack_limit", "10"));
 	for (i = 0; i < 100; i++)
 		toy_peer_send(&self->peer, c.pport, c.hport, TOY_RST,
 			      c.snd_nxt + 10, 0, 0, NULL, 0);
@@ -643,11 +653,58 @@ static long fill(int fd)
 	return total;
 }
 
-/* A connected pair over 127.0.0.1:@port: *@cli, *@srv (accepted). */
-static int lo_pair(int port, int rcvbuf, int *cli, int *srv)
+/*
+ * A second namespace, "toyhb", joined to this one by a veth pair: this
+ * side 10.31.0.1, that side 10.31.0.2.  Real links, unlike loopback,
+ * hand AF_TOY skbs whose memory is several times their data, which is
+ * what makes a window that ignores it overrun the buffer.
+ */
+#define NEAR_IP	"10.31.0.1"
+#define FAR_IP	"10.31.0.2"
+
+static int far_ns_open(void)
 {
-	struct sockaddr_toy a = taddr("127.0.0.1", port);
-	int l = socket(TOY_AF, SOCK_STREAM, 0);
+	if (system("modprobe -q veth; ip netns del toyhb 2>/dev/null; "
+		   "ip netns add toyhb && "
+		   "ip link add vh0 type veth peer name vh1 netns toyhb && "
+		   "ip addr add " NEAR_IP "/24 dev vh0 && ip link set vh0 up && "
+		   "ip -n toyhb addr add " FAR_IP "/24 dev vh1 && "
+		   "ip -n toyhb link set vh1 up && ip -n toyhb link set lo up"))
+		return -1;
+	return open("/run/netns/toyhb", O_RDONLY);
+}
+
+static void far_ns_close(int ns)
+{
+	close(ns);
+	system("ip netns del toyhb 2>/dev/null");
+}
+
+/* A stream socket made in namespace @ns (it stays there), or -1. */
+static int socket_in(int ns)
+{
+	int self = open("/proc/self/ns/net", O_RDONLY), fd = -1;
+
+	if (self >= 0 && !setns(ns, CLONE_NEWNET)) {
+		fd = socket(TOY_AF, SOCK_STREAM, 0);
+		if (setns(self, CLONE_NEWNET)) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	close(self);
+	return fd;
+}
+
+/*
+ * A connection from here to a listener at FAR_IP:@port in namespace @ns
+ * (or at 127.0.0.1 here, with @ns < 0): *@cli, *@srv (accepted); both
+ * with SO_RCVBUF @rcvbuf unless 0.
+ */
+static int conn_pair(int ns, int port, int rcvbuf, int *cli, int *srv)
+{
+	struct sockaddr_toy a = taddr(ns < 0 ? "127.0.0.1" : FAR_IP, port);
+	int l = ns < 0 ? socket(TOY_AF, SOCK_STREAM, 0) : socket_in(ns);
 
 	if (l < 0)
 		return -1;
@@ -674,8 +731,8 @@ err:
 	return -1;
 }
 
-/* AF_TOY packets on lo during @secs (unscaled), seen by raw socket @raw. */
-static long lo_packets(int raw, double secs)
+/* AF_TOY packets in during @secs (unscaled), seen by raw socket @raw. */
+static long in_packets(int raw, double secs)
 {
 	double end = toy_now() + secs;
 	struct pollfd p = { .fd = raw, .events = POLLIN };
@@ -698,21 +755,24 @@ static long lo_packets(int raw, double secs)
  */
 TEST_F_TIMEOUT(hostile, both_write_none_reads_goes_quiet, TOY_HEAVY_TIMEOUT)
 {
-	int cli, srv, raw;
+	int cli, srv, raw, ns;
 	long n;
 
+	ns = far_ns_open();
+	ASSERT_LE(0, ns);
 	raw = socket(AF_INET, SOCK_RAW, IPPROTO_TOY);
 	ASSERT_LE(0, raw);
-	ASSERT_EQ(0, lo_pair(9113, 0, &cli, &srv));
+	ASSERT_EQ(0, conn_pair(ns, 9113, 4096, &cli, &srv));
 	EXPECT_LT(0, fill(cli));
 	EXPECT_LT(0, fill(srv));
-	lo_packets(raw, 2);	/* the buffers fill, the windows close */
-	n = lo_packets(raw, 2);
-	EXPECT_GE(40, n);
+	in_packets(raw, 3);	/* the buffers fill, the windows close */
+	n = in_packets(raw, 2);
 	TH_LOG("%ld segments in 2 s once both windows closed", n);
+	EXPECT_GE(40, n);
 	close(cli);
 	close(srv);
 	close(raw);
+	far_ns_close(ns);
 }
 
 /* ---- windows and the sequence numbers of ACKs --------------------- */
@@ -792,12 +852,17 @@ TEST_F_TIMEOUT(hostile, writer_that_never_reads_survives, TOY_HEAVY_TIMEOUT)
 {
 	static char buf[65536];
 	long sent = 0, got = 0, want = 1 << 20;
+	int cli, srv, ns;
 	double end;
-	int cli, srv;
 	ssize_t n;
 
-	ASSERT_EQ(0, sysctl_write("retries2", "3"));
-	ASSERT_EQ(0, lo_pair(9122, 0, &cli, &srv));
+	ns = far_ns_open();
+	ASSERT_LE(0, ns);
+	/* Both ends give up after 3 timeouts: a stall would show at once. */
+	EXPECT_EQ(0, sysctl_write("retries2", "3"));
+	EXPECT_EQ(0, system("ip netns exec toyhb sh -c "
+			    "'echo 3 >/proc/sys/net/toy/retries2'"));
+	ASSERT_EQ(0, conn_pair(ns, 9122, 4096, &cli, &srv));
 	end = toy_now() + 60 * toy_timeout_scale();
 	while (got < want && toy_now() < end) {
 		if (sent < want) {
@@ -818,6 +883,7 @@ TEST_F_TIMEOUT(hostile, writer_that_never_reads_survives, TOY_HEAVY_TIMEOUT)
 	EXPECT_EQ(0, so_error(cli));
 	close(cli);
 	close(srv);
+	far_ns_close(ns);
 }
 
 /*
@@ -836,7 +902,7 @@ TEST_F_TIMEOUT(hostile, window_offers_most_of_buffer, TOY_HEAVY_TIMEOUT)
 
 	raw = socket(AF_INET, SOCK_RAW, IPPROTO_TOY);
 	ASSERT_LE(0, raw);
-	ASSERT_EQ(0, lo_pair(9123, 32768, &cli, &srv));	/* 64 KiB */
+	ASSERT_EQ(0, conn_pair(-1, 9123, 32768, &cli, &srv));	/* 64 KiB */
 	port = local_port(cli);
 	ASSERT_EQ(sizeof(buf), send(cli, buf, sizeof(buf), 0));
 	while (got < (long)sizeof(buf) && (n = recv(srv, buf, sizeof(buf), 0)) > 0)
@@ -876,6 +942,7 @@ TEST_F_TIMEOUT(hostile, blind_data_injection_refused, TOY_HEAVY_TIMEOUT)
 	EXPECT_EQ(EAGAIN, errno);
 
 	peer_data(&self->peer, &c, 4000, "good", 4);
+	set_timeo(c.fd, 5);
 	ASSERT_EQ(4, recv(c.fd, in, sizeof(in), 0));
 	EXPECT_EQ(0, memcmp("good", in, 4));
 	peer_abort(&self->peer, &c);
