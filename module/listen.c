@@ -45,7 +45,6 @@
 
 #define TOY_SYNACK_RTO	HZ
 #define TOY_RTO_MAX	(120 * HZ)
-/* Answers to SYNs out of the window: tcp_invalid_ratelimit's default. */
 
 void toy_listen_init(struct sock *sk)
 {
