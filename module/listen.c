@@ -143,7 +143,7 @@ static void toy_conn_request(struct sock *sk, struct sk_buff *skb)
 	}
 	if (READ_ONCE(ts->nr_reqs) >= max_t(u32, sk->sk_max_ack_backlog, 1))
 		goto drop;
-	req = kzalloc(sizeof(*req), GFP_ATOMIC);
+	req = kzalloc(sizeof(*req), GFP_ATOMIC | __GFP_ACCOUNT);
 	if (!req)
 		goto drop;
 
@@ -209,6 +209,7 @@ static struct sock *toy_child_create(struct sock *l, struct toy_request *req,
 	sock_init_data_uid(NULL, child, l->sk_uid);
 	child->sk_type = SOCK_STREAM;
 	toy_sock_setup(child);
+	toy_mem_child_init(child, l);
 
 	/* What the child inherits (the anchors' lesson: the uid too). */
 	child->sk_rcvbuf = READ_ONCE(l->sk_rcvbuf);
