@@ -251,9 +251,14 @@ static struct sock *toy_child_create(struct sock *l, struct toy_request *req,
 	cts->snd_wl1 = ntohl(th->seq);
 	cts->snd_wl2 = ntohl(th->ack_seq);
 	cts->rcv_wnd = min_t(u32, child->sk_rcvbuf / 2, TOY_MAX_WINDOW);
+	cts->rcv_wup = cts->rcv_nxt;
 	cts->rcv_tstamp = jiffies;
+	cts->lsndtime = jiffies;
 
 	child->sk_state = TCP_ESTABLISHED;
+	/* As tcp_create_openreq_child(): the inherited SO_KEEPALIVE runs. */
+	if (sock_flag(child, SOCK_KEEPOPEN))
+		toy_keepalive(child, 1);
 
 	toy_live_inc(TOY_LIVE_SOCK);
 	sock_prot_inuse_add(net, child->sk_prot, 1);
@@ -264,6 +269,7 @@ static struct sock *toy_child_create(struct sock *l, struct toy_request *req,
 /* A child that never made it into the tables. */
 static void toy_child_discard(struct sock *child)
 {
+	toy_stream_stop(child);
 	sock_set_flag(child, SOCK_DEAD);
 	sk_dst_reset(child);
 	sock_prot_inuse_add(sock_net(child), child->sk_prot, -1);

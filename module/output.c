@@ -88,18 +88,70 @@ u16 toy_route_mss(struct sock *sk)
 }
 
 /*
- * The window we offer: half the free receive buffer (an skb costs
- * about twice its data), at most 64 KiB.  Remembered, since it is what
- * the acceptability test of incoming segments holds us to.
+ * What is left of the window we last offered (tcp_receive_window()):
+ * the peer may send up to rcv_wup + rcv_wnd, wherever rcv_nxt is now.
+ */
+u32 toy_receive_window(const struct toy_sock *ts)
+{
+	s32 win = ts->rcv_wup + ts->rcv_wnd - ts->rcv_nxt;
+
+	return win > 0 ? win : 0;
+}
+
+/*
+ * The data the free receive buffer can take: free memory times the
+ * measured share of data in it (scaling_ratio; an skb costs its data
+ * plus its overhead), at most 64 KiB.
+ */
+u32 toy_space_window(const struct sock *sk)
+{
+	int free = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
+	u64 win = free > 0 ? ((u64)free * toy_sk(sk)->scaling_ratio) >> 8 : 0;
+
+	return min_t(u64, win, TOY_MAX_WINDOW);
+}
+
+/*
+ * Learn the share of data in the memory a received segment costs, from
+ * segments large enough to be representative (Linux's scaling_ratio).
+ */
+void toy_measure_ratio(struct sock *sk, const struct sk_buff *skb)
+{
+	u32 val;
+
+	if (skb->len < TOY_MIN_RATIO_LEN)
+		return;
+	val = div_u64((u64)skb->len << 8, skb->truesize);
+	toy_sk(sk)->scaling_ratio = clamp_t(u32, val, 1, 255);
+}
+
+/*
+ * The window we offer (tcp_select_window()): what the free buffer can
+ * take, but never less than what is left of the last offer, because
+ * the peer may already have sent up to its right edge (RFC 9293
+ * 3.8.6.2.2: the right edge never moves left).  Remembered, with the
+ * rcv_nxt it starts from: the acceptability test holds us to it.
  */
 u16 toy_select_window(struct sock *sk)
 {
-	int free = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
-	u32 win = free > 0 ? free / 2 : 0;
+	struct toy_sock *ts = toy_sk(sk);
+	u32 win = max(toy_space_window(sk), toy_receive_window(ts));
 
-	win = min(win, TOY_MAX_WINDOW);
-	WRITE_ONCE(toy_sk(sk)->rcv_wnd, win);
+	WRITE_ONCE(ts->rcv_wnd, win);
+	ts->rcv_wup = ts->rcv_nxt;
 	return win;
+}
+
+/*
+ * The sequence number of a segment without data (tcp_acceptable_seq()):
+ * the highest sent, unless the peer's window ends before it; a segment
+ * beyond the window the peer offered would be refused, its ACK with it.
+ */
+static u32 toy_acceptable_seq(const struct toy_sock *ts)
+{
+	u32 wnd_end = ts->snd_una + ts->snd_wnd;
+
+	return toy_after(ts->snd_max, wnd_end) ? wnd_end : ts->snd_max;
 }
 
 /*
@@ -156,22 +208,22 @@ void toy_send_syn(struct sock *sk, bool ack)
 }
 
 /*
- * An ACK carries the highest sequence number sent (not snd_nxt, which a
- * timeout moves back): the peer takes window updates only from segments
- * that do not go backwards (RFC 793's SND.WL1 rule), and one that did
- * would never reopen a window it sees closed.
+ * An ACK carries toy_acceptable_seq(), never snd_nxt, which a timeout
+ * moves back: the peer takes window updates only from segments that do
+ * not go backwards (RFC 793's SND.WL1 rule), and one that did would
+ * never reopen a window it sees closed.
  */
 void toy_send_ack(struct sock *sk)
 {
 	if (sk->sk_state == TCP_CLOSE)
 		return;		/* no connection to acknowledge */
-	toy_send_ctl(sk, toy_sk(sk)->snd_max, TOY_ACK);
+	toy_send_ctl(sk, toy_acceptable_seq(toy_sk(sk)), TOY_ACK);
 }
 
 /* A reset from a connection (abort, unread data at close). */
 void toy_send_active_reset(struct sock *sk)
 {
-	toy_send_ctl(sk, toy_sk(sk)->snd_max, TOY_RST | TOY_ACK);
+	toy_send_ctl(sk, toy_acceptable_seq(toy_sk(sk)), TOY_RST | TOY_ACK);
 }
 
 /*
@@ -233,18 +285,44 @@ static int toy_split(struct sock *sk, struct sk_buff *skb, u32 len)
 	return 0;
 }
 
+/*
+ * The interval of zero-window probes (and of attempts to send when
+ * every transmission fails): the RTO, doubled for each one unanswered,
+ * as TCP's inet_csk_rto_backoff().  The data RTO itself is not touched,
+ * so a window that opens again finds it as it was.
+ */
+unsigned long toy_probe_when(const struct toy_sock *ts)
+{
+	u64 when = (u64)ts->rto << min_t(u8, ts->backoff, 31);
+
+	return min_t(u64, when, TOY_RTO_MAX);
+}
+
+/*
+ * RFC 5681 4.1: after more than an RTO without sending, the congestion
+ * window no longer says anything about the network: start again from
+ * the initial window (never above the current one).
+ */
+static void toy_cwnd_restart(struct toy_sock *ts)
+{
+	if (!ts->packets_out && time_after(jiffies, ts->lsndtime + ts->rto))
+		ts->cwnd = min_t(u32, ts->cwnd, TOY_INIT_CWND);
+}
+
 /* Send what the windows allow, from send_head on. */
 void toy_push(struct sock *sk)
 {
 	struct toy_sock *ts = toy_sk(sk);
 	struct sk_buff *skb;
+	u32 limit;
 
+	toy_cwnd_restart(ts);
 	/*
 	 * Limited transmit (RFC 3042): each of the first two duplicate ACKs
 	 * lets one new segment out, so that a small window still gets the
 	 * three duplicates that start fast retransmit.
 	 */
-	u32 limit = ts->cwnd + (ts->in_recovery ? 0 : min_t(u32, ts->dupacks, 2));
+	limit = ts->cwnd + (ts->in_recovery ? 0 : min_t(u32, ts->dupacks, 2));
 
 	while ((skb = ts->send_head)) {
 		struct toy_skb_cb *cb = TOY_SKB_CB(skb);
@@ -266,18 +344,27 @@ void toy_push(struct sock *sk)
 		if (toy_transmit(sk, skb))
 			break;
 		cb->sent_us = toy_now_us();
+		ts->lsndtime = jiffies;
 		ts->snd_nxt = cb->end_seq;
 		if (toy_after(ts->snd_nxt, ts->snd_max))
 			ts->snd_max = ts->snd_nxt;
-		ts->packets_out++;
 		ts->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
 				NULL : skb->next;
-		if (!timer_pending(&ts->rtx_timer))
+		/*
+		 * The first segment in flight: the RTO starts now, not when
+		 * a probe interval (perhaps minutes) would have ended.
+		 */
+		if (!ts->packets_out++) {
+			ts->probes = 0;
+			ts->backoff = 0;
 			toy_timer_arm(sk, &ts->rtx_timer, jiffies + ts->rto);
+		}
 	}
 	/* Nothing in flight but data waiting: the timer probes. */
-	if (ts->send_head && !timer_pending(&ts->rtx_timer))
-		toy_timer_arm(sk, &ts->rtx_timer, jiffies + ts->rto);
+	if (ts->send_head && !ts->packets_out &&
+	    !timer_pending(&ts->rtx_timer))
+		toy_timer_arm(sk, &ts->rtx_timer,
+			      jiffies + toy_probe_when(ts));
 }
 
 /* Queue our FIN: on the last unsent segment, or a segment of its own. */
@@ -383,9 +470,36 @@ void toy_write_space(struct sock *sk)
 }
 
 /*
- * An acceptable ACK (not beyond snd_max): window update (RFC 793's
- * SND.WL1/WL2 rule), then what it acknowledges.  @pure: no data, no
- * FIN, so it may count as a duplicate ACK.
+ * May a segment carrying @ack be processed (tcp_ack()'s first checks)?
+ *   TOY_ACK_UNSENT  it acknowledges what we never sent: drop the whole
+ *                   segment, unanswered (RFC 793 would answer; an
+ *                   answer is how two confused peers ping-pong ACKs);
+ *   TOY_ACK_BLIND   it is older than any the peer could have seen,
+ *                   snd_una - max_window: a blind injection (RFC 5961
+ *                   5.2): drop the segment, data and all, and send a
+ *                   challenge ACK;
+ *   TOY_ACK_OLD     an old duplicate: its data counts, its ACK does not;
+ *   TOY_ACK_OK      the rest.
+ */
+int toy_ack_check(const struct sock *sk, u32 ack)
+{
+	const struct toy_sock *ts = toy_sk(sk);
+	/* Not even max_window back beyond what was ever acknowledged. */
+	u32 max_back = min(ts->max_window, ts->snd_una - ts->iss);
+
+	if (toy_after(ack, ts->snd_max))
+		return TOY_ACK_UNSENT;
+	if (!toy_before(ack, ts->snd_una))
+		return TOY_ACK_OK;
+	if (toy_before(ack, ts->snd_una - max_back))
+		return TOY_ACK_BLIND;
+	return TOY_ACK_OLD;
+}
+
+/*
+ * An acceptable ACK (toy_ack_check() said TOY_ACK_OK): window update
+ * (RFC 793's SND.WL1/WL2 rule), then what it acknowledges.  @pure: no
+ * data, no FIN, so it may count as a duplicate ACK.
  */
 void toy_ack_rcvd(struct sock *sk, u32 ack, u32 seq, u16 window, bool pure)
 {
@@ -402,8 +516,8 @@ void toy_ack_rcvd(struct sock *sk, u32 ack, u32 seq, u16 window, bool pure)
 		ts->snd_wl1 = seq;
 		ts->snd_wl2 = ack;
 	}
-	if (toy_before(ack, ts->snd_una))
-		return;		/* old */
+	/* The peer answered: a probe or a keepalive is not unanswered. */
+	ts->probes = 0;
 
 	if (ack == ts->snd_una) {
 		if (pure && !win_changed && ts->packets_out) {
@@ -459,7 +573,14 @@ void toy_ack_rcvd(struct sock *sk, u32 ack, u32 seq, u16 window, bool pure)
 			ts->in_recovery = false;
 			ts->cwnd = ts->ssthresh;
 		} else {
-			toy_retransmit_head(sk);	/* partial ACK */
+			/*
+			 * A partial ACK (RFC 6582 3.2 step 3): resend the
+			 * next hole; deflate the window by what left the
+			 * network and add back one segment for the resend.
+			 */
+			ts->cwnd = ts->cwnd > acked ? ts->cwnd - acked : 1;
+			ts->cwnd++;
+			toy_retransmit_head(sk);
 		}
 	} else {
 		while (acked--) {
@@ -482,30 +603,90 @@ void toy_ack_rcvd(struct sock *sk, u32 ack, u32 seq, u16 window, bool pure)
 	toy_push(sk);
 }
 
+/*
+ * How many attempts an orphan gets (tcp_orphan_retries()):
+ * net.toy.orphan_retries, where 0 means 8 while the peer may still be
+ * alive (the interval has not reached its ceiling) and none after.
+ */
+static int toy_orphan_retries(const struct sock *sk, bool alive)
+{
+	int retries = READ_ONCE(toy_pernet(sock_net(sk))->orphan_retries);
+
+	if (READ_ONCE(sk->sk_err_soft) && !alive)
+		retries = 0;
+	if (!retries && alive)
+		retries = 8;
+	return retries;
+}
+
+/*
+ * Attempts in a row without an answer before the connection is given up
+ * (tcp_write_timeout()): net.toy.retries2, or for an orphan, which no
+ * user waits for, toy_orphan_retries().  @alive: the interval between
+ * attempts has not reached its ceiling yet.
+ */
+static int toy_max_retries(const struct sock *sk, bool alive)
+{
+	if (sock_flag(sk, SOCK_DEAD))
+		return toy_orphan_retries(sk, alive);
+	return READ_ONCE(toy_pernet(sock_net(sk))->retries2);
+}
+
+/* Give the connection up: the peer never answered (tcp_write_err()). */
+static void toy_write_err(struct sock *sk)
+{
+	WRITE_ONCE(sk->sk_err, READ_ONCE(sk->sk_err_soft) ? : ETIMEDOUT);
+	toy_done(sk);		/* which tells the user */
+}
+
+/*
+ * Data waits but nothing is in flight (tcp_probe_timer()): the peer's
+ * window is closed, so probe it, or every transmission failed (no
+ * route, a packet too big), so try again.  Each attempt the peer does
+ * not answer counts, and toy_max_retries() of them end the connection:
+ * no connection waits for ever.  A peer that answers keeps it open as
+ * long as it likes (RFC 1122 4.2.2.17), except an orphan's, which may
+ * wait only until the interval reaches its ceiling.
+ */
+static void toy_probe_timer(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	bool alive = toy_probe_when(ts) < TOY_RTO_MAX;
+	int max = toy_max_retries(sk, alive);
+
+	if ((sock_flag(sk, SOCK_DEAD) && !alive && ts->backoff >= max) ||
+	    ts->probes >= max) {
+		toy_write_err(sk);
+		return;
+	}
+	ts->probes++;
+	toy_push(sk);		/* perhaps the window is open now */
+	if (ts->packets_out)
+		return;
+	toy_send_probe(sk);
+	if (ts->backoff < U8_MAX)
+		ts->backoff++;
+	toy_timer_arm(sk, &ts->rtx_timer, jiffies + toy_probe_when(ts));
+}
+
 /* The retransmission timer in a synchronized state. */
 void toy_rtx_expired_data(struct sock *sk)
 {
 	struct toy_sock *ts = toy_sk(sk);
-	int max = READ_ONCE(toy_pernet(sock_net(sk))->retries2);
 
 	if (toy_out_of_resources(sk, true))
 		return;
 	if (!ts->packets_out) {
-		if (!ts->send_head)
-			return;
-		/* The peer's window is closed: probe it. */
-		ts->probes++;
-		toy_send_probe(sk);
-		ts->rto = min_t(unsigned long, ts->rto * 2, TOY_RTO_MAX);
-		toy_timer_arm(sk, &ts->rtx_timer, jiffies + ts->rto);
+		if (ts->send_head)
+			toy_probe_timer(sk);
 		return;
 	}
 	TOY_INC_STATS(sock_net(sk), TOY_MIB_TIMEOUTS);
-	if (++ts->retries > max) {
-		WRITE_ONCE(sk->sk_err, ETIMEDOUT);
-		toy_done(sk);
+	if (ts->retries >= toy_max_retries(sk, ts->rto < TOY_RTO_MAX)) {
+		toy_write_err(sk);
 		return;
 	}
+	ts->retries++;
 	/* RFC 5681 (4): one segment, half the flight as threshold. */
 	ts->ssthresh = max_t(u32, ts->packets_out / 2, 2);
 	ts->cwnd = 1;

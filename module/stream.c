@@ -141,6 +141,7 @@ void toy_done(struct sock *sk)
 void toy_established(struct sock *sk)
 {
 	struct toy_sock *ts = toy_sk(sk);
+	bool was_syn_recv = sk->sk_state == TCP_SYN_RECV;
 
 	toy_timer_stop(sk, &ts->rtx_timer);
 	toy_clear_deferred(sk, TOY_DEFER_RTX);
@@ -148,9 +149,13 @@ void toy_established(struct sock *sk)
 	toy_init_cc(sk);
 	ts->retries = 0;
 	ts->rcv_tstamp = jiffies;
+	ts->lsndtime = jiffies;
 	toy_set_state(sk, TCP_ESTABLISHED);
 	if (sock_flag(sk, SOCK_KEEPOPEN))
 		toy_keepalive(sk, 1);
+	/* A FIN that close() or shutdown() left for now. */
+	if (was_syn_recv && sk->sk_shutdown & SEND_SHUTDOWN)
+		toy_stream_shutdown(sk, SEND_SHUTDOWN);
 	if (!sock_flag(sk, SOCK_DEAD)) {
 		sk->sk_state_change(sk);
 		sk_wake_async(sk, SOCK_WAKE_IO, POLL_OUT);
@@ -312,6 +317,7 @@ void toy_stream_init_sock(struct sock *sk)
 	ts->keepidle = 7200;
 	ts->keepintvl = 75;
 	ts->keepcnt = 9;
+	ts->scaling_ratio = TOY_DEFAULT_RATIO;
 	toy_listen_init(sk);
 }
 
@@ -574,6 +580,7 @@ static void toy_rcv_data(struct sock *sk, struct sk_buff *skb)
 
 	if (!skb->len && !fin)
 		goto drop;
+	toy_measure_ratio(sk, skb);
 	if (!((1 << sk->sk_state) &
 	      (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)) ||
 	    ts->fin_rcvd)
@@ -620,21 +627,111 @@ drop:
 }
 
 /*
- * RFC 793's acceptability test, as Linux applies it: the segment must
- * not end before rcv_nxt nor start beyond the window we offered.  A
+ * RFC 793's acceptability test, as Linux applies it (tcp_sequence()):
+ * the segment must not end before rcv_wup (the rcv_nxt of our last
+ * window offer) nor start beyond the right edge of that offer.  A
  * segment at exactly rcv_nxt is acceptable even into a zero window.
  */
 static bool toy_seq_ok(const struct toy_sock *ts, u32 seq, u32 end_seq)
 {
-	return !toy_before(end_seq, ts->rcv_nxt) &&
-	       !toy_after(seq, ts->rcv_nxt + ts->rcv_wnd);
+	return !toy_before(end_seq, ts->rcv_wup) &&
+	       !toy_after(seq, ts->rcv_nxt + toy_receive_window(ts));
 }
 
-/* RFC 5961 challenge ACK: "prove you are in the window". */
+/*
+ * May we answer a segment we cannot accept (__tcp_oow_rate_limited())?
+ * At most once per net.toy.invalid_ratelimit per connection: two peers
+ * that each find the other's segments unacceptable would otherwise
+ * ping-pong ACKs for ever, and a flood of forged segments would draw a
+ * flood of answers.  @last_time: the connection's last answer, jiffies
+ * (0: none yet).  True: skip this answer, counted in @mib.
+ */
+bool toy_oow_rate_limited(struct net *net, u32 *last_time, int mib)
+{
+	u32 now = (u32)jiffies, last = READ_ONCE(*last_time);
+
+	if (last) {
+		s32 elapsed = now - last;
+
+		if (elapsed >= 0 &&
+		    elapsed < READ_ONCE(toy_pernet(net)->invalid_ratelimit)) {
+			TOY_INC_STATS(net, mib);
+			return true;
+		}
+	}
+	WRITE_ONCE(*last_time, now);
+	return false;
+}
+
+/*
+ * The namespace's budget of challenge ACKs (RFC 5961 7): at most about
+ * net.toy.challenge_ack_limit a second, the count of each second
+ * randomised as tcp_challenge_ack_allowed() does, so that an attacker
+ * cannot learn from the limit which of its guesses drew an answer.
+ */
+static bool toy_challenge_ack_allowed(struct net *net)
+{
+	struct toy_net *tn = toy_pernet(net);
+	u32 limit = READ_ONCE(tn->challenge_ack_limit);
+	u32 now = jiffies / HZ, count;
+
+	if (limit == INT_MAX)
+		return true;
+	if (now != READ_ONCE(tn->challenge_stamp)) {
+		WRITE_ONCE(tn->challenge_stamp, now);
+		WRITE_ONCE(tn->challenge_count,
+			   (limit + 1) / 2 + prandom_u32_max(limit));
+	}
+	count = READ_ONCE(tn->challenge_count);
+	if (!count)
+		return false;
+	WRITE_ONCE(tn->challenge_count, count - 1);
+	return true;
+}
+
+/*
+ * RFC 5961 challenge ACK: "prove you are in the window".  Under both
+ * limits: the connection's (toy_oow_rate_limited()) and the
+ * namespace's.
+ */
 static void toy_challenge_ack(struct sock *sk)
 {
-	TOY_INC_STATS(sock_net(sk), TOY_MIB_CHALLENGEACKS);
+	struct net *net = sock_net(sk);
+
+	if (toy_oow_rate_limited(net, &toy_sk(sk)->last_oow_ack_time,
+				 TOY_MIB_ACKSKIPPEDCHALLENGE))
+		return;
+	if (!toy_challenge_ack_allowed(net)) {
+		TOY_INC_STATS(net, TOY_MIB_ACKSKIPPEDCHALLENGE);
+		return;
+	}
+	TOY_INC_STATS(net, TOY_MIB_CHALLENGEACKS);
 	toy_send_ack(sk);
+}
+
+/*
+ * A segment outside the window (tcp_validate_incoming()): answered with
+ * an ACK that says where the window is, unless it is part of a loop
+ * (no data, or a SYN: rate limited); never a reset.  A reset just below
+ * the window, at the sequence number of the FIN the peer sent, is one
+ * some stacks send after their FIN: obeyed (tcp_reset_check()).
+ */
+static void toy_rcv_unacceptable(struct sock *sk, struct sk_buff *skb)
+{
+	struct toy_skb_cb *cb = TOY_SKB_CB(skb);
+	struct toy_sock *ts = toy_sk(sk);
+
+	if (cb->flags & TOY_RST) {
+		if (cb->seq == ts->rcv_nxt - 1 &&
+		    (1 << sk->sk_state) &
+		    (TCPF_CLOSE_WAIT | TCPF_LAST_ACK | TCPF_CLOSING))
+			toy_reset(sk);
+		return;
+	}
+	if ((skb->len && !(cb->flags & TOY_SYN)) ||
+	    !toy_oow_rate_limited(sock_net(sk), &ts->last_oow_ack_time,
+				  TOY_MIB_ACKSKIPPEDSEQ))
+		toy_send_ack(sk);
 }
 
 /* SYN_SENT (RFC 793 3.9). */
@@ -662,6 +759,7 @@ static int toy_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 
 	ts->irs = seq;
 	ts->rcv_nxt = seq + 1;
+	ts->rcv_wup = ts->rcv_nxt;
 	ts->copied_seq = ts->rcv_nxt;
 	ts->snd_wnd = ntohs(th->window);
 	ts->max_window = ts->snd_wnd;
@@ -715,8 +813,7 @@ int toy_rcv_state(struct sock *sk, struct sk_buff *skb)
 	cb->flags = flags;
 
 	if (!toy_seq_ok(ts, seq, cb->end_seq)) {
-		if (!(flags & TOY_RST))
-			toy_send_ack(sk);
+		toy_rcv_unacceptable(sk, skb);
 		goto drop;
 	}
 	ts->rcv_tstamp = jiffies;
@@ -759,11 +856,16 @@ int toy_rcv_state(struct sock *sk, struct sk_buff *skb)
 		toy_established(sk);
 	}
 
-	if (toy_after(ack, ts->snd_max)) {
-		toy_send_ack(sk);	/* acknowledges what we never sent */
+	switch (toy_ack_check(sk, ack)) {
+	case TOY_ACK_UNSENT:
 		goto drop;
+	case TOY_ACK_BLIND:
+		toy_challenge_ack(sk);
+		goto drop;
+	case TOY_ACK_OK:
+		toy_ack_rcvd(sk, ack, seq, window, !len && !(flags & TOY_FIN));
+		break;
 	}
-	toy_ack_rcvd(sk, ack, seq, window, !len && !(flags & TOY_FIN));
 
 	/* Is our FIN acknowledged? */
 	if (ts->fin_queued && ts->snd_una == ts->write_seq) {
@@ -891,14 +993,19 @@ void toy_stream_close(struct sock *sk, long timeout)
 		sk_stream_wait_close(sk, timeout);
 }
 
-/* Send our FIN if the state allows (shutdown(SHUT_WR), close()). */
+/*
+ * Send our FIN if the state allows (shutdown(SHUT_WR), close()).  In
+ * SYN_RECV (a simultaneous open) the FIN waits for the handshake to
+ * complete (RFC 793 3.9, CLOSE in SYN-RECEIVED: "queue for processing
+ * after entering ESTABLISHED state"): toy_established() sends it.
+ * Until then the SYN's retransmission timer bounds the wait.
+ */
 void toy_stream_shutdown(struct sock *sk, int how)
 {
 	if (!(how & SEND_SHUTDOWN))
 		return;
 	switch (sk->sk_state) {
 	case TCP_ESTABLISHED:
-	case TCP_SYN_RECV:
 		toy_set_state(sk, TCP_FIN_WAIT1);
 		break;
 	case TCP_CLOSE_WAIT:

@@ -139,19 +139,22 @@ error:
 	return err;
 }
 
-/* After reading: offer the peer the room we made, if it is worth it. */
+/*
+ * After reading: offer the peer the room we made, if it is worth it
+ * (__tcp_cleanup_rbuf()): a window that was closed, or one that grows
+ * by a segment or more beyond what is left of the last offer.
+ */
 static void toy_window_update(struct sock *sk)
 {
 	struct toy_sock *ts = toy_sk(sk);
-	int free = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
-	u32 win = min_t(u32, free > 0 ? free / 2 : 0, TOY_MAX_WINDOW);
+	u32 cur = toy_receive_window(ts);
+	u32 win = toy_space_window(sk);
 
 	if (!((1 << sk->sk_state) &
 	      (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)))
 		return;
-	if (win > ts->rcv_wnd &&
-	    (win - ts->rcv_wnd >= min_t(u32, ts->mss, TOY_MAX_WINDOW / 2) ||
-	     !ts->rcv_wnd))
+	if (win > cur &&
+	    (win - cur >= min_t(u32, ts->mss, TOY_MAX_WINDOW / 2) || !cur))
 		toy_send_ack(sk);
 }
 

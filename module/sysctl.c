@@ -38,6 +38,17 @@
  *                               (TimeWaitOverflow); 0..INT_MAX, default
  *                               131072 (TCP derives its own from the size
  *                               of its table).
+ *   orphan_retries              attempts (retransmissions, probes) an
+ *                               orphaned connection gets before it is
+ *                               given up; 0..255, default 0, which means
+ *                               8 while the peer may be alive.
+ *   invalid_ratelimit           ms: a connection answers segments it
+ *                               cannot accept (out of window, challenge
+ *                               ACKs, TIME_WAIT) at most once per this;
+ *                               default 500.
+ *   challenge_ack_limit         RFC 5961 challenge ACKs per second in the
+ *                               namespace; default INT_MAX (no limit
+ *                               beyond invalid_ratelimit, as TCP's).
  *   max_orphans                 orphans (connections closed by the user,
  *                               still finishing) the namespace may hold;
  *                               beyond it they are reset, at close() or
@@ -76,6 +87,7 @@ static int toy_two = 2;
 static int toy_port_min = 1;
 static int toy_zero;
 static int toy_port_max = 65535;
+static int toy_u8_max = 255;
 
 /* The range as one consistent pair (a writer may be changing it). */
 static void toy_tn_port_range(const struct toy_net *tn, int *low, int *high)
@@ -233,6 +245,27 @@ static const struct ctl_table toy_sysctl_template[] = {
 		.extra1		= &toy_zero,
 	},
 	{
+		.procname	= "orphan_retries",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= &toy_zero,
+		.extra2		= &toy_u8_max,
+	},
+	{
+		.procname	= "invalid_ratelimit",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_ms_jiffies,
+	},
+	{
+		.procname	= "challenge_ack_limit",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= &toy_zero,
+	},
+	{
 		.procname	= "max_orphans",
 		.maxlen		= sizeof(int),
 		.mode		= 0644,
@@ -259,6 +292,9 @@ int toy_sysctl_init_net(struct net *net)
 	tn->tw_reuse_mode = 2;
 	tn->max_tw_buckets = 131072;
 	atomic_set(&tn->tw_count, 0);
+	tn->orphan_retries = 0;
+	tn->invalid_ratelimit = HZ / 2;
+	tn->challenge_ack_limit = INT_MAX;
 	tn->max_orphans = BIT(TOY_EHASH_BITS) / 2;
 	atomic_set(&tn->orphans, 0);
 
@@ -280,7 +316,10 @@ int toy_sysctl_init_net(struct net *net)
 	table[7].data = &tn->msl_ms;
 	table[8].data = &tn->tw_reuse_mode;
 	table[9].data = &tn->max_tw_buckets;
-	table[10].data = &tn->max_orphans;
+	table[10].data = &tn->orphan_retries;
+	table[11].data = &tn->invalid_ratelimit;
+	table[12].data = &tn->challenge_ack_limit;
+	table[13].data = &tn->max_orphans;
 
 	tn->sysctl_hdr = register_net_sysctl(net, "net/toy", table);
 	if (!tn->sysctl_hdr)

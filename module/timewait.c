@@ -28,8 +28,13 @@
  *   - any other SYN is an old duplicate: answered with the old
  *     connection's ACK, as TCP answers it; its sender's reset to that
  *     ACK is then dropped like every reset;
- *   - everything else, resets included (a reset would "assassinate" the
- *     entry: RFC 1337), is dropped and counted in TWDrops.
+ *   - everything else is dropped and counted in TWDrops: resets (a reset
+ *     would "assassinate" the entry: RFC 1337), a late bare ACK at
+ *     rcv_nxt silently, and data or segments outside the window with
+ *     the old connection's ACK, as TCP answers them.
+ * The answers to old SYNs, data and segments outside the window go out
+ * at most once per net.toy.invalid_ratelimit per entry
+ * (toy_oow_rate_limited()): no answer loop, no answer flood.
  *
  * Taking a 4-tuple over from connect() (toy_tw_unique()): only for a
  * port connect() chooses (a socket bound to its port by bind() gets
@@ -224,6 +229,15 @@ static void toy_tw_send_ack(struct toy_tw *tw)
 		     TOY_ACK, tw->rcv_wnd);
 }
 
+/* An answer to a late segment: rate limited (toy_oow_rate_limited()). */
+static void toy_tw_oow_ack(struct toy_tw *tw)
+{
+	if (!toy_oow_rate_limited(sock_net(toy_tw_sk(tw)),
+				  &tw->last_oow_ack_time,
+				  TOY_MIB_ACKSKIPPEDTIMEWAIT))
+		toy_tw_send_ack(tw);
+}
+
 /*
  * A segment the receive path found @sk, a TIME_WAIT entry, for (no lock
  * held).  Consumes @skb and the reference on @sk.  The rules are at the
@@ -259,15 +273,19 @@ void toy_tw_rcv(struct sock *sk, struct sk_buff *skb)
 	if (flags & TOY_FIN && end_seq == tw->rcv_nxt) {
 		/* Our ACK of it was lost: again, and 2 MSL from now. */
 		mod_timer_pending(&tw->timer, jiffies + toy_tw_len(net));
-		goto ack;
+		toy_tw_send_ack(tw);
+		goto free;
 	}
+	/* Data, or outside the window: say where the old one ended. */
+	if (seq != tw->rcv_nxt || end_seq != seq)
+		toy_tw_oow_ack(tw);
 drop:
 	TOY_INC_STATS(net, TOY_MIB_TWDROPS);
+free:
 	kfree_skb(skb);
 	toy_tw_put(tw);
 	return;
 ack:
-	toy_tw_send_ack(tw);
-	kfree_skb(skb);
-	toy_tw_put(tw);
+	toy_tw_oow_ack(tw);
+	goto free;
 }

@@ -83,14 +83,18 @@ struct toy_sock {
 	u32			rcv_nxt;	/* next sequence expected */
 	u32			copied_seq;	/* next byte recvmsg() reads */
 	u32			rcv_wnd;	/* window last advertised */
+	u32			rcv_wup;	/* rcv_nxt when it was advertised */
 	u16			mss;		/* largest data per segment */
 	u8			retries;	/* timeouts in a row (SYN, data) */
-	u8			probes;		/* zero-window probes in a row */
+	u8			probes;		/* probes unanswered in a row */
+	u8			backoff;	/* probe interval: rto << backoff */
 	bool			fin_rcvd;	/* the peer's FIN is in rcv_nxt */
 	bool			fin_queued;	/* our FIN is in write_seq */
 	bool			in_recovery;	/* fast recovery (RFC 6582) */
 	u32			syn_us;		/* when the SYN went (RTT) */
 	unsigned long		rcv_tstamp;	/* jiffies of the last segment */
+	unsigned long		lsndtime;	/* jiffies of the last data sent */
+	u32			last_oow_ack_time; /* jiffies: rate limit */
 	u8			ka_probes;	/* keepalive probes unanswered */
 
 	/* Congestion control (RFC 5681 with NewReno), in segments. */
@@ -117,6 +121,12 @@ struct toy_sock {
 	u16			keepidle;	/* seconds */
 	u16			keepintvl;	/* seconds */
 	u8			keepcnt;
+	/*
+	 * Data bytes per byte of receive buffer memory (skb truesize), in
+	 * 1/256: measured on every data segment received, it turns free
+	 * buffer space into the window we offer (toy_select_window()).
+	 */
+	u8			scaling_ratio;
 	struct sk_buff_head	ooo_queue;
 
 	/*
@@ -243,6 +253,7 @@ struct toy_tw {
 	unsigned long		created;
 	u32			snd_nxt;
 	u32			rcv_nxt;
+	u32			last_oow_ack_time; /* jiffies: rate limit */
 	u32			mark;
 	u32			priority;
 	kuid_t			uid;
@@ -380,6 +391,9 @@ enum toy_mib_field {
 	TOY_MIB_OUTDATAGRAMS,	/* datagrams sent */
 	TOY_MIB_NOPORTS,	/* datagrams to a port nobody holds */
 	TOY_MIB_RCVBUFERRORS,	/* datagrams dropped: receive buffer full */
+	TOY_MIB_ACKSKIPPEDSEQ,	/* answers to unacceptable segments skipped */
+	TOY_MIB_ACKSKIPPEDCHALLENGE, /* challenge ACKs skipped: rate limits */
+	TOY_MIB_ACKSKIPPEDTIMEWAIT, /* TIME_WAIT answers skipped: rate limit */
 	TOY_MIB_OFOPRUNED,	/* out-of-order segments dropped for room */
 	TOY_MIB_ORPHANOVERFLOW,	/* orphans reset: too many, or no memory */
 	TOY_MIB_MEMORYPRESSURES, /* times a protocol entered memory pressure */
@@ -493,6 +507,11 @@ struct toy_net {
 	int			tw_reuse_mode;	/* tw_reuse: 0, 1, 2 (loopback) */
 	int			max_tw_buckets;	/* max_tw_buckets */
 	atomic_t		tw_count;	/* TIME_WAIT entries held */
+	int			orphan_retries;	/* orphan_retries */
+	int			invalid_ratelimit; /* invalid_ratelimit, jiffies */
+	int			challenge_ack_limit; /* challenge_ack_limit */
+	u32			challenge_stamp; /* second of challenge_count */
+	u32			challenge_count; /* challenge ACKs left in it */
 	unsigned long		*reserved_ports; /* ip_local_reserved_ports */
 	struct ctl_table_header	*sysctl_hdr;
 	int			max_orphans;	/* tcp_max_orphans */
@@ -612,6 +631,12 @@ bool toy_tw_unique(const struct toy_tw *tw);
 
 /* output.c: segments out, the write queue, retransmission. */
 void toy_xmit_ctx_of(const struct sock *sk, struct toy_xmit_ctx *ctx);
+u32 toy_receive_window(const struct toy_sock *ts);
+u32 toy_space_window(const struct sock *sk);
+/* Segments shorter than this say little about an skb's overhead. */
+#define TOY_MIN_RATIO_LEN	536
+#define TOY_DEFAULT_RATIO	128	/* half: until a segment says more */
+void toy_measure_ratio(struct sock *sk, const struct sk_buff *skb);
 u16 toy_select_window(struct sock *sk);
 u16 toy_route_mss(struct sock *sk);
 void toy_send_syn(struct sock *sk, bool ack);
@@ -619,8 +644,12 @@ void toy_send_ack(struct sock *sk);
 void toy_send_active_reset(struct sock *sk);
 void toy_send_fin(struct sock *sk);
 void toy_push(struct sock *sk);
+enum { TOY_ACK_OK, TOY_ACK_OLD, TOY_ACK_BLIND, TOY_ACK_UNSENT };
+int toy_ack_check(const struct sock *sk, u32 ack);
 void toy_ack_rcvd(struct sock *sk, u32 ack, u32 seq, u16 window,
 		  bool pure);
+unsigned long toy_probe_when(const struct toy_sock *ts);
+bool toy_oow_rate_limited(struct net *net, u32 *last_time, int mib);
 void toy_rtx_expired_data(struct sock *sk);
 void toy_write_queue_purge(struct sock *sk);
 void toy_send_probe(struct sock *sk);
