@@ -46,6 +46,12 @@
  * per-namespace statistics are atomic or per-CPU and need no lock; the
  * per-namespace sysctls are read with READ_ONCE or under their seqlock.
  *
+ * Memory.  As TCP's and UDP's (mem.c): what a socket queues is charged
+ * to its buffers (SO_SNDBUF, SO_RCVBUF), to its protocol's pages
+ * (net.toy.mem, net.toy.dgram_mem, system-wide) and to the memory
+ * cgroup of its creator; sockets, orphans and pages are counted in
+ * /proc/net/toy_sockstat, and orphans are bounded by net.toy.max_orphans.
+ *
  * Init and exit.  toy_init() registers the pieces in dependency order and
  * unwinds in exactly the reverse order on failure; toy_exit() is the same
  * unwind.  The family is registered last, so no socket can be created

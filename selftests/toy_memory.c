@@ -497,7 +497,7 @@ TEST_F_TIMEOUT(memory, orphans_beyond_max_orphans_reset_at_close, 180)
 	EXPECT_LT(0, count_state(ST_FIN_WAIT1));
 	EXPECT_GE(5, wait_orphans_at_most(5, 10));
 	/* The survivors give up at their next timeout. */
-	ASSERT_EQ(0, sysctl_write("retries2", "1"));
+	ASSERT_EQ(0, sysctl_write("orphan_retries", "1"));
 	EXPECT_EQ(0, wait_state_at_most(ST_FIN_WAIT1, 0, 60));
 	EXPECT_EQ(0, toy_live_wait_zero(10));
 	EXPECT_EQ(0, wait_orphans_at_most(0, 10));
