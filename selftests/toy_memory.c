@@ -22,7 +22,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <linux/sockios.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -534,6 +536,111 @@ TEST_F_TIMEOUT(memory, orphans_beyond_max_orphans_reset_at_timeout, 180)
 	EXPECT_EQ(0, wait_state_at_most(ST_FIN_WAIT1, 0, 60));
 	EXPECT_EQ(0, toy_live_wait_zero(10));
 	EXPECT_EQ(0, wait_orphans_at_most(0, 10));
+}
+
+static int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+#define CGROOT	"/sys/fs/cgroup"
+#define CG	CGROOT "/toy_memory"
+
+/*
+ * Move this process into the memory cgroup CG (cgroup2 mounted and the
+ * memory controller enabled if need be); 0 or -errno.
+ */
+static int cgroup_join(void)
+{
+	char pid[32];
+	int err;
+
+	if (access(CGROOT "/cgroup.controllers", F_OK) &&
+	    mount("none", CGROOT, "cgroup2", 0, NULL))
+		return -errno;
+	err = write_file(CGROOT "/cgroup.subtree_control", "+memory");
+	if (err)
+		return err;
+	if (mkdir(CG, 0755) && errno != EEXIST)
+		return -errno;
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	return write_file(CG "/cgroup.procs", pid);
+}
+
+static void cgroup_leave(void)
+{
+	char pid[32];
+
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	write_file(CGROOT "/cgroup.procs", pid);
+	rmdir(CG);
+}
+
+/* Socket memory charged to CG ("sock" of memory.stat), bytes; or -1. */
+static long cgroup_sock(void)
+{
+	FILE *f = fopen(CG "/memory.stat", "r");
+	char key[64];
+	long v, val = -1;
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %ld", key, &v) == 2)
+		if (!strcmp(key, "sock")) {
+			val = v;
+			break;
+		}
+	fclose(f);
+	return val;
+}
+
+/*
+ * A child is made on the receive path, where no task tells which memory
+ * cgroup to charge: it is charged to its listener's.  The client here
+ * was made before this process joined the cgroup, so the cgroup's
+ * socket memory is the data waiting in the child's receive queue.
+ */
+TEST_F_TIMEOUT(memory, child_charged_to_listener_cgroup, 180)
+{
+	struct sockaddr_toy a = taddr(LO, 7004);
+	static char buf[60000];
+	int c, l, s, err;
+	double end;
+	long sock;
+
+	c = socket(TOY_AF, SOCK_STREAM, 0);
+	ASSERT_LE(0, c);
+	err = cgroup_join();
+	if (err) {
+		close(c);
+		SKIP(return, "no cgroup2 memory controller: %s", strerror(-err));
+	}
+	l = listen_on(LO, 7004, 0);
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, connect(c, (struct sockaddr *)&a, sizeof(a)));
+	s = accept(l, NULL, NULL);
+	ASSERT_LE(0, s);
+	ASSERT_EQ(sizeof(buf), send(c, buf, sizeof(buf), 0));
+
+	/* memory.stat is brought up to date every 2 s at least. */
+	end = toy_now() + 10 * toy_timeout_scale();
+	while ((sock = cgroup_sock()) <= 0 && toy_now() < end)
+		usleep(100000);
+	TH_LOG("cgroup sock %ld bytes", sock);
+	EXPECT_LT((long)sizeof(buf) / 2, sock);
+
+	ASSERT_EQ(sizeof(buf), recv(s, buf, sizeof(buf), MSG_WAITALL));
+	close(c);
+	close(s);
+	close(l);
+	cgroup_leave();
 }
 
 /*
