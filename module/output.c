@@ -25,7 +25,9 @@
  * Segment size.  No options travel in the header, so each side derives
  * its MSS from its route's MTU (MTU - 40), at most TOY_MAX_MSS so that
  * four segments fit in the 64 KiB window.  A segment that no longer
- * fits the window the peer offers is split.
+ * fits the window the peer offers is split, and so is one larger than
+ * the route's MTU allows now (a smaller device MTU, or a path MTU that
+ * ICMP taught the route: wire.c): the MSS follows the route down.
  *
  * Every function here runs with the socket lock held.
  */
@@ -78,13 +80,83 @@ static struct rtable *toy_sk_route(struct sock *sk)
 	return rt;
 }
 
+/*
+ * The data a segment may carry on a path of @mtu: what the two headers
+ * leave, at least 64 bytes (TCP's floor, tcp_min_snd_mss, is 48; ICMP
+ * cannot push a route below ip_rt_min_pmtu, 552, so only a device with
+ * a smaller MTU meets the floor), at most TOY_MAX_MSS.
+ */
+static u16 toy_mtu_to_mss(u32 mtu)
+{
+	return clamp_t(u32, mtu - sizeof(struct iphdr) - sizeof(struct toyhdr),
+		       64, TOY_MAX_MSS);
+}
+
 u16 toy_route_mss(struct sock *sk)
 {
 	struct rtable *rt = toy_sk_route(sk);
-	u32 mtu = rt ? dst_mtu(&rt->dst) : 576;
 
-	return clamp_t(u32, mtu - sizeof(struct iphdr) - sizeof(struct toyhdr),
-		       64, TOY_MAX_MSS);
+	return toy_mtu_to_mss(rt ? dst_mtu(&rt->dst) : 576);
+}
+
+/*
+ * The MSS for the next segment, as tcp_current_mss(): the route's MTU
+ * may have shrunk since the connection began (a device's MTU lowered,
+ * a path MTU learnt from ICMP), and a segment larger than the route
+ * takes is never sent: IPv4 refuses it (DF) with EMSGSIZE.  The MSS
+ * only goes down: the one of the handshake's route is the ceiling.
+ * 0: no MSS yet (before the handshake completed).
+ */
+u16 toy_current_mss(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	struct rtable *rt;
+	u16 mss;
+
+	if (!ts->mss)
+		return 0;
+	rt = toy_sk_route(sk);
+	if (!rt)
+		return ts->mss;
+	mss = toy_mtu_to_mss(dst_mtu(&rt->dst));
+	if (mss < ts->mss) {
+		ts->mss = mss;
+		TOY_INC_STATS(sock_net(sk), TOY_MIB_MTUREDUCED);
+	}
+	return ts->mss;
+}
+
+/*
+ * ICMP said a segment was too big for the path (the route already
+ * knows the new MTU: wire.c updated it), as tcp_v4_mtu_reduced():
+ * follow it with the MSS, and since every segment in flight that is
+ * larger than that was dropped, send them again at once at the new
+ * size (tcp_simple_retransmit()).  This is no congestion signal: the
+ * congestion window stays as it is.
+ */
+void toy_mtu_reduced(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	struct sk_buff *skb;
+	u16 mss;
+
+	if ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN | TCPF_SYN_SENT))
+		return;
+	mss = toy_current_mss(sk);
+	if (!mss)
+		return;
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		if (skb == ts->send_head)
+			break;
+		if (skb->len > mss) {
+			/* Back to snd_una, as a timeout, windows untouched. */
+			ts->send_head = skb_peek(&sk->sk_write_queue);
+			ts->snd_nxt = ts->snd_una;
+			ts->packets_out = 0;
+			toy_push(sk);
+			return;
+		}
+	}
 }
 
 /*
@@ -183,6 +255,13 @@ static int toy_send_skb(struct sock *sk, struct sk_buff *skb, u32 seq,
 	th->window = htons(toy_select_window(sk));
 	toy_csum(skb, sk->sk_rcv_saddr, sk->sk_daddr);
 	toy_xmit_ctx_of(sk, &ctx);
+	/*
+	 * ICMP cannot drive a path MTU below net.ipv4.route.min_pmtu: the
+	 * route locks it there, and then our segments go without DF, so
+	 * that a router with a smaller MTU fragments them instead of
+	 * dropping them again and again (TCP's ip_dont_fragment()).
+	 */
+	ctx.frag = ip_mtu_locked(&rt->dst);
 	if (flags & TOY_RST)
 		TOY_INC_STATS(sock_net(sk), TOY_MIB_OUTRSTS);
 	dst_hold(&rt->dst);
@@ -309,6 +388,16 @@ static void toy_cwnd_restart(struct toy_sock *ts)
 		ts->cwnd = min_t(u32, ts->cwnd, TOY_INIT_CWND);
 }
 
+/* Split @skb to the current MSS; the rest follows it.  0 or -ENOMEM. */
+static int toy_fit_mss(struct sock *sk, struct sk_buff *skb)
+{
+	u16 mss = toy_current_mss(sk);
+
+	if (!mss || skb->len <= mss)
+		return 0;
+	return toy_split(sk, skb, mss);
+}
+
 /* Send what the windows allow, from send_head on. */
 void toy_push(struct sock *sk)
 {
@@ -329,6 +418,8 @@ void toy_push(struct sock *sk)
 		u32 wnd_end = ts->snd_una + ts->snd_wnd;
 
 		if (ts->packets_out >= limit)
+			break;
+		if (toy_fit_mss(sk, skb))
 			break;
 		if (toy_after(cb->seq + skb->len, wnd_end)) {
 			/* Wait for ACKs, or probe a zero window. */

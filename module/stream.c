@@ -288,6 +288,11 @@ void toy_stream_release_cb(struct sock *sk)
 		toy_live_dec(TOY_LIVE_TIMER);
 		__sock_put(sk);
 	}
+	if (test_and_clear_bit(TOY_DEFER_MTU, &ts->deferred)) {
+		toy_mtu_reduced(sk);
+		toy_live_dec(TOY_LIVE_TIMER);
+		__sock_put(sk);
+	}
 }
 
 /* proto.keepalive: SO_KEEPALIVE was set or cleared (socket locked). */
@@ -361,6 +366,7 @@ void toy_stream_stop(struct sock *sk)
 	toy_timer_stop(sk, &ts->misc_timer);
 	toy_clear_deferred(sk, TOY_DEFER_RTX);
 	toy_clear_deferred(sk, TOY_DEFER_MISC);
+	toy_clear_deferred(sk, TOY_DEFER_MTU);
 }
 
 /* ---- input -------------------------------------------------------- */

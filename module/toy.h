@@ -166,13 +166,14 @@ static inline void toy_conn_reset(struct toy_sock *ts)
 }
 
 /*
- * Work a timer found it could not do because a user held the socket; the
- * owner does it in release_sock() (proto.release_cb).  A set bit holds a
+ * Work a timer (or an ICMP error) found it could not do because a user
+ * held the socket; the owner does it in release_sock() (proto.release_cb).  A set bit holds a
  * socket reference and counts as a live timer, like the timer itself.
  */
 enum {
 	TOY_DEFER_RTX,		/* the retransmission timer fired */
 	TOY_DEFER_MISC,		/* the misc timer fired */
+	TOY_DEFER_MTU,		/* ICMP lowered the path MTU (wire.c) */
 };
 
 /*
@@ -394,6 +395,8 @@ enum toy_mib_field {
 	TOY_MIB_ACKSKIPPEDSEQ,	/* answers to unacceptable segments skipped */
 	TOY_MIB_ACKSKIPPEDCHALLENGE, /* challenge ACKs skipped: rate limits */
 	TOY_MIB_ACKSKIPPEDTIMEWAIT, /* TIME_WAIT answers skipped: rate limit */
+	TOY_MIB_MTUREDUCED,	/* MSS lowered to a smaller path MTU */
+	TOY_MIB_OUTOFWINDOWICMPS, /* ICMP errors quoting a stale sequence */
 	TOY_MIB_OFOPRUNED,	/* out-of-order segments dropped for room */
 	TOY_MIB_ORPHANOVERFLOW,	/* orphans reset: too many, or no memory */
 	TOY_MIB_MEMORYPRESSURES, /* times a protocol entered memory pressure */
@@ -656,6 +659,8 @@ void toy_send_probe(struct sock *sk);
 void toy_init_cc(struct sock *sk);
 void toy_rtt_sample(struct sock *sk, u32 rtt_us);
 void toy_write_space(struct sock *sk);
+u16 toy_current_mss(struct sock *sk);
+void toy_mtu_reduced(struct sock *sk);
 
 /* listen.c: the passive side. */
 void toy_listen_init(struct sock *sk);

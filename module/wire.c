@@ -18,11 +18,18 @@
  * writes the IPv4 header itself and passes no socket to ip_local_out(),
  * because AF_TOY sockets are not struct inet_sock and IPv4 output code
  * reads inet_sock fields of the socket it is given.
+ *
+ * Errors.  toy_err() is the ICMP error handler (the net_protocol's
+ * err_handler), as tcp_v4_err() and udp_err(): path MTU discovery,
+ * and unreachable errors for connections and connected datagram
+ * sockets.
  */
 
+#include <linux/icmp.h>
 #include <linux/ip.h>
 #include <linux/skbuff.h>
 #include <net/checksum.h>
+#include <net/icmp.h>
 #include <net/ip.h>
 #include <net/protocol.h>
 #include <net/route.h>
@@ -224,8 +231,157 @@ drop:
 	return 0;
 }
 
+/*
+ * ICMP reports that a segment could not pass.  Only a sequence number
+ * we may still have in flight (snd_una..snd_max, as tcp_v4_err()) is
+ * believed: anyone can send ICMP, and a blind one must not touch the
+ * connection.
+ *
+ * Fragmentation needed (RFC 1191): the route learns the path MTU for
+ * every socket that uses it (ipv4_update_pmtu(), a nexthop exception
+ * that expires after net.ipv4.route.mtu_expires, never below
+ * net.ipv4.route.min_pmtu); the socket then follows it with its MSS
+ * and resends what was too big (toy_mtu_reduced()), or leaves that to
+ * its owner in release_sock() when a user holds it, as TCP's
+ * TCP_MTU_REDUCED_DEFERRED.  IPv4 sends us one of these itself when a
+ * segment is larger than the route allows.
+ *
+ * Other errors, as TCP's: during the handshake they fail connect()
+ * (port or protocol unreachable: ECONNREFUSED, others EHOSTUNREACH,
+ * ENETUNREACH ...); on a connection they are soft (sk_err_soft, read by
+ * SO_ERROR): routing may recover, so the connection keeps trying
+ * until its own timeout (RFC 1122 4.2.3.9).
+ */
+static void toy_stream_err(struct net *net, struct sk_buff *skb, u32 info)
+{
+	const struct iphdr *iph = (const struct iphdr *)skb->data;
+	const struct toyhdr *th = (void *)(skb->data + iph->ihl * 4);
+	int type = icmp_hdr(skb)->type, code = icmp_hdr(skb)->code;
+	u32 seq = ntohl(th->seq);
+	struct toy_sock *ts;
+	struct sock *sk;
+	int err;
+
+	sk = toy_lookup_stream(net, iph->daddr, th->dest, iph->saddr,
+			       th->source);
+	if (!sk)
+		return;
+	if (!toy_is_full(sk)) {
+		/* A SYN-ACK or an ACK of TIME_WAIT: nothing to resend. */
+		toy_sk_put(sk);
+		return;
+	}
+	ts = toy_sk(sk);
+	bh_lock_sock(sk);
+	if ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))
+		goto out;
+	if (toy_before(seq, ts->snd_una) || toy_after(seq, ts->snd_max)) {
+		TOY_INC_STATS(net, TOY_MIB_OUTOFWINDOWICMPS);
+		goto out;
+	}
+
+	switch (type) {
+	case ICMP_DEST_UNREACH:
+		if (code > NR_ICMP_UNREACH)
+			goto out;
+		if (code == ICMP_FRAG_NEEDED) {
+			ipv4_update_pmtu(skb, net, info, sk->sk_bound_dev_if,
+					 toy_ipproto);
+			if (!sock_owned_by_user(sk)) {
+				toy_mtu_reduced(sk);
+			} else if (!test_and_set_bit(TOY_DEFER_MTU,
+						     &ts->deferred)) {
+				sock_hold(sk);
+				toy_live_inc(TOY_LIVE_TIMER);
+			}
+			goto out;
+		}
+		err = icmp_err_convert[code].errno;
+		break;
+	case ICMP_PARAMETERPROB:
+		err = EPROTO;
+		break;
+	case ICMP_TIME_EXCEEDED:
+		err = EHOSTUNREACH;
+		break;
+	default:
+		goto out;
+	}
+
+	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV) &&
+	    !sock_owned_by_user(sk)) {
+		WRITE_ONCE(sk->sk_err, err);
+		TOY_INC_STATS(net, TOY_MIB_ATTEMPTFAILS);
+		toy_done(sk);
+	} else {
+		WRITE_ONCE(sk->sk_err_soft, err);
+	}
+out:
+	bh_unlock_sock(sk);
+	sock_put(sk);
+}
+
+/*
+ * An ICMP error about a datagram, as UDP without IP_RECVERR: only a
+ * hard error (port or protocol unreachable ...), and only to a socket
+ * connected to where the datagram went; its next call fails with it.
+ * Datagrams go without DF: fragmentation needed does not concern them.
+ */
+static void toy_dgram_err(struct net *net, struct sk_buff *skb)
+{
+	const struct iphdr *iph = (const struct iphdr *)skb->data;
+	const struct toyhdr *th = (void *)(skb->data + iph->ihl * 4);
+	int type = icmp_hdr(skb)->type, code = icmp_hdr(skb)->code;
+	struct sock *sk;
+
+	if (type != ICMP_DEST_UNREACH || code > NR_ICMP_UNREACH ||
+	    !icmp_err_convert[code].fatal)
+		return;
+	sk = toy_lookup_dgram(net, iph->daddr, th->dest, iph->saddr,
+			      th->source);
+	if (!sk)
+		return;
+	if (READ_ONCE(sk->sk_state) == TCP_ESTABLISHED &&
+	    READ_ONCE(sk->sk_daddr) == iph->daddr &&
+	    READ_ONCE(sk->sk_dport) == th->dest) {
+		WRITE_ONCE(sk->sk_err, icmp_err_convert[code].errno);
+		sk_error_report(sk);
+	}
+	sock_put(sk);
+}
+
+/*
+ * The net_protocol err_handler: icmp_unreach() calls it in softirq
+ * under RCU, @skb->data at the IPv4 header of the packet we sent, of
+ * which 8 bytes of ours are there: the ports and the sequence number.
+ * The type is further on; an error that quotes no more (RFC 792's
+ * minimum) is taken as a stream segment's, whose sequence check
+ * guards the rest.
+ */
+static int toy_err(struct sk_buff *skb, u32 info)
+{
+	struct net *net = dev_net(skb->dev);
+	const struct iphdr *iph = (const struct iphdr *)skb->data;
+	u8 type = TOY_TYPE_STREAM;
+
+	if (pskb_may_pull(skb, iph->ihl * 4 + sizeof(struct toyhdr))) {
+		iph = (const struct iphdr *)skb->data;
+		type = ((struct toyhdr *)(skb->data + iph->ihl * 4))->type;
+	}
+	switch (type) {
+	case TOY_TYPE_STREAM:
+		toy_stream_err(net, skb, info);
+		break;
+	case TOY_TYPE_DGRAM:
+		toy_dgram_err(net, skb);
+		break;
+	}
+	return 0;
+}
+
 static const struct net_protocol toy_protocol = {
 	.handler	= toy_rcv,
+	.err_handler	= toy_err,
 };
 
 int toy_wire_init(void)
