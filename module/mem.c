@@ -196,12 +196,14 @@ void toy_mem_sock_destruct(struct sock *sk)
  */
 void toy_mem_child_init(struct sock *child, const struct sock *listener)
 {
+#ifdef CONFIG_MEMCG
 	struct mem_cgroup *memcg = listener->sk_memcg;
 
 	if (!mem_cgroup_sockets_enabled || child->sk_memcg || !memcg)
 		return;
 	css_get(&memcg->css);
 	child->sk_memcg = memcg;
+#endif
 }
 
 /*
