@@ -46,6 +46,12 @@
  * per-namespace statistics are atomic or per-CPU and need no lock; the
  * per-namespace sysctls are read with READ_ONCE or under their seqlock.
  *
+ * Memory.  As TCP's and UDP's (mem.c): what a socket queues is charged
+ * to its buffers (SO_SNDBUF, SO_RCVBUF), to its protocol's pages
+ * (net.toy.mem, net.toy.dgram_mem, system-wide) and to the memory
+ * cgroup of its creator; sockets, orphans and pages are counted in
+ * /proc/net/toy_sockstat, and orphans are bounded by net.toy.max_orphans.
+ *
  * Init and exit.  toy_init() registers the pieces in dependency order and
  * unwinds in exactly the reverse order on failure; toy_exit() is the same
  * unwind.  The family is registered last, so no socket can be created
@@ -71,19 +77,38 @@ unsigned int toy_ipproto = IPPROTO_TOY;
 module_param_named(ipproto, toy_ipproto, uint, 0444);
 MODULE_PARM_DESC(ipproto, "IPv4 protocol number of AF_TOY (default 253)");
 
-static struct proto toy_stream_prot = {
+/* The memory fields are TCP's and UDP's (mem.c). */
+struct proto toy_stream_prot = {
 	.name		= "TOY",
 	.owner		= THIS_MODULE,
 	.obj_size	= sizeof(struct toy_sock),
 	.backlog_rcv	= toy_stream_backlog_rcv,
 	.release_cb	= toy_stream_release_cb,
 	.keepalive	= toy_keepalive,
+	.enter_memory_pressure	= toy_enter_memory_pressure,
+	.leave_memory_pressure	= toy_leave_memory_pressure,
+	.memory_allocated	= &toy_memory_allocated,
+	.per_cpu_fw_alloc	= &toy_memory_per_cpu_fw_alloc,
+	.sockets_allocated	= &toy_sockets_allocated,
+	.memory_pressure	= &toy_memory_pressure,
+	.sysctl_mem		= sysctl_toy_mem,
+	.sysctl_wmem		= sysctl_toy_wmem_min,
+	.sysctl_rmem		= sysctl_toy_rmem_min,
 };
 
-static struct proto toy_dgram_prot = {
+struct proto toy_dgram_prot = {
 	.name		= "TOY-DGRAM",
 	.owner		= THIS_MODULE,
 	.obj_size	= sizeof(struct toy_sock),
+	.enter_memory_pressure	= toy_enter_memory_pressure,
+	.leave_memory_pressure	= toy_leave_memory_pressure,
+	.memory_allocated	= &toy_dgram_memory_allocated,
+	.per_cpu_fw_alloc	= &toy_dgram_memory_per_cpu_fw_alloc,
+	.sockets_allocated	= &toy_dgram_sockets_allocated,
+	.memory_pressure	= &toy_dgram_memory_pressure,
+	.sysctl_mem		= sysctl_toy_dgram_mem,
+	.sysctl_wmem		= sysctl_toy_wmem_min,
+	.sysctl_rmem		= sysctl_toy_rmem_min,
 };
 
 /*
@@ -99,6 +124,7 @@ static void toy_sock_destruct(struct sock *sk)
 	dst_release(rcu_dereference_protected(sk->sk_dst_cache, 1));
 	RCU_INIT_POINTER(sk->sk_dst_cache, NULL);
 	WARN_ON_ONCE(sk->sk_wmem_queued);
+	toy_mem_sock_destruct(sk);
 	toy_live_dec(TOY_LIVE_SOCK);
 }
 
@@ -118,6 +144,7 @@ void toy_sock_setup(struct sock *sk)
 	sk->sk_backlog_rcv = sk->sk_prot->backlog_rcv;
 	if (sk->sk_type == SOCK_STREAM)
 		sk->sk_write_space = toy_write_space;
+	toy_mem_sock_init(sk);
 }
 
 static int toy_release(struct socket *sock)
@@ -146,6 +173,8 @@ static int toy_release(struct socket *sock)
 	}
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	sock_orphan(sk);
+	if (sk->sk_type == SOCK_STREAM)
+		toy_orphan_add(sk);
 	release_sock(sk);
 
 	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, -1);
@@ -757,9 +786,12 @@ static int __init toy_init(void)
 	err = toy_live_init();
 	if (err)
 		goto out_tw;
-	err = proto_register(&toy_stream_prot, 1);
+	err = toy_mem_init();
 	if (err)
 		goto out_live;
+	err = proto_register(&toy_stream_prot, 1);
+	if (err)
+		goto out_mem;
 	err = proto_register(&toy_dgram_prot, 1);
 	if (err)
 		goto out_stream_prot;
@@ -793,6 +825,8 @@ out_dgram_prot:
 	proto_unregister(&toy_dgram_prot);
 out_stream_prot:
 	proto_unregister(&toy_stream_prot);
+out_mem:
+	toy_mem_exit();
 out_live:
 	toy_live_exit();
 out_tw:
@@ -813,6 +847,7 @@ static void __exit toy_exit(void)
 	toy_net_unregister();
 	proto_unregister(&toy_dgram_prot);
 	proto_unregister(&toy_stream_prot);
+	toy_mem_exit();
 	toy_live_exit();
 	toy_tw_exit();
 	pr_info("AF_TOY unregistered\n");

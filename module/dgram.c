@@ -27,10 +27,12 @@
  * socket connected to that port fails its next call with ECONNREFUSED
  * (sk_err); an unconnected one is not disturbed.
  *
- * Receive queue and limits are the core's: sock_queue_rcv_skb() refuses
- * a datagram beyond SO_RCVBUF (counted in the socket's drops and in
- * RcvbufErrors), skb_recv_datagram() does the waiting (MSG_DONTWAIT,
- * SO_RCVTIMEO, MSG_PEEK), sock_alloc_send_pskb() the SO_SNDBUF limit.
+ * Receive queue and limits are the core's: a datagram beyond SO_RCVBUF,
+ * or beyond what net.toy.dgram_mem lets the protocol hold (mem.c), is
+ * refused (counted in the socket's drops and in RcvbufErrors) as
+ * sock_queue_rcv_skb() and UDP refuse it; skb_recv_datagram() does the
+ * waiting (MSG_DONTWAIT, SO_RCVTIMEO, MSG_PEEK), sock_alloc_send_pskb()
+ * the SO_SNDBUF limit.
  *
  * Locking: a datagram socket's fields change under lock_sock() (bind,
  * connect) and the bind slot lock for those the receive path reads
@@ -40,6 +42,7 @@
  */
 
 #include <asm/ioctls.h>
+#include <linux/filter.h>
 #include <linux/icmp.h>
 #include <linux/skbuff.h>
 #include <linux/sockios.h>
@@ -306,6 +309,64 @@ static void toy_send_unreach(struct net *net, struct sk_buff *skb)
 }
 
 /*
+ * skb->destructor of a queued datagram: its memory goes back to the
+ * socket and the protocol under the receive queue's lock, as UDP's
+ * udp_rmem_release().  recvmsg() frees datagrams without the socket
+ * lock, so that lock is what keeps sk_forward_alloc consistent.
+ */
+static void toy_dgram_rfree(struct sk_buff *skb)
+{
+	struct sock *sk = skb->sk;
+	unsigned long flags;
+
+	spin_lock_irqsave(&sk->sk_receive_queue.lock, flags);
+	atomic_sub(skb->truesize, &sk->sk_rmem_alloc);
+	sk_mem_uncharge(sk, skb->truesize);
+	spin_unlock_irqrestore(&sk->sk_receive_queue.lock, flags);
+}
+
+/*
+ * Queue @skb for recvmsg(), as __sock_queue_rcv_skb() does, with the
+ * pages scheduled and charged under the queue's lock (see above).
+ * -ENOMEM: SO_RCVBUF is full; -ENOBUFS: the protocol's memory is.
+ */
+static int toy_dgram_queue_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	struct sk_buff_head *list = &sk->sk_receive_queue;
+	unsigned long flags;
+	int err;
+
+	err = sk_filter(sk, skb);
+	if (err)
+		return err;
+	if (atomic_read(&sk->sk_rmem_alloc) >= READ_ONCE(sk->sk_rcvbuf)) {
+		atomic_inc(&sk->sk_drops);
+		return -ENOMEM;
+	}
+	skb_orphan(skb);
+	skb->dev = NULL;
+	skb_dst_force(skb);
+
+	spin_lock_irqsave(&list->lock, flags);
+	if (!sk_rmem_schedule(sk, skb, skb->truesize)) {
+		spin_unlock_irqrestore(&list->lock, flags);
+		atomic_inc(&sk->sk_drops);
+		return -ENOBUFS;
+	}
+	skb->sk = sk;
+	skb->destructor = toy_dgram_rfree;
+	atomic_add(skb->truesize, &sk->sk_rmem_alloc);
+	sk_mem_charge(sk, skb->truesize);
+	sock_skb_set_dropcount(sk, skb);
+	__skb_queue_tail(list, skb);
+	spin_unlock_irqrestore(&list->lock, flags);
+
+	if (!sock_flag(sk, SOCK_DEAD))
+		sk->sk_data_ready(sk);
+	return 0;
+}
+
+/*
  * A datagram from toy_rcv() (validated, checksum good; softirq, RCU).
  * Consumes @skb.
  */
@@ -325,7 +386,7 @@ void toy_dgram_rcv(struct net *net, struct sk_buff *skb)
 	}
 	/* The headers stay where they are: recvmsg() reads the sender. */
 	__skb_pull(skb, sizeof(*th));
-	if (sock_queue_rcv_skb(sk, skb) < 0) {
+	if (toy_dgram_queue_rcv(sk, skb) < 0) {
 		TOY_INC_STATS(net, TOY_MIB_RCVBUFERRORS);
 		kfree_skb(skb);
 	} else {

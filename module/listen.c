@@ -187,7 +187,7 @@ static struct toy_request *toy_req_alloc(struct sock *sk, struct sk_buff *skb)
 	struct toy_request *req;
 	struct sock *rsk;
 
-	req = kzalloc(sizeof(*req), GFP_ATOMIC);
+	req = kzalloc(sizeof(*req), GFP_ATOMIC | __GFP_ACCOUNT);
 	if (!req)
 		return NULL;
 
@@ -320,6 +320,7 @@ static struct sock *toy_child_create(struct sock *l, struct toy_request *req,
 	sock_init_data_uid(NULL, child, l->sk_uid);
 	child->sk_type = SOCK_STREAM;
 	toy_sock_setup(child);
+	toy_mem_child_init(child, l);
 
 	/* What the child inherits (the anchors' lesson: the uid too). */
 	child->sk_rcvbuf = READ_ONCE(l->sk_rcvbuf);

@@ -333,6 +333,7 @@ static int toy_transmit(struct sock *sk, struct sk_buff *skb)
 static void toy_free_queued(struct sock *sk, struct sk_buff *skb)
 {
 	sk_wmem_queued_add(sk, -skb->truesize);
+	sk_mem_uncharge(sk, skb->truesize);
 	kfree_skb(skb);
 }
 
@@ -349,7 +350,7 @@ static int toy_split(struct sock *sk, struct sk_buff *skb, u32 len)
 	if (!buff)
 		return -ENOMEM;
 	skb_reserve(buff, TOY_MAX_HEADER);
-	sk_wmem_queued_add(sk, buff->truesize);
+	toy_wmem_charge_forced(sk, buff);
 	skb_split(skb, buff, len);
 	/* The memory goes with the data, as TCP's tso_fragment() says. */
 	skb->truesize -= nlen;
@@ -475,7 +476,7 @@ void toy_send_fin(struct sock *sk)
 		TOY_SKB_CB(skb)->seq = ts->write_seq;
 		TOY_SKB_CB(skb)->end_seq = ts->write_seq + 1;
 		TOY_SKB_CB(skb)->flags = TOY_FIN;
-		sk_wmem_queued_add(sk, skb->truesize);
+		toy_wmem_charge_forced(sk, skb);
 		__skb_queue_tail(&sk->sk_write_queue, skb);
 		if (!ts->send_head)
 			ts->send_head = skb;
@@ -764,6 +765,8 @@ void toy_rtx_expired_data(struct sock *sk)
 {
 	struct toy_sock *ts = toy_sk(sk);
 
+	if (toy_out_of_resources(sk, true))
+		return;
 	if (!ts->packets_out) {
 		if (ts->send_head)
 			toy_probe_timer(sk);

@@ -2,6 +2,9 @@
 /*
  * AF_TOY /proc/net files, one set per network namespace.
  *
+ * /proc/net/toy_sockstat: sockets and memory, in the format of
+ * /proc/net/sockstat (below).
+ *
  * /proc/net/toy_stat: the namespace's counters in the format of
  * /proc/net/netstat, a line of names then a line of values, each starting
  * with "Toy:", so that tools that parse netstat read it unchanged.
@@ -70,6 +73,9 @@ static const char * const toy_mib_names[TOY_MIB_MAX] = {
 	[TOY_MIB_SYNCOOKIESSENT] = "SyncookiesSent",
 	[TOY_MIB_SYNCOOKIESRECV] = "SyncookiesRecv",
 	[TOY_MIB_SYNCOOKIESFAILED] = "SyncookiesFailed",
+	[TOY_MIB_OFOPRUNED]	= "OfoPruned",
+	[TOY_MIB_ORPHANOVERFLOW] = "OrphanOverflow",
+	[TOY_MIB_MEMORYPRESSURES] = "MemoryPressures",
 };
 
 static int toy_stat_show(struct seq_file *seq, void *v)
@@ -373,6 +379,29 @@ static const struct seq_operations toy_seq_ops = {
 	.show	= toy_seq_show,
 };
 
+/*
+ * /proc/net/toy_sockstat, in the format of /proc/net/sockstat: sockets
+ * in use in this namespace (as /proc/net/protocols counts them),
+ * TIME_WAIT entries of this namespace; orphans, sockets allocated and
+ * pages charged across all namespaces, as TCP's.  "mem" counts the
+ * per-CPU parts too (mem.c), so it is exact.
+ */
+static int toy_sockstat_show(struct seq_file *seq, void *v)
+{
+	struct net *net = seq_file_single_net(seq);
+
+	seq_printf(seq, "TOY: inuse %d orphan %lld tw %d alloc %lld mem %ld\n",
+		   sock_prot_inuse_get(net, &toy_stream_prot),
+		   toy_orphans_sum(),
+		   atomic_read(&toy_pernet(net)->tw_count),
+		   percpu_counter_sum_positive(&toy_sockets_allocated),
+		   toy_mem_pages(&toy_stream_prot));
+	seq_printf(seq, "TOY-DGRAM: inuse %d mem %ld\n",
+		   sock_prot_inuse_get(net, &toy_dgram_prot),
+		   toy_mem_pages(&toy_dgram_prot));
+	return 0;
+}
+
 int toy_proc_init_net(struct net *net)
 {
 	if (!proc_create_net_single("toy_stat", 0444, net->proc_net,
@@ -384,8 +413,13 @@ int toy_proc_init_net(struct net *net)
 	if (!proc_create_net("toy_dgram", 0444, net->proc_net,
 			     &toy_dgram_seq_ops, sizeof(struct seq_net_private)))
 		goto err_toy;
+	if (!proc_create_net_single("toy_sockstat", 0444, net->proc_net,
+				    toy_sockstat_show, NULL))
+		goto err_dgram;
 	return 0;
 
+err_dgram:
+	remove_proc_entry("toy_dgram", net->proc_net);
 err_toy:
 	remove_proc_entry("toy", net->proc_net);
 err_stat:
@@ -395,6 +429,7 @@ err_stat:
 
 void toy_proc_exit_net(struct net *net)
 {
+	remove_proc_entry("toy_sockstat", net->proc_net);
 	remove_proc_entry("toy_dgram", net->proc_net);
 	remove_proc_entry("toy", net->proc_net);
 	remove_proc_entry("toy_stat", net->proc_net);

@@ -526,6 +526,55 @@ static void toy_ooo_drain(struct sock *sk)
 }
 
 /*
+ * Drop the out-of-order segment farthest from rcv_nxt, if it lies
+ * beyond @skb, to make room for @skb: as tcp_prune_ofo_queue(), the
+ * data the peer would send last goes first, and what can fill the
+ * hole stays.  True if one was dropped.
+ */
+static bool toy_ooo_prune(struct sock *sk, const struct sk_buff *skb)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	struct sk_buff *last = skb_peek_tail(&ts->ooo_queue);
+
+	if (!last || toy_after(TOY_SKB_CB(skb)->seq, TOY_SKB_CB(last)->seq))
+		return false;
+	__skb_unlink(last, &ts->ooo_queue);
+	kfree_skb(last);	/* its memory back (sock_rfree()) */
+	TOY_INC_STATS(sock_net(sk), TOY_MIB_OFOPRUNED);
+	return true;
+}
+
+/*
+ * Room for @skb in the receive buffer and in the protocol's memory
+ * (mem.c), as tcp_try_rmem_schedule(), pruning the out-of-order queue
+ * from its far end until @skb fits.  An in-order segment fits while the
+ * buffer is not over SO_RCVBUF (it may go over by this one segment, as
+ * TCP's), and always when nothing waits to be read, so that a
+ * connection can always move on (tcp_data_queue() forces the charge
+ * with sk_forced_mem_schedule(), which modules cannot call: pages that
+ * cannot be scheduled leave sk_forward_alloc below zero until the next
+ * schedule).  An out-of-order one must fit whole: the out-of-order
+ * queue alone never takes more than SO_RCVBUF, and the segment that
+ * fills the hole finds room.
+ */
+static bool toy_rmem_schedule(struct sock *sk, struct sk_buff *skb)
+{
+	bool ooo = toy_after(TOY_SKB_CB(skb)->seq, toy_sk(sk)->rcv_nxt);
+	int rcvbuf = READ_ONCE(sk->sk_rcvbuf);
+
+	if (!ooo && skb_queue_empty(&sk->sk_receive_queue)) {
+		sk_rmem_schedule(sk, skb, skb->truesize);
+		return true;
+	}
+	while (atomic_read(&sk->sk_rmem_alloc) + (ooo ? skb->truesize : 0) >
+	       rcvbuf || !sk_rmem_schedule(sk, skb, skb->truesize)) {
+		if (!toy_ooo_prune(sk, skb))
+			return false;
+	}
+	return true;
+}
+
+/*
  * The data and FIN of an acceptable segment (header pulled).  Consumes
  * @skb.  Answers with an ACK whenever the segment carried anything.
  */
@@ -554,7 +603,7 @@ static void toy_rcv_data(struct sock *sk, struct sk_buff *skb)
 		toy_reset(sk);
 		goto drop;
 	}
-	if (atomic_read(&sk->sk_rmem_alloc) > READ_ONCE(sk->sk_rcvbuf)) {
+	if (!toy_rmem_schedule(sk, skb)) {
 		TOY_INC_STATS(sock_net(sk), TOY_MIB_RCVPRUNED);
 		goto ack;	/* no room: the sender will retransmit */
 	}

@@ -4,7 +4,8 @@
  *
  * sendmsg() copies the user's bytes into segments of at most one MSS
  * on the write queue (output.c sends them as the windows allow),
- * waiting for room in SO_SNDBUF unless nonblocking; recvmsg() copies
+ * waiting for room in SO_SNDBUF and in the protocol's memory (mem.c)
+ * unless nonblocking; recvmsg() copies
  * from the receive queue in order.  A bad user buffer ends the call
  * with EFAULT (or the count so far) and loses nothing: a segment is
  * queued only after its bytes were copied in, and received data is
@@ -86,19 +87,18 @@ int toy_stream_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 		err = toy_send_check(sk);
 		if (err)
 			goto error;
-		if (!sk_stream_memory_free(sk)) {
-			toy_push(sk);
-			set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
-			err = sk_stream_wait_memory(sk, &timeo);
-			if (err)
-				goto error;
-			continue;
-		}
+		if (!sk_stream_memory_free(sk))
+			goto wait_for_memory;
 		size = min_t(size_t, len - copied, ts->mss);
 		skb = alloc_skb_with_frags(TOY_MAX_HEADER, size, 0, &err,
 					   sk->sk_allocation);
 		if (!skb)
 			goto error;
+		/* The protocol's memory too, as tcp_stream_alloc_skb(). */
+		if (!sk_wmem_schedule(sk, skb->truesize)) {
+			kfree_skb(skb);
+			goto wait_for_memory;
+		}
 		skb_reserve(skb, TOY_MAX_HEADER);
 		skb->len = size;
 		skb->data_len = size;
@@ -112,11 +112,20 @@ int toy_stream_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 		TOY_SKB_CB(skb)->end_seq = ts->write_seq + size;
 		ts->write_seq += size;
 		sk_wmem_queued_add(sk, skb->truesize);
+		sk_mem_charge(sk, skb->truesize);
 		__skb_queue_tail(&sk->sk_write_queue, skb);
 		if (!ts->send_head)
 			ts->send_head = skb;
 		copied += size;
 		toy_push(sk);
+		continue;
+
+wait_for_memory:
+		toy_push(sk);
+		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+		err = sk_stream_wait_memory(sk, &timeo);
+		if (err)
+			goto error;
 	}
 	release_sock(sk);
 	return copied;

@@ -62,6 +62,22 @@
  *                               backlog; 0..INT_MAX, default 1024 (TCP
  *                               scales its own, 128 or more, with the
  *                               size of its table).
+ *   max_orphans                 orphans (connections closed by the user,
+ *                               still finishing) the namespace may hold;
+ *                               beyond it they are reset, at close() or
+ *                               at their next timeout (OrphanOverflow);
+ *                               0..INT_MAX, default 8192: half the
+ *                               connection table's slots, as
+ *                               tcp_max_orphans is half of TCP's.
+ *
+ * Two more exist in the initial namespace only, since the memory they
+ * limit is the whole system's (as net.ipv4.tcp_mem and udp_mem):
+ *
+ *   mem                         "min pressure max" in pages: the memory
+ *                               all stream sockets may hold (mem.c);
+ *                               defaults from the free memory at load,
+ *                               as tcp_mem's.
+ *   dgram_mem                   the same for datagram sockets, as udp_mem.
  */
 
 #include <linux/bitmap.h>
@@ -278,6 +294,13 @@ static const struct ctl_table toy_sysctl_template[] = {
 		.proc_handler	= proc_dointvec_minmax,
 		.extra1		= &toy_zero,
 	},
+	{
+		.procname	= "max_orphans",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= &toy_zero,
+	},
 	{ }
 };
 
@@ -304,6 +327,8 @@ int toy_sysctl_init_net(struct net *net)
 	tn->syncookies = 1;
 	tn->max_syn_backlog = 1024;
 	atomic_set(&tn->req_count, 0);
+	tn->max_orphans = BIT(TOY_EHASH_BITS) / 2;
+	atomic_set(&tn->orphans, 0);
 
 	tn->reserved_ports = bitmap_zalloc(65536, GFP_KERNEL);
 	if (!tn->reserved_ports)
@@ -328,6 +353,7 @@ int toy_sysctl_init_net(struct net *net)
 	table[12].data = &tn->challenge_ack_limit;
 	table[13].data = &tn->syncookies;
 	table[14].data = &tn->max_syn_backlog;
+	table[15].data = &tn->max_orphans;
 
 	tn->sysctl_hdr = register_net_sysctl(net, "net/toy", table);
 	if (!tn->sysctl_hdr)
@@ -352,4 +378,36 @@ void toy_sysctl_exit_net(struct net *net)
 	kfree(table);
 	bitmap_free(tn->reserved_ports);
 	tn->reserved_ports = NULL;
+}
+
+static struct ctl_table toy_sysctl_global[] = {
+	{
+		.procname	= "mem",
+		.data		= &sysctl_toy_mem,
+		.maxlen		= sizeof(sysctl_toy_mem),
+		.mode		= 0644,
+		.proc_handler	= proc_doulongvec_minmax,
+	},
+	{
+		.procname	= "dgram_mem",
+		.data		= &sysctl_toy_dgram_mem,
+		.maxlen		= sizeof(sysctl_toy_dgram_mem),
+		.mode		= 0644,
+		.proc_handler	= proc_doulongvec_minmax,
+	},
+	{ }
+};
+
+static struct ctl_table_header *toy_sysctl_global_hdr;
+
+int toy_sysctl_global_init(void)
+{
+	toy_sysctl_global_hdr = register_net_sysctl(&init_net, "net/toy",
+						    toy_sysctl_global);
+	return toy_sysctl_global_hdr ? 0 : -ENOMEM;
+}
+
+void toy_sysctl_global_exit(void)
+{
+	unregister_net_sysctl_table(toy_sysctl_global_hdr);
 }

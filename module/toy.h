@@ -161,6 +161,8 @@ struct toy_sock {
 	 */
 	unsigned int		synq_overflow_ts;
 	u8			synflood_warned;
+	/* Counted in the orphan counters since close() (mem.c). */
+	bool			orphan;
 };
 
 /* A new connection attempt starts from a clean connection state. */
@@ -420,6 +422,9 @@ enum toy_mib_field {
 	TOY_MIB_SYNCOOKIESSENT,	/* SYN-ACKs that carried a cookie */
 	TOY_MIB_SYNCOOKIESRECV,	/* ACKs whose cookie made a connection */
 	TOY_MIB_SYNCOOKIESFAILED, /* ACKs whose cookie was wrong or old */
+	TOY_MIB_OFOPRUNED,	/* out-of-order segments dropped for room */
+	TOY_MIB_ORPHANOVERFLOW,	/* orphans reset: too many, or no memory */
+	TOY_MIB_MEMORYPRESSURES, /* times a protocol entered memory pressure */
 	TOY_MIB_MAX
 };
 
@@ -542,6 +547,8 @@ struct toy_net {
 	int			syncookies;	/* tcp_syncookies: 0, 1, 2 */
 	int			max_syn_backlog; /* tcp_max_syn_backlog */
 	atomic_t		req_count;	/* half-open entries held */
+	int			max_orphans;	/* tcp_max_orphans */
+	atomic_t		orphans;	/* orphans of this namespace */
 };
 
 extern unsigned int toy_net_id;
@@ -743,5 +750,39 @@ bool toy_syn_flood_action(struct sock *sk);
 u32 toy_cookie_init_sequence(struct sock *sk, struct sk_buff *skb);
 u16 toy_cookie_check(struct sock *sk, struct sk_buff *skb);
 void toy_cookie_listen_init(struct sock *sk);
+/*
+ * mem.c: memory accounting of both protocols (as TCP's and UDP's), the
+ * orphan limit.  The struct proto of each (af_toy.c) points at these.
+ */
+extern struct proto toy_stream_prot;
+extern struct proto toy_dgram_prot;
+extern atomic_long_t toy_memory_allocated;
+DECLARE_PER_CPU(int, toy_memory_per_cpu_fw_alloc);
+extern struct percpu_counter toy_sockets_allocated;
+extern unsigned long toy_memory_pressure;
+extern long sysctl_toy_mem[3];
+extern atomic_long_t toy_dgram_memory_allocated;
+DECLARE_PER_CPU(int, toy_dgram_memory_per_cpu_fw_alloc);
+extern struct percpu_counter toy_dgram_sockets_allocated;
+extern unsigned long toy_dgram_memory_pressure;
+extern long sysctl_toy_dgram_mem[3];
+extern int sysctl_toy_rmem_min[1];
+extern int sysctl_toy_wmem_min[1];
+int toy_mem_init(void);
+void toy_mem_exit(void);
+void toy_enter_memory_pressure(struct sock *sk);
+void toy_leave_memory_pressure(struct sock *sk);
+long toy_mem_pages(const struct proto *prot);
+s64 toy_orphans_sum(void);
+void toy_mem_sock_init(struct sock *sk);
+void toy_mem_sock_destruct(struct sock *sk);
+void toy_mem_child_init(struct sock *child, const struct sock *listener);
+void toy_wmem_charge_forced(struct sock *sk, struct sk_buff *skb);
+void toy_orphan_add(struct sock *sk);
+bool toy_out_of_resources(struct sock *sk, bool do_reset);
+
+/* sysctl.c: the sysctls of init_net only (net.toy.mem, dgram_mem). */
+int toy_sysctl_global_init(void);
+void toy_sysctl_global_exit(void);
 
 #endif /* _TOY_H */
