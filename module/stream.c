@@ -544,6 +544,60 @@ static bool toy_ooo_prune(struct sock *sk, const struct sk_buff *skb)
 	return true;
 }
 
+/* The largest buffer toy_collapse() makes: four pages, as TCP's. */
+#define TOY_COLLAPSE_MAX	SKB_MAX_ORDER(0, 2)
+
+/*
+ * Copy the data waiting to be read into as few buffers as it fits
+ * (tcp_collapse()).  Segments that came in page-sized buffers, or as a
+ * stream of tiny segments, hold several times their data in memory, and
+ * a window already offered (it never shrinks) must not be refused for
+ * that overhead: the window says data, the buffer counts memory.  Done
+ * only when it frees at least @need bytes (the segment waiting for
+ * room), since copying is not free.  True if it did.
+ */
+static bool toy_collapse(struct sock *sk, unsigned int need)
+{
+	struct sk_buff_head *q = &sk->sk_receive_queue;
+	unsigned int truesize = 0, len = 0;
+	struct sk_buff_head done;
+	struct sk_buff *skb, *p;
+
+	skb_queue_walk(q, skb) {
+		truesize += skb->truesize;
+		len += skb->len;
+	}
+	if (truesize < SKB_TRUESIZE(len) + need)
+		return false;
+	__skb_queue_head_init(&done);
+	while ((skb = skb_peek(q))) {
+		unsigned int size = 0;
+		struct sk_buff *nskb;
+
+		skb_queue_walk(q, p) {
+			if (size && size + p->len > TOY_COLLAPSE_MAX)
+				break;
+			size += p->len;
+		}
+		nskb = alloc_skb(size, GFP_ATOMIC);
+		if (!nskb)
+			break;
+		*TOY_SKB_CB(nskb) = *TOY_SKB_CB(skb);
+		while ((p = skb_peek(q)) && nskb->len + p->len <= size) {
+			skb_copy_bits(p, 0, skb_put(nskb, p->len), p->len);
+			__skb_unlink(p, q);
+			kfree_skb(p);	/* its memory back (sock_rfree()) */
+		}
+		TOY_SKB_CB(nskb)->end_seq = TOY_SKB_CB(nskb)->seq + nskb->len;
+		sk_rmem_schedule(sk, nskb, nskb->truesize);
+		skb_set_owner_r(nskb, sk);
+		__skb_queue_tail(&done, nskb);
+	}
+	/* The copies come first: what could not be copied follows them. */
+	skb_queue_splice(&done, q);
+	return true;
+}
+
 /*
  * Room for @skb in the receive buffer and in the protocol's memory
  * (mem.c), as tcp_try_rmem_schedule(), pruning the out-of-order queue
@@ -561,6 +615,7 @@ static bool toy_rmem_schedule(struct sock *sk, struct sk_buff *skb)
 {
 	bool ooo = toy_after(TOY_SKB_CB(skb)->seq, toy_sk(sk)->rcv_nxt);
 	int rcvbuf = READ_ONCE(sk->sk_rcvbuf);
+	bool collapsed = false;
 
 	if (!ooo && skb_queue_empty(&sk->sk_receive_queue)) {
 		sk_rmem_schedule(sk, skb, skb->truesize);
@@ -568,8 +623,11 @@ static bool toy_rmem_schedule(struct sock *sk, struct sk_buff *skb)
 	}
 	while (atomic_read(&sk->sk_rmem_alloc) + (ooo ? skb->truesize : 0) >
 	       rcvbuf || !sk_rmem_schedule(sk, skb, skb->truesize)) {
-		if (!toy_ooo_prune(sk, skb))
+		if (toy_ooo_prune(sk, skb))
+			continue;
+		if (ooo || collapsed || !toy_collapse(sk, skb->truesize))
 			return false;
+		collapsed = true;
 	}
 	return true;
 }
