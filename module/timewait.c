@@ -82,7 +82,7 @@ static struct kmem_cache *toy_tw_cachep __read_mostly;
 
 int toy_tw_init(void)
 {
-	/* The target: no bigger than TCP's tcp_timewait_sock. */
+	/* No bigger than TCP's tcp_timewait_sock. */
 	BUILD_BUG_ON(!IS_ENABLED(CONFIG_LOCKDEP) && sizeof(struct toy_tw) > 264);
 	/* Charged to the memory cgroup, as TCP's timewait cache. */
 	toy_tw_cachep = kmem_cache_create("toy_timewait", sizeof(struct toy_tw),
