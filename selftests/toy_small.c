@@ -583,13 +583,14 @@ FIXTURE_TEARDOWN(twrace)
  * stress test, not a proof: on the debug kernel KASAN and lockdep ("held
  * lock freed") report such a write; the stock kernel's bind table (16
  * KiB, from the page allocator) is beyond slub_debug, and only
- * page_poison=1 would show it.  It repeats for RACE_SECS with
+ * page_poison=1 would show it.  It repeats for RACE_SECS (scaled, as
+ * is the spread of the expiries: a slow kernel's exits run later) with
  * RACE_WORKERS namespaces at a time.
  */
 TEST_F_TIMEOUT(twrace, entries_expire_while_namespace_exits, 300)
 {
 	long held, total = 0;
-	double end = toy_now() + RACE_SECS;
+	double end = toy_now() + RACE_SECS * toy_timeout_scale();
 	int rounds = 0, i, status, p[2];
 	pid_t pid[RACE_WORKERS];
 
@@ -605,7 +606,8 @@ TEST_F_TIMEOUT(twrace, entries_expire_while_namespace_exits, 300)
 				close(p[0]);
 				srand(seed);
 				pin_to_cpu(i);
-				churn_then_exit(RACE_CONNS, RACE_MSL_MAX, p[1]);
+				churn_then_exit(RACE_CONNS, RACE_MSL_MAX *
+						toy_timeout_scale(), p[1]);
 			}
 		}
 		close(p[1]);
