@@ -24,8 +24,11 @@
 /*
  * A destination that never answers: 10.9.0.0/16 lives on one end of a
  * veth pair whose other end is down (whatever is sent there vanishes),
- * where this host is 10.9.0.1 and 10.9.0.3.  A connect() to it stays in
- * SYN_SENT, while one to a closed port on 127.0.0.1 is refused at once.
+ * where this host is 10.9.0.1 and 10.9.0.3.  SILENT has a permanent
+ * neighbour entry, so no failed ARP resolution answers for it with an
+ * ICMP host unreachable (which fails a connect() in SYN_SENT, as TCP's).
+ * A connect() to it stays in SYN_SENT, while one to a closed port on
+ * 127.0.0.1 is refused at once.
  */
 #define SILENT		"10.9.0.2"
 
@@ -58,7 +61,9 @@ static inline int new_netns(void)
 			   "ip link add toy0 type veth peer name toy1 && "
 			   "ip addr add 10.9.0.1/16 dev toy0 && "
 			   "ip addr add 10.9.0.3/16 dev toy0 && "
-			   "ip link set toy0 up"))
+			   "ip link set toy0 up && "
+			   "ip neigh add " SILENT " lladdr 02:00:00:00:09:02 "
+			   "dev toy0 nud permanent"))
 		err = -EIO;
 	return err;
 }
