@@ -483,7 +483,7 @@ TEST_F_TIMEOUT(hostile, zero_window_orphan_ends, TOY_HEAVY_TIMEOUT)
  */
 TEST_F_TIMEOUT(hostile, unroutable_connection_ends, TOY_HEAVY_TIMEOUT)
 {
-	static struct toy_pconn c;	/* tracked: outlives the test */
+	static struct toy_pconn c, o;	/* tracked: outlive the test */
 	char buf[100] = { 0 };
 
 	EXPECT_EQ(0, sysctl_write("retries2", "2"));
@@ -496,11 +496,11 @@ TEST_F_TIMEOUT(hostile, unroutable_connection_ends, TOY_HEAVY_TIMEOUT)
 	EXPECT_EQ(ETIMEDOUT, wait_error(c.fd, 60));
 	close(c.fd);
 
-	ASSERT_EQ(0, toy_peer_connect(&self->peer, &c, 9104, 4000));
-	track(&c);
-	set_int(c.fd, SOL_SOCKET, SO_BINDTOIFINDEX, 9999);
-	ASSERT_EQ(100, write(c.fd, buf, sizeof(buf)));
-	close(c.fd);
+	ASSERT_EQ(0, toy_peer_connect(&self->peer, &o, 9104, 4000));
+	track(&o);
+	set_int(o.fd, SOL_SOCKET, SO_BINDTOIFINDEX, 9999);
+	ASSERT_EQ(100, write(o.fd, buf, sizeof(buf)));
+	close(o.fd);
 	EXPECT_EQ(0, toy_live_wait("sockets", 0, 60));
 }
 

@@ -789,7 +789,9 @@ TEST_F_TIMEOUT(tw, netns_exit_with_entries, TOY_HEAVY_TIMEOUT)
 		int l, i, c[20];
 
 		if (new_netns() || sysctl_write("msl_ms", "3600000") ||
-		    sysctl_write("retries2", "3") || set_range(1024, 65535))
+		    sysctl_write("retries2", "3") ||
+		    sysctl_write("orphan_retries", "3") ||
+		    set_range(1024, 65535))
 			_exit(1);
 		l = listener_at(SRV, 8200, 0);
 		for (i = 0; i < 10000; i++)
@@ -820,9 +822,9 @@ TEST_F_TIMEOUT(tw, netns_exit_with_entries, TOY_HEAVY_TIMEOUT)
 	waitpid(pid, &status, 0);
 	/*
 	 * Its sockets close as orphans whose FINs are lost: they end
-	 * after 3 retransmissions (about 3 s), the last reference on the
-	 * namespace goes with them, and its exit ends the entries, which
-	 * had an hour to go.
+	 * after 3 retransmissions (net.toy.orphan_retries, about 3 s),
+	 * the last reference on the namespace goes with them, and its
+	 * exit ends the entries, which had an hour to go.
 	 */
 	EXPECT_EQ(0, toy_live_wait_zero(120));
 	TH_LOG("namespace gone with its entries %.1f s after the kill",
