@@ -470,7 +470,19 @@ void toy_send_fin(struct sock *sk)
 	} else {
 		struct sk_buff *skb;
 
-		skb = alloc_skb(TOY_MAX_HEADER, sk->sk_allocation | __GFP_NOFAIL);
+		/*
+		 * close() and shutdown() may wait for the memory; the receive
+		 * path (a FIN that waited for the handshake to complete) may
+		 * not.  Without a FIN this connection could never end: abort
+		 * it instead.
+		 */
+		skb = alloc_skb(TOY_MAX_HEADER, in_task() ?
+				sk->sk_allocation | __GFP_NOFAIL : GFP_ATOMIC);
+		if (!skb) {
+			toy_send_active_reset(sk);
+			toy_done(sk);
+			return;
+		}
 		skb_reserve(skb, TOY_MAX_HEADER);
 		memset(TOY_SKB_CB(skb), 0, sizeof(struct toy_skb_cb));
 		TOY_SKB_CB(skb)->seq = ts->write_seq;
