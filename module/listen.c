@@ -322,7 +322,7 @@ static struct sock *toy_child_create(struct sock *l, struct toy_request *req,
 	toy_sock_setup(child);
 	toy_mem_child_init(child, l);
 
-	/* What the child inherits (the anchors' lesson: the uid too). */
+	/* What the child inherits: the uid too, or uid-based rules break. */
 	child->sk_rcvbuf = READ_ONCE(l->sk_rcvbuf);
 	child->sk_sndbuf = READ_ONCE(l->sk_sndbuf);
 	child->sk_userlocks = l->sk_userlocks &

@@ -394,7 +394,7 @@ static int exhaust(int l, int port, int low, int n, int how)
 }
 
 /*
- * The seeds' story: short connections from one client to one server
+ * The exhaustion story: short connections from one client to one server
  * put every port of a narrow range in TIME_WAIT, and connect() fails
  * with EADDRNOTAVAIL, while other destinations are still reachable.
  * Remedy: a wider range.
