@@ -459,7 +459,7 @@ void toy_push(struct sock *sk)
 }
 
 /* Queue our FIN: on the last unsent segment, or a segment of its own. */
-void toy_send_fin(struct sock *sk)
+void toy_send_fin(struct sock *sk, gfp_t gfp)
 {
 	struct toy_sock *ts = toy_sk(sk);
 	struct sk_buff *tail = skb_peek_tail(&sk->sk_write_queue);
@@ -471,13 +471,14 @@ void toy_send_fin(struct sock *sk)
 		struct sk_buff *skb;
 
 		/*
-		 * close() and shutdown() may wait for the memory; the receive
-		 * path (a FIN that waited for the handshake to complete) may
-		 * not.  Without a FIN this connection could never end: abort
-		 * it instead.
+		 * close() and shutdown() may wait for the memory (@gfp
+		 * allows it); the receive path (a FIN that waited for the
+		 * handshake to complete) may not.  Without a FIN this
+		 * connection could never end: abort it instead.
 		 */
-		skb = alloc_skb(TOY_MAX_HEADER, in_task() ?
-				sk->sk_allocation | __GFP_NOFAIL : GFP_ATOMIC);
+		if (gfpflags_allow_blocking(gfp))
+			gfp |= __GFP_NOFAIL;
+		skb = alloc_skb(TOY_MAX_HEADER, gfp);
 		if (!skb) {
 			toy_send_active_reset(sk);
 			toy_done(sk);

@@ -154,8 +154,10 @@ void toy_established(struct sock *sk)
 	if (sock_flag(sk, SOCK_KEEPOPEN))
 		toy_keepalive(sk, 1);
 	/* A FIN that close() or shutdown() left for now. */
-	if (was_syn_recv && sk->sk_shutdown & SEND_SHUTDOWN)
-		toy_stream_shutdown(sk, SEND_SHUTDOWN);
+	if (was_syn_recv && sk->sk_shutdown & SEND_SHUTDOWN) {
+		toy_set_state(sk, TCP_FIN_WAIT1);
+		toy_send_fin(sk, GFP_ATOMIC);	/* under the socket spinlock */
+	}
 	if (!sock_flag(sk, SOCK_DEAD)) {
 		sk->sk_state_change(sk);
 		sk_wake_async(sk, SOCK_WAKE_IO, POLL_OUT);
@@ -1078,5 +1080,5 @@ void toy_stream_shutdown(struct sock *sk, int how)
 	default:
 		return;
 	}
-	toy_send_fin(sk);
+	toy_send_fin(sk, sk->sk_allocation);	/* process context */
 }

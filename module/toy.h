@@ -675,7 +675,7 @@ u16 toy_route_mss(struct sock *sk);
 void toy_send_syn(struct sock *sk, bool ack);
 void toy_send_ack(struct sock *sk);
 void toy_send_active_reset(struct sock *sk);
-void toy_send_fin(struct sock *sk);
+void toy_send_fin(struct sock *sk, gfp_t gfp);
 void toy_push(struct sock *sk);
 enum { TOY_ACK_OK, TOY_ACK_OLD, TOY_ACK_BLIND, TOY_ACK_UNSENT };
 int toy_ack_check(const struct sock *sk, u32 ack);
