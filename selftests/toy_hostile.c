@@ -230,6 +230,44 @@ TEST_F(hostile, peer_dial_accept)
 	close(l);
 }
 
+/*
+ * A script, step by step: the host connects; the peer answers with a
+ * window of 0; the host's ACK completes the handshake, and with nothing
+ * to send it stays quiet; a reset from the peer ends the connection.
+ */
+TEST_F(hostile, peer_script_zero_window_synack_then_reset)
+{
+	struct sockaddr_toy a = taddr(PEER_ADDR, 9002);
+	struct toy_pseg *s = self->seg;
+	static struct toy_pconn c;	/* tracked: outlives the test */
+	char in[8];
+
+	c.fd = socket(TOY_AF, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	ASSERT_LE(0, c.fd);
+	track(&c);
+	ASSERT_EQ(-1, connect(c.fd, (struct sockaddr *)&a, sizeof(a)));
+	ASSERT_EQ(EINPROGRESS, errno);
+
+	ASSERT_EQ(1, toy_peer_expect(&self->peer, s, TOY_SYN, 5));
+	c.hport = s->sport;
+	c.pport = 9002;
+	c.rcv_nxt = s->seq + 1;
+	c.snd_nxt = TOY_PEER_ISN;
+	ASSERT_EQ(0, toy_peer_send(&self->peer, c.pport, c.hport,
+				   TOY_SYN | TOY_ACK, c.snd_nxt++, c.rcv_nxt,
+				   0, NULL, 0));
+	ASSERT_EQ(1, toy_peer_expect(&self->peer, s, TOY_ACK, 5));
+	EXPECT_EQ(c.snd_nxt, s->ack);
+	EXPECT_EQ(0, toy_peer_count(&self->peer, 2.0));
+
+	ASSERT_EQ(0, toy_peer_reset(&self->peer, &c));
+	EXPECT_EQ(-1, recv(c.fd, in, sizeof(in), 0));
+	EXPECT_EQ(ECONNRESET, errno);
+	EXPECT_EQ(0, toy_peer_count(&self->peer, 0.5));
+	close(c.fd);
+	c.fd = -1;
+}
+
 /* A counter of the "Icmp:" lines of /proc/net/snmp, or -1. */
 static long icmp_stat(const char *name)
 {
@@ -294,23 +332,6 @@ static int seq_before(uint32_t a, uint32_t b)
 	return (int32_t)(a - b) < 0;
 }
 
-/* A pure ACK from the peer at its current sequence numbers. */
-static void peer_ack(struct toy_peer *p, const struct toy_pconn *c,
-		     uint16_t win)
-{
-	toy_peer_send(p, c->pport, c->hport, TOY_ACK, c->snd_nxt, c->rcv_nxt,
-		      win, NULL, 0);
-}
-
-/* Data from the peer, at its sequence numbers; they move on. */
-static void peer_data(struct toy_peer *p, struct toy_pconn *c, uint16_t win,
-		      const void *data, size_t len)
-{
-	toy_peer_send(p, c->pport, c->hport, TOY_ACK, c->snd_nxt, c->rcv_nxt,
-		      win, data, len);
-	c->snd_nxt += len;
-}
-
 /* The next segment with data from the host, within @secs (scaled). */
 static int host_data(struct toy_peer *p, struct toy_pseg *s, double secs)
 {
@@ -328,8 +349,7 @@ static int host_data(struct toy_peer *p, struct toy_pseg *s, double secs)
  */
 static void peer_abort(struct toy_peer *p, struct toy_pconn *c)
 {
-	toy_peer_send(p, c->pport, c->hport, TOY_RST, c->snd_nxt, 0, 0, NULL,
-		      0);
+	toy_peer_reset(p, c);
 	close(c->fd);
 }
 
@@ -402,7 +422,7 @@ TEST_F_TIMEOUT(hostile, zero_window_silent_peer_times_out, TOY_HEAVY_TIMEOUT)
 	ASSERT_EQ(1, host_data(&self->peer, s, 10));
 	ASSERT_EQ(1000, s->len);
 	c.rcv_nxt += s->len;
-	peer_ack(&self->peer, &c, 0);
+	toy_peer_ack(&self->peer, &c, 0);
 
 	end = toy_now() + 60 * toy_timeout_scale();
 	while (!(err = so_error(c.fd)) && toy_now() < end)
@@ -433,15 +453,15 @@ TEST_F_TIMEOUT(hostile, zero_window_answered_probes_keep_connection, TOY_HEAVY_T
 	ASSERT_EQ(2000, write(c.fd, buf, sizeof(buf)));
 	ASSERT_EQ(1, host_data(&self->peer, s, 10));
 	c.rcv_nxt += s->len;
-	peer_ack(&self->peer, &c, 0);
+	toy_peer_ack(&self->peer, &c, 0);
 	for (i = 0; i < 4; i++) {
 		ASSERT_EQ(1, toy_peer_expect(&self->peer, s, TOY_ACK, 30));
 		EXPECT_EQ(c.rcv_nxt - 1, s->seq);
 		EXPECT_EQ(0, s->len);
-		peer_ack(&self->peer, &c, 0);
+		toy_peer_ack(&self->peer, &c, 0);
 	}
 	EXPECT_EQ(0, so_error(c.fd));
-	peer_ack(&self->peer, &c, 4000);
+	toy_peer_ack(&self->peer, &c, 4000);
 	while (c.rcv_nxt != una + 2000) {
 		ASSERT_EQ(1, host_data(&self->peer, s, 10));
 		EXPECT_EQ(c.rcv_nxt, s->seq);
@@ -468,7 +488,7 @@ TEST_F_TIMEOUT(hostile, zero_window_orphan_ends, TOY_HEAVY_TIMEOUT)
 	ASSERT_EQ(2000, write(c.fd, buf, sizeof(buf)));
 	ASSERT_EQ(1, host_data(&self->peer, s, 10));
 	c.rcv_nxt += s->len;
-	peer_ack(&self->peer, &c, 0);
+	toy_peer_ack(&self->peer, &c, 0);
 	close(c.fd);
 	EXPECT_EQ(0, toy_live_wait("sockets", 0, 60));
 	EXPECT_EQ(0, toy_live_wait("timers", 0, 5));
@@ -797,7 +817,7 @@ TEST_F_TIMEOUT(hostile, window_right_edge_never_moves_left, TOY_HEAVY_TIMEOUT)
 	track(&c);
 	edge = c.snd_nxt + c.hwin;	/* the handshake's offer */
 	for (i = 0; i < 40; i++) {
-		peer_data(&self->peer, &c, 8192, data, sizeof(data));
+		toy_peer_data(&self->peer, &c, 8192, data, sizeof(data));
 		if (!toy_peer_expect(&self->peer, s, TOY_ACK, 5))
 			break;
 		cur = s->ack + s->win;
@@ -832,8 +852,8 @@ TEST_F_TIMEOUT(hostile, ack_sequence_inside_peer_window, TOY_HEAVY_TIMEOUT)
 	ASSERT_EQ(1, host_data(&self->peer, s, 10));
 	EXPECT_EQ(una, s->seq);
 	/* Not acknowledged, and the window shrinks to nothing. */
-	peer_ack(&self->peer, &c, 0);
-	peer_data(&self->peer, &c, 0, "x", 1);
+	toy_peer_ack(&self->peer, &c, 0);
+	toy_peer_data(&self->peer, &c, 0, "x", 1);
 	for (;;) {
 		ASSERT_EQ(1, toy_peer_expect(&self->peer, s, TOY_ACK, 10));
 		if (s->ack == c.snd_nxt)
@@ -941,7 +961,7 @@ TEST_F_TIMEOUT(hostile, blind_data_injection_refused, TOY_HEAVY_TIMEOUT)
 	EXPECT_EQ(-1, recv(c.fd, in, sizeof(in), MSG_DONTWAIT));
 	EXPECT_EQ(EAGAIN, errno);
 
-	peer_data(&self->peer, &c, 4000, "good", 4);
+	toy_peer_data(&self->peer, &c, 4000, "good", 4);
 	set_timeo(c.fd, 5);
 	ASSERT_EQ(4, recv(c.fd, in, sizeof(in), 0));
 	EXPECT_EQ(0, memcmp("good", in, 4));
@@ -963,7 +983,7 @@ TEST_F_TIMEOUT(hostile, old_ack_does_not_move_window, TOY_HEAVY_TIMEOUT)
 	ASSERT_EQ(1000, write(c.fd, buf, sizeof(buf)));
 	ASSERT_EQ(1, host_data(&self->peer, s, 10));
 	c.rcv_nxt += s->len;
-	peer_data(&self->peer, &c, 4000, "0123456789", 10);
+	toy_peer_data(&self->peer, &c, 4000, "0123456789", 10);
 	ASSERT_EQ(10, recv(c.fd, in, sizeof(in), 0));
 	toy_peer_send(&self->peer, c.pport, c.hport, TOY_ACK, c.snd_nxt,
 		      c.rcv_nxt - 1000, 0, "abcdefghij", 10);
@@ -1074,12 +1094,12 @@ TEST_F_TIMEOUT(hostile, probe_backoff_leaves_rto_alone, TOY_HEAVY_TIMEOUT)
 	ASSERT_EQ(2000, write(c.fd, buf, sizeof(buf)));
 	ASSERT_EQ(1, host_data(&self->peer, s, 10));
 	c.rcv_nxt += s->len;
-	peer_ack(&self->peer, &c, 0);
+	toy_peer_ack(&self->peer, &c, 0);
 	for (i = 0; i < 5; i++) {	/* 0.2 s, 0.4 s ... 3.2 s */
 		ASSERT_EQ(1, toy_peer_expect(&self->peer, s, TOY_ACK, 30));
-		peer_ack(&self->peer, &c, 0);
+		toy_peer_ack(&self->peer, &c, 0);
 	}
-	peer_ack(&self->peer, &c, 4000);
+	toy_peer_ack(&self->peer, &c, 4000);
 	ASSERT_EQ(1, host_data(&self->peer, s, 10));
 	when = proc_timer(c.hport);
 	TH_LOG("retransmission timer after 5 probes: %ld ticks", when);
@@ -1115,7 +1135,7 @@ TEST_F_TIMEOUT(hostile, partial_ack_deflates_window, TOY_HEAVY_TIMEOUT)
 	 * the first one again (fast retransmit).
 	 */
 	for (i = 0; i < 3; i++)
-		peer_ack(&self->peer, &c, 60000);
+		toy_peer_ack(&self->peer, &c, 60000);
 	for (;;) {
 		ASSERT_EQ(1, host_data(&self->peer, s, 10));
 		if (s->seq == una)
@@ -1125,7 +1145,7 @@ TEST_F_TIMEOUT(hostile, partial_ack_deflates_window, TOY_HEAVY_TIMEOUT)
 	EXPECT_EQ(una + 12 * mss, first_new);
 	/* A partial ACK: five segments, not the whole flight. */
 	c.rcv_nxt = una + 5 * mss;
-	peer_ack(&self->peer, &c, 60000);
+	toy_peer_ack(&self->peer, &c, 60000);
 	while (toy_peer_recv(&self->peer, s, 0.1 / toy_timeout_scale())) {
 		if (s->seq == c.rcv_nxt)
 			resent++;
@@ -1161,7 +1181,7 @@ TEST_F_TIMEOUT(hostile, idle_restarts_congestion_window, TOY_HEAVY_TIMEOUT)
 		for (i = 0; i < 10; i++) {
 			ASSERT_EQ(1, host_data(&self->peer, s, 10));
 			c.rcv_nxt = s->seq + s->len;
-			peer_ack(&self->peer, &c, 65000);
+			toy_peer_ack(&self->peer, &c, 65000);
 		}
 	}
 	usleep(1500000 * toy_timeout_scale());	/* idle: more than an RTO */

@@ -546,4 +546,40 @@ fail:
 	return -1;
 }
 
+/*
+ * Script steps on a connection, at the peer's current sequence numbers,
+ * so that a test reads as what the peer does:
+ *	toy_peer_expect(p, s, TOY_SYN, 5);		"the host sends a SYN"
+ *	toy_peer_data(p, c, 0, "x", 1);			"one byte, window 0"
+ *	EXPECT_EQ(0, toy_peer_count(p, 2.0));		"then nothing for 2 s"
+ *	toy_peer_reset(p, c);				"the peer resets"
+ */
+
+/* A pure ACK of c->rcv_nxt with window @win. */
+static inline int toy_peer_ack(struct toy_peer *p, const struct toy_pconn *c,
+			       uint16_t win)
+{
+	return toy_peer_send(p, c->pport, c->hport, TOY_ACK, c->snd_nxt,
+			     c->rcv_nxt, win, NULL, 0);
+}
+
+/* @len bytes of data with window @win; the peer's sequence moves on. */
+static inline int toy_peer_data(struct toy_peer *p, struct toy_pconn *c,
+				uint16_t win, const void *data, size_t len)
+{
+	int err = toy_peer_send(p, c->pport, c->hport, TOY_ACK, c->snd_nxt,
+				c->rcv_nxt, win, data, len);
+
+	if (!err)
+		c->snd_nxt += len;
+	return err;
+}
+
+/* A reset at the exact sequence number: the host takes it. */
+static inline int toy_peer_reset(struct toy_peer *p, const struct toy_pconn *c)
+{
+	return toy_peer_send(p, c->pport, c->hport, TOY_RST, c->snd_nxt, 0, 0,
+			     NULL, 0);
+}
+
 #endif /* _TOY_PEER_H */
