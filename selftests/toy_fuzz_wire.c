@@ -1803,70 +1803,80 @@ TEST_F_TIMEOUT(fuzz, wire, FUZZ_TIMEOUT)
 	EXPECT_EQ(0, f->failures);
 }
 
+#define MALFORMED_EACH	(256 + 20 + 16 + 8)
+
 /*
- * Every kind of malformed segment, once each, counted once each: every
- * length below the header, every header length but 5 (as a byte, so
- * also "longer than the packet"), checksums off by one bit, unknown
- * types; each to a listener and to a closed port, in one packet and in
- * fragments; and well-formed segments that IPv4 delivers oddly
- * (options, fragments) counted as no error.
+ * Case @i of MALFORMED_EACH, of type @type, from @t's peer port to its
+ * host port, in IPv4 mode @mode: every header length (5 is the one
+ * well-formed case; the others with and without data, so also "longer
+ * than the packet"), every length below the header, a bad checksum
+ * with 0..15 bytes of data, an unknown type.
+ */
+static void send_malformed(struct fz *f, const struct target *t, int mode,
+			   uint8_t type, int i)
+{
+	static const uint8_t bad_types[] = { 3, 4, 7, 8, 0x10, 0x7f, 0x80,
+					     0xff };
+	struct ipplan pl = { .mode = mode, .ttl = 64 };
+	struct fseg g = { .kind = t->kind };
+
+	if (mode == IPM_OPTS)
+		ip_opts_valid(&pl);
+	g.th.source = htons(t->pport);
+	g.th.dest = htons(t->hport);
+	g.th.doff = TOY_DOFF;
+	g.th.flags = TOY_SYN;
+	g.th.seq = htonl(i);
+	g.th.type = type;
+	g.daddr = addr_of(PEER_HOST);
+	if (i < 256) {
+		g.mal = i == TOY_DOFF ? MAL_NONE : MAL_DOFF;
+		g.th.doff = i;
+		g.len = i % 3 ? 0 : 40;
+	} else if (i < 276) {
+		g.mal = MAL_SHORT;
+		g.cut = i - 256;
+	} else if (i < 292) {
+		g.mal = MAL_CSUM;
+		g.len = i - 276;
+	} else {
+		g.mal = MAL_TYPE;
+		g.th.type = bad_types[i - 292];
+	}
+	fuzz_one(f, &g, &pl);
+}
+
+/*
+ * Every kind of malformed segment, once each, counted once each (as
+ * send_malformed() lists them), as a stream segment, a datagram and an
+ * unreachable, to a listener and to a closed port, in one packet, in
+ * 8-byte fragments and with IP options.
  */
 TEST_F(fuzz, every_malformed_segment_counted)
 {
+	static const int modes[] = { IPM_PLAIN, IPM_FRAG_TINY, IPM_OPTS };
 	struct fz *f = self->f;
-	struct target *t;
-	struct ipplan pl;
-	struct fseg g;
-	int i, m, l;
+	int i, m, l, type;
 
 	f->l1port = 9999;
 	f->l1 = listen_on(f->l1port);
 	ASSERT_LE(0, f->l1);
-	for (l = 0; l < 2; l++) {
-		t = &f->t[l ? K_CLOSED : K_LISTEN];
-		t->kind = l ? K_CLOSED : K_LISTEN;
-		t->hport = l ? 29999 : f->l1port;
-		t->pport = 45000;
-		for (m = 0; m < 3; m++) {
-			for (i = 0; i < 256 + 20 + 16 + 8; i++) {
-				memset(&g, 0, sizeof(g));
-				memset(&pl, 0, sizeof(pl));
-				pl.ttl = 64;
-				pl.mode = (int[]){ IPM_PLAIN, IPM_FRAG_TINY,
-						   IPM_OPTS }[m];
-				if (pl.mode == IPM_OPTS)
-					ip_opts_valid(&pl);
-				g.kind = t->kind;
-				g.th.source = htons(t->pport);
-				g.th.dest = htons(t->hport);
-				g.th.doff = TOY_DOFF;
-				g.th.flags = TOY_SYN;
-				g.th.seq = htonl(i);
-				g.daddr = addr_of(PEER_HOST);
-				if (i < 256) {
-					g.mal = i == TOY_DOFF ? MAL_NONE :
-						MAL_DOFF;
-					g.th.doff = i;
-					g.len = i % 3 ? 0 : 40;
-				} else if (i < 276) {
-					g.mal = MAL_SHORT;
-					g.cut = i - 256;
-				} else if (i < 292) {
-					g.mal = MAL_CSUM;
-					g.len = i % 5;
-				} else {
-					g.mal = MAL_TYPE;
-					g.th.type = (uint8_t[]){ 3, 4, 7, 8,
-						0x10, 0x7f, 0x80, 0xff }[i - 292];
-				}
-				fuzz_one(f, &g, &pl);
-			}
-		}
-	}
+	f->t[K_LISTEN] = (struct target){ .kind = K_LISTEN,
+					  .hport = f->l1port, .pport = 45000 };
+	f->t[K_CLOSED] = (struct target){ .kind = K_CLOSED, .hport = 29999,
+					  .pport = 45000 };
+	for (l = 0; l < 2; l++)
+		for (type = TOY_TYPE_STREAM; type <= TOY_TYPE_UNREACH; type++)
+			for (m = 0; m < 3; m++)
+				for (i = 0; i < MALFORMED_EACH; i++)
+					send_malformed(f, &f->t[l ? K_CLOSED :
+								K_LISTEN],
+						       modes[m], type, i);
 	close(f->l1);
 	drain(f, NULL, NULL);
 	check_counters(f, "malformed");
-	EXPECT_LE(2 * 3 * (255 + 20 + 16 + 8), f->exp_err);
+	EXPECT_EQ(2 * 3 * 3 * (MALFORMED_EACH - 1), f->exp_err);
+	EXPECT_EQ(2 * 3 * 3 * 16, f->exp_csum);
 	print_summary(f, 0);
 	EXPECT_EQ(0, f->failures);
 }
