@@ -59,10 +59,13 @@
 #include <sched.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <pthread.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <arpa/inet.h>
+#include <linux/sockios.h>
 #include <linux/toy.h>
 
 #include "kselftest_harness.h"
@@ -88,6 +91,22 @@
  * amplification (or an answer loop) that TCP semantics do not allow.
  */
 #define ANSWER_BOUND		3
+
+/*
+ * A connection with more data to send (bulk): an ACK that opens the
+ * window may release all of it at once, in segments of the MSS (1460
+ * on the 1500-byte device), besides the answer and a retransmission.
+ */
+#define HOST_BULK		16384
+#define ANSWER_BOUND_BULK	(2 + (HOST_BULK + 1459) / 1460)
+
+/*
+ * While the host reads (the busy half of a round), a segment that finds
+ * its socket owned by the reader waits in the backlog and is answered
+ * when the reader lets go: answers come late and may be counted to a
+ * later segment of the 4-tuple.  Then only runaway answering is bounded.
+ */
+#define ANSWER_BOUND_BUSY	64
 
 #define SEG_MAX		(65535 - 60 - 20)	/* payload: IP header + options */
 #define FRAGS_MAX	64	/* fragments of one segment */
@@ -162,13 +181,13 @@ static bool chance(int pct)
 
 enum kind {
 	K_LISTEN, K_HALFOPEN, K_SYNSENT, K_SYNRECV, K_ESTAB, K_ACCEPTED,
-	K_ESTDATA, K_FINWAIT1, K_FINWAIT2, K_CLOSEWAIT, K_CLOSING, K_LASTACK,
+	K_ESTDATA, K_BULK, K_FINWAIT1, K_FINWAIT2, K_CLOSEWAIT, K_CLOSING, K_LASTACK,
 	K_TIMEWAIT, K_DGRAM, K_DGRAMCONN, K_CLOSED, K_N
 };
 
 static const char * const kind_names[K_N] = {
 	"listen", "half_open", "syn_sent", "syn_recv", "established",
-	"accepted", "est_data", "fin_wait1", "fin_wait2", "close_wait",
+	"accepted", "est_data", "bulk", "fin_wait1", "fin_wait2", "close_wait",
 	"closing", "last_ack", "time_wait", "dgram", "dgram_conn",
 	"closed_port",
 };
@@ -333,6 +352,9 @@ struct fz {
 	struct tally	by_kind[K_N], by_mal[MAL_N], by_ipm[IPM_N];
 	unsigned long	segs, answers, unsolicited, host_pkts;
 	unsigned long	hist[ANSWER_BOUND + 2];
+	pthread_t	reader;		/* the host reading, the busy half */
+	volatile int	busy;
+	unsigned long	busy_segs, late;	/* segments in the busy half */
 	unsigned long	coincidences, replays;
 	int		max_answers;
 	int		failures;
@@ -906,19 +928,23 @@ static void check_answers(struct fz *f, struct fseg *g,
 			  const struct answers *got)
 {
 	bool silent = !v->stream && !v->dgram;
-	int i;
+	int i, bound = g->kind == K_BULK ? ANSWER_BOUND_BULK : ANSWER_BOUND;
 
-	if (got->n > ANSWER_BOUND) {
+	if (f->busy)
+		bound = ANSWER_BOUND_BUSY;
+	if (got->n > bound) {
 		failf(f, "one segment drew %d packets (bound %d): %s", got->n,
-		      ANSWER_BOUND, describe(f, g, pl));
+		      bound, describe(f, g, pl));
 		print_answers(got);
 	}
+	if (f->busy && got->n > ANSWER_BOUND)
+		f->late++;
 	if (silent && count_answer_like(got) && confirm_answered(f, g, pl)) {
 		failf(f, "a segment dropped before any socket was answered: %s",
 		      describe(f, g, pl));
 		print_answers(got);
 	}
-	if (v->stream && g->th.flags & TOY_RST)
+	if (v->stream && g->th.flags & TOY_RST && !f->busy)
 		for (i = 0; i < got->n && i < 16; i++)
 			if (got->a[i].flags & TOY_RST) {
 				failf(f, "a reset was answered with a reset: %s",
@@ -963,6 +989,7 @@ static void fuzz_one(struct fz *f, struct fseg *g, struct ipplan *pl)
 	if (got.n > f->max_answers)
 		f->max_answers = got.n;
 	f->hist[got.n > ANSWER_BOUND ? ANSWER_BOUND + 1 : got.n]++;
+	f->busy_segs += f->busy;
 	tally(&f->by_kind[g->kind], &v, &got);
 	tally(&f->by_mal[g->mal], &v, &got);
 	tally(&f->by_ipm[pl->mode], &v, &got);
@@ -1311,6 +1338,24 @@ static int setup_estdata(struct fz *f, struct target *t)
 	return 0;
 }
 
+/*
+ * More than the peer's window lets the host send: the rest waits for
+ * ACKs that open the window (the fuzzer's windows go to 65535).
+ */
+static int setup_bulk(struct fz *f, struct target *t)
+{
+	static char data[HOST_BULK];
+
+	memset(data, 'b', sizeof(data));
+	if (setup_active(f, t) || write(t->fd, data, sizeof(data)) != HOST_BULK)
+		return -1;
+	if (expect(f, t, TOY_ACK) || !f->pseg->len)
+		return -1;
+	tmpl_add(t, TOY_ACK, t->snd_nxt, t->rcv_nxt + f->pseg->len, 0);
+	t->rcv_nxt += f->pseg->len;
+	return 0;
+}
+
 static int setup_target(struct fz *f, struct target *t)
 {
 	uint32_t fin;
@@ -1333,6 +1378,8 @@ static int setup_target(struct fz *f, struct target *t)
 		return setup_passive(f, t);
 	case K_ESTDATA:
 		return setup_estdata(f, t);
+	case K_BULK:
+		return setup_bulk(f, t);
 	case K_FINWAIT1:
 		return setup_active(f, t) || host_fin(f, t) ? -1 : 0;
 	case K_FINWAIT2:
@@ -1709,6 +1756,8 @@ static void print_summary(struct fz *f, double secs)
 	printf("# answers per segment: 0: %lu, 1: %lu, 2: %lu, 3: %lu, more: %lu (bound %d)\n",
 	       f->hist[0], f->hist[1], f->hist[2], f->hist[3],
 	       f->hist[ANSWER_BOUND + 1], ANSWER_BOUND);
+	printf("# busy half: %lu segments, %lu drew more than %d (late answers)\n",
+	       f->busy_segs, f->late, ANSWER_BOUND);
 	printf("# toy_fuzz_wire: seed=%llu %.1fs rounds=%d segments=%lu packets=%lu answers=%lu (max %d per segment) unsolicited=%lu replays=%lu coincidences=%lu failures=%d\n",
 	       cfg_seed, secs, f->round, f->segs, f->fuzz_pkts, f->answers,
 	       f->max_answers, f->unsolicited, f->replays, f->coincidences,
@@ -1768,29 +1817,82 @@ FIXTURE_TEARDOWN(fuzz)
 }
 
 /*
- * The lane: rounds of ROUND_TIME seconds, each against fresh targets,
- * until TOY_FUZZ_TIME is spent.
+ * The busy half of a round: the host reads and asks its sockets
+ * questions all the time, so segments also find them owned by a user
+ * (the backlog, processed at release_sock()).
  */
-TEST_F_TIMEOUT(fuzz, wire, FUZZ_TIMEOUT)
+static void *host_reader(void *arg)
 {
-	struct fz *f = self->f;
-	double start = toy_now(), round_end;
+	struct fz *f = arg;
+	char buf[64];
+	int k, fd, val;
+
+	while (f->busy) {
+		for (k = 0; k < K_N; k++) {
+			fd = f->t[k].fd;
+			if (fd <= 0 || k == K_DGRAM || k == K_DGRAMCONN)
+				continue;
+			recv(fd, buf, 1 + k % sizeof(buf), MSG_DONTWAIT);
+			ioctl(fd, SIOCINQ, &val);
+			ioctl(fd, SIOCOUTQ, &val);
+			so_error(fd);
+		}
+	}
+	return NULL;
+}
+
+static void busy_start(struct fz *f)
+{
+	f->busy = 1;
+	if (pthread_create(&f->reader, NULL, host_reader, f)) {
+		f->busy = 0;
+		failf(f, "pthread_create: %s", strerror(errno));
+	}
+}
+
+static void busy_stop(struct fz *f)
+{
+	if (!f->busy)
+		return;
+	f->busy = 0;
+	pthread_join(f->reader, NULL);
+}
+
+/* Fuzz until @end: segments at random targets, the host's side between. */
+static void fuzz_until(struct fz *f, double end)
+{
 	struct ipplan pl;
 	struct fseg g;
 	unsigned long n;
 
+	for (n = 0; toy_now() < end && f->failures < 20; n++) {
+		if (n % 16 == 15)
+			host_maintain(f);
+		gen_seg(f, &f->t[rnd(K_N)], &g, &pl);
+		fuzz_one(f, &g, &pl);
+	}
+}
+
+/*
+ * The lane: rounds of ROUND_TIME seconds, each against fresh targets,
+ * the host idle for the first half and reading for the second, until
+ * TOY_FUZZ_TIME is spent.
+ */
+TEST_F_TIMEOUT(fuzz, wire, FUZZ_TIMEOUT)
+{
+	struct fz *f = self->f;
+	double start = toy_now(), end;
+
 	while (toy_now() - start < cfg_time) {
 		if (round_setup(f))
 			break;
-		round_end = toy_now() + ROUND_TIME;
-		if (round_end > start + cfg_time)
-			round_end = start + cfg_time;
-		for (n = 0; toy_now() < round_end && f->failures < 20; n++) {
-			if (n % 16 == 15)
-				host_maintain(f);
-			gen_seg(f, &f->t[rnd(K_N)], &g, &pl);
-			fuzz_one(f, &g, &pl);
-		}
+		end = toy_now() + ROUND_TIME;
+		if (end > start + cfg_time)
+			end = start + cfg_time;
+		fuzz_until(f, toy_now() + (end - toy_now()) / 2);
+		busy_start(f);
+		fuzz_until(f, end);
+		busy_stop(f);
 		round_teardown(f);
 		f->round++;
 		check_counters(f, "round");
