@@ -357,6 +357,7 @@ struct fz {
 	unsigned long	busy_segs, late;	/* segments in the busy half */
 	unsigned long	coincidences, replays;
 	unsigned long	waited;		/* answers waited for */
+	unsigned long	disturbed;	/* closes, shutdowns by the host */
 	int		max_answers;
 	int		failures;
 };
@@ -1571,6 +1572,39 @@ static int round_setup(struct fz *f)
 }
 
 /*
+ * The host's user acts on a connection at a random moment: closes it
+ * (an orphan now, in whatever state it is; the fuzzing goes on), shuts
+ * a direction, or shrinks the receive buffer (the window, pruning).
+ */
+static void host_disturb(struct fz *f, struct target *t)
+{
+	int rcvbuf = (int[]){ 1, 2048, 4096, 16384 }[rnd(4)];
+
+	if (t->fd < 0 || !kind_is_conn(t->kind))
+		return;
+	f->disturbed++;
+	switch (rnd(5)) {
+	case 0:
+		close(t->fd);
+		t->fd = -1;
+		t->orphan = true;
+		break;
+	case 1:
+		shutdown(t->fd, SHUT_WR);
+		break;
+	case 2:
+		shutdown(t->fd, SHUT_RD);
+		break;
+	case 3:
+		shutdown(t->fd, SHUT_RDWR);
+		break;
+	default:
+		setsockopt(t->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+			   sizeof(rcvbuf));
+	}
+}
+
+/*
  * The host's side of the traffic: read what came, accept and reset
  * children; a target whose socket was reset or closed is made again.
  */
@@ -1593,6 +1627,8 @@ static void host_maintain(struct fz *f)
 			revive(f, t);
 	}
 	accept_all(f);
+	if (chance(5))
+		host_disturb(f, &f->t[rnd(K_N)]);
 }
 
 #define ST_TIME_WAIT	0x06	/* /proc/net/toy's st, TCP's number */
@@ -1777,8 +1813,8 @@ static void print_summary(struct fz *f, double secs)
 	printf("# answers per segment: 0: %lu, 1: %lu, 2: %lu, 3: %lu, more: %lu (bound %d)\n",
 	       f->hist[0], f->hist[1], f->hist[2], f->hist[3],
 	       f->hist[ANSWER_BOUND + 1], ANSWER_BOUND);
-	printf("# busy half: %lu segments, %lu drew more than %d (late answers)\n",
-	       f->busy_segs, f->late, ANSWER_BOUND);
+	printf("# busy half: %lu segments, %lu drew more than %d (late answers); the host's user closed or shut down %lu times\n",
+	       f->busy_segs, f->late, ANSWER_BOUND, f->disturbed);
 	printf("# toy_fuzz_wire: seed=%llu %.1fs rounds=%d segments=%lu packets=%lu answers=%lu (max %d per segment) unsolicited=%lu replays=%lu coincidences=%lu waited=%lu failures=%d\n",
 	       cfg_seed, secs, f->round, f->segs, f->fuzz_pkts, f->answers,
 	       f->max_answers, f->unsolicited, f->replays, f->coincidences,
@@ -1856,6 +1892,9 @@ static void *host_reader(void *arg)
 	int k, fd, val;
 
 	while (f->busy) {
+		fd = accept4(f->l1, NULL, NULL, SOCK_NONBLOCK);
+		if (fd >= 0)
+			linger_close(fd);
 		for (k = 0; k < K_N; k++) {
 			fd = f->t[k].fd;
 			if (fd <= 0 || k == K_DGRAM || k == K_DGRAMCONN)
