@@ -4,10 +4,16 @@
  * peer on a TUN device (toy_peer.h, PEER_ADDR) to this host, aimed at
  * every kind of receiver the module has: a listener, a half-open entry,
  * connections in SYN_SENT, SYN_RECV (simultaneous open), ESTABLISHED
- * (active and passive, with and without data in flight), FIN_WAIT1,
- * FIN_WAIT2, CLOSE_WAIT, CLOSING and LAST_ACK (held by their user or
- * orphaned), a TIME_WAIT entry, datagram sockets (bound, connected), and
- * ports nobody has.
+ * (active and passive, with data in flight, with more data than the
+ * window lets out), FIN_WAIT1, FIN_WAIT2, CLOSE_WAIT, CLOSING and
+ * LAST_ACK (held by their user or orphaned), a TIME_WAIT entry, datagram
+ * sockets (bound, connected), and ports nobody has.  A target whose
+ * connection ended is made again.  Each round of ROUND_TIME seconds has
+ * fresh targets; in its first half the host's user is idle, in the
+ * second a thread reads and queries the sockets all the time (segments
+ * meet owned sockets: the backlog); now and then the user closes a
+ * connection (an orphan in whatever state it was), shuts a direction
+ * or shrinks its receive buffer.
  *
  * What is mutated: every field of struct toyhdr (ports, sequence and
  * acknowledgment numbers by small deltas, to just outside the window and
@@ -30,16 +36,20 @@
  *    length, bad checksum, unknown type), InCsumErrors, and for valid
  *    datagrams InDatagrams + NoPorts + RcvbufErrors.  TOY_FUZZ_STRICT=1
  *    compares after every packet and names the first one that is off.
- *  - Answers, per injected segment (answers are the host's packets on
- *    the segment's 4-tuple, read as soon as the write returns: a TUN
- *    write runs the receive path to its end).  A segment draws at most
- *    ANSWER_BOUND packets; one dropped before any socket (malformed,
- *    dropped by IPv4, broadcast) or a TOY_TYPE_UNREACH draws no ACK,
- *    reset or unreachable (retransmissions are the timers', and a replay
- *    of the segment must confirm an answer before it counts); a reset is
- *    never answered with a reset; a closed port answers a segment with
- *    exactly the reset TCP's rules give; every packet the host sends has
- *    a valid checksum and header.
+ *  - Answers, per injected segment: the host's packets on the segment's
+ *    4-tuple, read as soon as the write returns (a TUN write runs the
+ *    receive path to its end, and the device has no queue).  A segment
+ *    draws at most ANSWER_BOUND packets (the "packets per packet"
+ *    bound, below), of which at most one answer proper (an ACK, a
+ *    reset, an unreachable: TCP answers a segment once); one dropped
+ *    before any socket (malformed, dropped by IPv4, broadcast) or a
+ *    TOY_TYPE_UNREACH draws no answer at all (retransmissions are the
+ *    timers', and a replay of the segment must confirm an answer before
+ *    it counts); a reset is never answered with a reset; a closed port
+ *    answers with exactly the reset TCP's rules give; every packet the
+ *    host sends has a valid checksum and header.  In the busy half
+ *    answers may come late, and only the bound on runaway answering
+ *    (ANSWER_BOUND_BUSY), the closed ports and the accounting hold.
  *  - After each round every socket is gone (the peer's resets end the
  *    orphans) and a fresh handshake still completes; at the end, the
  *    namespace goes away with its TIME_WAIT entries and every live-object
@@ -84,10 +94,9 @@
  * one segment of its own (an ACK, a challenge ACK, a reset or a
  * SYN-ACK), plus what the segment's ACK lets it send: a retransmission
  * (fast retransmit, a NewReno partial ACK) and new data.  The lane's
- * connections have at most one data segment (100 bytes) or one FIN
- * outstanding and nothing unsent, so 1 + 1 answers; one more for a
- * retransmission timer of the same connection that may fire while the
- * segment is processed.  More than that from one segment is an
+ * connections other than bulk have at most one data segment (100 bytes)
+ * and a FIN outstanding and nothing else to send, so an ACK releases
+ * at most those two: 1 + 2.  More than that from one segment is an
  * amplification (or an answer loop) that TCP semantics do not allow.
  */
 #define ANSWER_BOUND		3
@@ -1032,14 +1041,12 @@ static void tally(struct tally *t, const struct verdict *v,
 static void revive_if_reset(struct fz *f, const struct fseg *g,
 			    const struct answers *got);
 
-/* One fuzzed segment: send, check, count. */
-static void fuzz_one(struct fz *f, struct fseg *g, struct ipplan *pl)
+/* Send the segment built in f->segbuf, check, count. */
+static void fuzz_send(struct fz *f, struct fseg *g, const struct ipplan *pl)
 {
 	struct answers got;
 	struct verdict v;
 
-	seg_build(f, g);
-	ip_plan_fit(pl, g->seglen);
 	v = inject(f, g, pl, &got);
 	f->segs++;
 	f->answers += got.n;
@@ -1052,6 +1059,14 @@ static void fuzz_one(struct fz *f, struct fseg *g, struct ipplan *pl)
 	tally(&f->by_ipm[pl->mode], &v, &got);
 	check_answers(f, g, pl, &v, &got);
 	revive_if_reset(f, g, &got);
+}
+
+/* One fuzzed segment: build, send, check, count. */
+static void fuzz_one(struct fz *f, struct fseg *g, struct ipplan *pl)
+{
+	seg_build(f, g);
+	ip_plan_fit(pl, g->seglen);
+	fuzz_send(f, g, pl);
 }
 
 /* ---- mutations ---- */
@@ -1983,12 +1998,16 @@ static void fuzz_until(struct fz *f, double end)
 	struct ipplan pl;
 	struct fseg g;
 	unsigned long n;
+	int copies;
 
 	for (n = 0; toy_now() < end && f->failures < 20; n++) {
 		if (n % 16 == 15)
 			host_maintain(f);
 		gen_seg(f, &f->t[rnd(K_N)], &g, &pl);
 		fuzz_one(f, &g, &pl);
+		/* Duplicates: three in a row make a fast retransmit. */
+		for (copies = chance(3) ? rnd_in(1, 3) : 0; copies; copies--)
+			fuzz_send(f, &g, &pl);
 	}
 }
 
