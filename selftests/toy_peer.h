@@ -55,6 +55,7 @@ struct toy_peer {
 	int		fd;	/* the TUN device, non-blocking */
 	uint32_t	isn;	/* ISN of the next scripted handshake */
 	uint16_t	ip_id;	/* IP ID of the next packet written */
+	unsigned long	sent;	/* packets written to the device */
 };
 
 /* One packet the host sent, parsed; fields in host byte order. */
@@ -339,7 +340,10 @@ static inline int toy_peer_send_raw(struct toy_peer *p, const void *ip,
 
 	if (n < 0)
 		return -errno;
-	return n == (ssize_t)len ? 0 : -EIO;
+	if (n != (ssize_t)len)
+		return -EIO;
+	p->sent++;
+	return 0;
 }
 
 /* An IPv4 header from PEER_ADDR to PEER_HOST, checksummed. */
