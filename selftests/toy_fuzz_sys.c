@@ -10,19 +10,22 @@
  * 0, privileged and random, wrong families, lengths from 0 to beyond
  * sockaddr_storage, connect(AF_UNSPEC)); listen() with any backlog;
  * accept4(); send/sendto/sendmsg/sendmmsg/write/writev/sendfile and
- * recv/recvfrom/recvmsg/recvmmsg/read/readv/splice with boundary lengths,
- * every MSG_ flag and random ones, many and empty iovecs, random names
- * and control messages (bad cmsg_len too); setsockopt/getsockopt at
- * SOL_SOCKET, SOL_TOY, SOL_IP and random levels with odd lengths and
- * boundary values; ioctls; poll/ppoll/epoll; shutdown with any "how";
- * getsockname/getpeername; close, dup/dup2/dup3 over another thread's
- * descriptor, fcntl.  The threads of a process share one table of
- * descriptors and close and replace its entries at random, so calls
- * race on the same sockets; the two processes share the sockets made
- * before they forked and pass others to each other (SCM_RIGHTS); short
- * lived forked children use the table too and exit with it open.  Now
- * and then a thread makes a loopback connection that really carries
- * data (listener, connect, accept, bytes each way) and a datagram pair,
+ * recv/recvfrom/recvmsg/recvmmsg/read/readv/splice with boundary
+ * lengths, every MSG_ flag and random ones, many and empty iovecs,
+ * random names and control messages (bad cmsg_len too);
+ * setsockopt/getsockopt at SOL_SOCKET, SOL_TOY, SOL_IP and random levels
+ * with odd lengths and boundary values; ioctls; poll/ppoll/epoll;
+ * shutdown with any "how"; getsockname/getpeername; close, dup/dup2/dup3
+ * over another thread's descriptor, fcntl; and, meanwhile, reads of
+ * /proc/net/toy* and questions to /sys/kernel/debug/toy/lookup.  The
+ * threads of a process share one table of descriptors and close and
+ * replace its entries at random, so calls race on the same sockets; the
+ * two processes share the sockets made before they forked and pass
+ * others to each other (SCM_RIGHTS); short lived forked children use the
+ * table too and exit with it open.  Now and then a thread makes a
+ * loopback connection that really carries data (listener, connect,
+ * accept, bytes each way), a datagram pair, a socket connected to
+ * itself, or a burst of connections to a listener with a tiny backlog,
  * so every state is reached; and a child enters a network namespace of
  * its own, makes connected sockets there, hands them over and exits,
  * leaving sockets alive in a namespace with no process.  All of it runs
@@ -46,7 +49,9 @@
  * 0..sizeof(sockaddr_storage), a bad address pointer it copies, more
  * than UIO_MAXIOV iovecs, MSG_CMSG_COMPAT, a control buffer it will not
  * copy, a negative optlen, an invalid socket type or accept4 flag).
- * SOL_SOCKET options count: they act on the AF_TOY socket.  Calls on
+ * SOL_SOCKET options count: they act on the AF_TOY socket; so do reads
+ * of the module's /proc/net files and its debugfs lookup, which only
+ * AF_TOY answers.  Calls on
  * the descriptor rather than the socket (close, dup*, fcntl, FIONBIO,
  * FIOASYNC, epoll_wait) and the calls on the Unix socket that passes
  * descriptors never count as reaching it.  "ok" counts the calls that
@@ -66,9 +71,14 @@
  * The verdict.  After the workers are gone, the live-object counters
  * (/sys/module/toy/live/) must return to zero within 30 s and the
  * kernel's taint may not change beyond the O and E bits (as vm-run
- * judges it).  The run proves it exercised the module: at least half of
- * the calls must have reached AF_TOY, and at least one accepted
- * connection must have carried data from its client intact.
+ * judges it).  A few answers are checked as they come, where every
+ * AF_TOY socket must give the same one whatever the race: SOL_TOY
+ * options refuse an optlen shorter than an int and answer at most an
+ * int; an address AF_TOY returns is a sockaddr_toy of its family; no
+ * send or receive moves more bytes than asked.  The run proves it
+ * exercised the module: at least half of the calls must have reached
+ * AF_TOY, and at least one accepted connection must have carried data
+ * from its client intact.
  *
  * Environment: TOY_FUZZ_SEED (default 4242: make check's fixed seed),
  * TOY_FUZZ_TIME (seconds of fuzzing, default 25: the whole program then
@@ -167,7 +177,8 @@
 	X(readv) X(splice) X(setsockopt) X(getsockopt) X(ioctl)		\
 	X(poll) X(ppoll) X(epoll_ctl) X(epoll_wait) X(shutdown)		\
 	X(getsockname) X(getpeername) X(close) X(dup) X(dup2) X(dup3)	\
-	X(fcntl) X(fork) X(unshare) X(unix_sendmsg) X(unix_recvmsg)
+	X(fcntl) X(fork) X(unshare) X(unix_sendmsg) X(unix_recvmsg)	\
+	X(proc_read) X(lookup_write) X(lookup_read)
 
 #define SC_ENUM(n) SC_##n,
 #define SC_NAME(n) #n,
@@ -222,6 +233,11 @@ struct slot {
 };
 static struct slot table[NSLOTS];
 static int epfd = -1, memfd = -1, pipefd[2] = { -1, -1 };
+static const char * const proc_files[] = {
+	"/proc/net/toy", "/proc/net/toy_dgram", "/proc/net/toy_stat",
+	"/proc/net/toy_sockstat", "/proc/net/protocols",
+};
+static int procfd[ARRAY_SIZE(proc_files)], lookupfd = -1;
 
 /* Per thread (and per forked child): the generator and buffers. */
 struct fz {
@@ -282,6 +298,13 @@ static void fail(const char *fmt, ...)
 	printf("# failure: %s\n", sh->why);
 	fflush(stdout);
 }
+
+/*
+ * An answer that no arguments can explain (the oracles below check only
+ * what holds for every AF_TOY socket, whichever the descriptor names by
+ * the time the call runs).
+ */
+#define wrong(fmt, ...)	fail("wrong answer: " fmt, ##__VA_ARGS__)
 
 /* ---------------------------------------------------------------------
  * The generator: splitmix64, one stream per thread, derived from the seed.
@@ -900,7 +923,9 @@ static int gen_optval(struct fz *f, int level, int name)
 	}
 }
 
-static const int optlens[] = { 0, 1, 2, 3, 4, 5, 7, 8, 16, 64, 4096, -1, INT_MAX };
+static const int optlens[] = {
+	0, 1, 2, 3, 4, 5, 7, 8, 16, 64, 4096, -1, INT_MAX,
+};
 
 /* Timeouts and SO_LINGER are only ever set with their own values. */
 static bool guarded_option(int level, int name)
@@ -930,7 +955,11 @@ static void op_setsockopt(struct fz *f)
 		if (!pre && level == SOL_SOCKET && len)
 			pre = EFAULT;
 	}
-	CALL(f, setsockopt, t.toy, pre, setsockopt(t.fd, level, name, val, len));
+	if (!CALL(f, setsockopt, t.toy, pre,
+		  setsockopt(t.fd, level, name, val, len)) &&
+	    level == SOL_TOY && name >= TOY_REUSEPORT && name <= TOY_KEEPCNT &&
+	    len >= 0 && len < (int)sizeof(int))
+		wrong("setsockopt(SOL_TOY, %d) took an optlen of %d", name, len);
 }
 
 static void op_getsockopt(struct fz *f)
@@ -949,12 +978,38 @@ static void op_getsockopt(struct fz *f)
 		if (level == SOL_SOCKET)
 			pre = EFAULT;
 	}
-	CALL(f, getsockopt, t.toy, pre, getsockopt(t.fd, level, name, val, lenp));
+	if (!CALL(f, getsockopt, t.toy, pre,
+		  getsockopt(t.fd, level, name, val, lenp)) &&
+	    level == SOL_TOY && lenp == &f->optlen && f->optlen > sizeof(int))
+		wrong("getsockopt(SOL_TOY, %d) answered an optlen of %u", name,
+		      f->optlen);
 }
 
 /* ---------------------------------------------------------------------
  * The calls.
  */
+
+/*
+ * An address the kernel gave us in name[0]: its full length is that of
+ * a sockaddr_toy, whatever room we offered, and its family is ours when
+ * the room held it.
+ */
+static void check_name(struct fz *f, const char *call, socklen_t given)
+{
+	struct sockaddr_toy *a = (struct sockaddr_toy *)&f->name[0];
+
+	if (f->optlen != sizeof(*a))
+		wrong("%s answered an address length of %u", call, f->optlen);
+	else if (given >= sizeof(a->stoy_family) && a->stoy_family != af)
+		wrong("%s answered the family %u", call, a->stoy_family);
+}
+
+/* A count of bytes moved: never more than asked for. */
+static void check_count(const char *call, long r, size_t len)
+{
+	if (r > 0 && (size_t)r > len)
+		wrong("%s moved %ld bytes of %zu", call, r, len);
+}
 
 static int new_socket(struct fz *f, int type)
 {
@@ -1036,9 +1091,10 @@ static void op_listen(struct fz *f)
 static void op_accept(struct fz *f)
 {
 	static const int lens[] = { 0, 1, 16, 128, 129, -1 };
+	socklen_t given;
 	struct target t = target(f);
 	int flags = 0, pre = 0, fd;
-	socklen_t len = sizeof(struct sockaddr_toy), *lenp = &len;
+	socklen_t *lenp = &f->optlen;
 	void *addr = &f->name[0];
 
 	if (chance(f, 30))
@@ -1050,16 +1106,20 @@ static void op_accept(struct fz *f)
 		if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
 			pre = EINVAL;
 	}
+	f->optlen = sizeof(struct sockaddr_toy);
 	if (chance(f, 30)) {
 		addr = NULL;
 		lenp = NULL;
 	} else if (chance(f, 20)) {
-		len = ONE_OF(f, lens);
+		f->optlen = ONE_OF(f, lens);
 	} else if (chance(f, 3)) {
 		lenp = (socklen_t *)f->bad;
 	}
+	given = f->optlen;
 	fd = CALL(f, accept4, t.toy, pre, accept4(t.fd, addr, lenp, flags));
 	if (fd >= 0) {
+		if (lenp == &f->optlen)
+			check_name(f, "accept4", given);
 		add(&sh->accepted, 1);
 		set_timeouts(f, fd);
 		slot_put(f, fd, SOCK_STREAM);
@@ -1076,10 +1136,12 @@ static void op_send(struct fz *f)
 	bool neg = false;
 	void *addr;
 	off_t off;
+	long r;
 
 	switch (below(f, 8)) {
 	case 0:
-		CALL(f, send, t.toy, 0, send(t.fd, p, len, flags));
+		r = CALL(f, send, t.toy, 0, send(t.fd, p, len, flags));
+		check_count("send", r, len);
 		break;
 	case 1:
 		alen = gen_addr(f, 0, &pre);
@@ -1088,8 +1150,9 @@ static void op_send(struct fz *f)
 			addr = NULL;
 			pre = 0;
 		}
-		CALL(f, sendto, t.toy, pre,
-		     sendto(t.fd, p, len, flags, addr, alen));
+		r = CALL(f, sendto, t.toy, pre,
+			 sendto(t.fd, p, len, flags, addr, alen));
+		check_count("sendto", r, len);
 		break;
 	case 2: case 3:
 		gen_msghdr(f, 0, true, &pre);
@@ -1107,7 +1170,8 @@ static void op_send(struct fz *f)
 		CALL(f, sendmmsg, t.toy, pre, sendmmsg(t.fd, f->mm, n, flags));
 		break;
 	case 5:
-		CALL(f, write, t.toy, 0, write(t.fd, p, len));
+		r = CALL(f, write, t.toy, 0, write(t.fd, p, len));
+		check_count("write", r, len);
 		break;
 	case 6:
 		n = gen_iov(f, f->iov, MAXIOV, &neg);
@@ -1147,6 +1211,8 @@ static void op_recv(struct fz *f)
 	switch (below(f, 8)) {
 	case 0:
 		r = CALL(f, recv, t.toy, 0, recv(t.fd, p, len, flags));
+		if (!(flags & MSG_TRUNC))
+			check_count("recv", r, len);
 		break;
 	case 1:
 		f->optlen = chance(f, 80) ? sizeof(struct sockaddr_storage) :
@@ -1174,6 +1240,7 @@ static void op_recv(struct fz *f)
 		break;
 	case 5:
 		r = CALL(f, read, t.toy, 0, read(t.fd, p, len));
+		check_count("read", r, len);
 		break;
 	case 6:
 		n = gen_iov(f, f->iov, MAXIOV, &neg);
@@ -1298,18 +1365,22 @@ static void op_getname(struct fz *f)
 	static const int lens[] = { 0, 1, 2, 15, 16, 17, 128, 4096, -1 };
 	struct target t = target(f);
 	void *addr = &f->name[0];
-	socklen_t *lenp = &f->optlen;
+	socklen_t *lenp = &f->optlen, given;
+	long r;
 
 	f->optlen = chance(f, 70) ? sizeof(struct sockaddr_toy) :
 				    (socklen_t)ONE_OF(f, lens);
+	given = f->optlen;
 	if (chance(f, 3))
 		addr = f->bad;
 	if (chance(f, 3))
 		lenp = (socklen_t *)f->bad;
 	if (chance(f, 50))
-		CALL(f, getsockname, t.toy, 0, getsockname(t.fd, addr, lenp));
+		r = CALL(f, getsockname, t.toy, 0, getsockname(t.fd, addr, lenp));
 	else
-		CALL(f, getpeername, t.toy, 0, getpeername(t.fd, addr, lenp));
+		r = CALL(f, getpeername, t.toy, 0, getpeername(t.fd, addr, lenp));
+	if (!r)
+		check_name(f, "getsockname/getpeername", given);
 }
 
 static void op_close(struct fz *f)
@@ -1483,6 +1554,89 @@ out:
 		slot_put(f, a, SOCK_DGRAM);
 	if (b >= 0)
 		slot_put(f, b, SOCK_DGRAM);
+}
+
+/*
+ * A socket connected to itself: bound to a loopback port, connecting to
+ * that port, it meets its own SYN (TCP's simultaneous open).
+ */
+static void op_self_connect(struct fz *f)
+{
+	struct sockaddr_toy a = toy_addr(ip_pool[0], 0);
+	int fd = new_socket(f, SOCK_STREAM), port;
+
+	if (fd < 0)
+		return;
+	if (!CALL(f, bind, true, 0, bind(fd, (void *)&a, sizeof(a)))) {
+		port = note_port_of(f, fd);
+		a = toy_addr(ip_pool[0], port);
+		if (!CALL(f, connect, true, 0,
+			  connect(fd, (void *)&a, sizeof(a))))
+			add(&sh->connected, 1);
+	}
+	slot_put(f, fd, SOCK_STREAM);
+}
+
+/*
+ * Several connections at once to one listener, often a new one with a
+ * backlog of 0-2: full accept queues, SYN cookies, half-open entries.
+ */
+static void op_burst(struct fz *f)
+{
+	struct sockaddr_toy a;
+	int port = gen_port(f), n = 2 + below(f, 6), fd;
+
+	if (chance(f, 50)) {
+		fd = new_socket(f, SOCK_STREAM);
+		if (fd < 0)
+			return;
+		a = toy_addr(ip_pool[0], 0);
+		CALL(f, bind, true, 0, bind(fd, (void *)&a, sizeof(a)));
+		CALL(f, listen, true, 0, listen(fd, below(f, 3)));
+		port = note_port_of(f, fd);
+		slot_put(f, fd, SOCK_STREAM);
+	}
+	a = toy_addr(ip_pool[0], port);
+	while (n--) {
+		fd = new_socket(f, SOCK_STREAM | SOCK_NONBLOCK);
+		if (fd < 0)
+			return;
+		CALL(f, connect, true, 0, connect(fd, (void *)&a, sizeof(a)));
+		slot_put(f, fd, SOCK_STREAM);
+	}
+}
+
+/* Read one of the module's /proc files while the tables change. */
+static void op_proc(struct fz *f)
+{
+	int fd = procfd[below(f, ARRAY_SIZE(proc_files))];
+	size_t len = chance(f, 70) ? 65536 : 1 + below(f, 300);
+	off_t off = chance(f, 70) ? 0 : below(f, 8192);
+
+	CALL(f, proc_read, true, 0, pread(fd, f->buf, len, off));
+}
+
+/* A question to /sys/kernel/debug/toy/lookup, well formed or not. */
+static void op_lookup(struct fz *f)
+{
+	static const char * const kinds[] = { "stream", "dgram", "raw", "" };
+	char q[160], a1[INET_ADDRSTRLEN], a2[INET_ADDRSTRLEN];
+	int n;
+
+	if (lookupfd < 0)
+		return;
+	inet_ntop(AF_INET, &(struct in_addr){ gen_ip(f) }, a1, sizeof(a1));
+	inet_ntop(AF_INET, &(struct in_addr){ gen_ip(f) }, a2, sizeof(a2));
+	n = snprintf(q, sizeof(q), "%s %s:%d %s:%d%s%s\n", ONE_OF(f, kinds),
+		     a1, gen_port(f), a2, gen_port(f),
+		     chance(f, 20) ? " " : "",
+		     chance(f, 20) ? ONE_OF(f, devices) : "");
+	if (chance(f, 10))
+		q[below(f, n)] = rnd(f);	/* a byte of garbage */
+	if (chance(f, 5))
+		n = below(f, sizeof(q));	/* cut, or overlong */
+	CALL(f, lookup_write, true, 0, write(lookupfd, q, n));
+	CALL(f, lookup_read, true, 0, pread(lookupfd, f->buf, 64, 0));
 }
 
 /* ---------------------------------------------------------------------
@@ -1687,7 +1841,8 @@ static const struct op {
 	{ op_ioctl, 40 }, { op_poll, 30 }, { op_epoll, 15 },
 	{ op_shutdown, 30 }, { op_getname, 30 }, { op_close, 35 },
 	{ op_dup, 20 }, { op_fcntl, 15 }, { op_connection, 20 },
-	{ op_dgram_pair, 10 }, { op_pass, 5 }, { op_adopt, 6 },
+	{ op_dgram_pair, 10 }, { op_self_connect, 5 }, { op_burst, 8 },
+	{ op_proc, 10 }, { op_lookup, 5 }, { op_pass, 5 }, { op_adopt, 6 },
 	{ op_fork, 2, true }, { op_netns, 2, true },
 };
 
@@ -1764,14 +1919,26 @@ static void worker_signals(void)
 	signal(SIGCHLD, SIG_IGN);	/* forked children reap themselves */
 }
 
-/* The helper files of a worker process, opened before its threads run. */
+/*
+ * The helper files of a worker process, opened before its threads run
+ * and never closed, so that no table entry ever names one of them.
+ */
 static int worker_files(void)
 {
+	unsigned int i;
+
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	memfd = memfd_create("toy_fuzz", MFD_CLOEXEC);
 	if (epfd < 0 || memfd < 0 || ftruncate(memfd, BUFSZ) ||
 	    pipe2(pipefd, O_NONBLOCK | O_CLOEXEC))
 		return -1;
+	for (i = 0; i < ARRAY_SIZE(proc_files); i++) {
+		procfd[i] = open(proc_files[i], O_RDONLY | O_CLOEXEC);
+		if (procfd[i] < 0)
+			return -1;
+	}
+	/* Without debugfs, no lookups. */
+	lookupfd = open("/sys/kernel/debug/toy/lookup", O_RDWR | O_CLOEXEC);
 	return 0;
 }
 
