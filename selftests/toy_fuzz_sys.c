@@ -232,6 +232,7 @@ struct slot {
 	int type;
 };
 static struct slot table[NSLOTS];
+static int hot_slot;
 static int epfd = -1, memfd = -1, pipefd[2] = { -1, -1 };
 static const char * const proc_files[] = {
 	"/proc/net/toy", "/proc/net/toy_dgram", "/proc/net/toy_stat",
@@ -243,6 +244,7 @@ static int procfd[ARRAY_SIZE(proc_files)], lookupfd = -1;
 struct fz {
 	uint64_t rng;
 	int proc, thread, depth, beat;
+	int focus;		/* the slot target() favours */
 	char *buf;		/* BUFSZ bytes, then a page that faults */
 	char *bad;		/* that page */
 	struct iovec iov[MAXIOV];
@@ -475,6 +477,8 @@ static void slot_put(struct fz *f, int fd, int type)
 {
 	int i = below(f, NSLOTS), old;
 
+	if (chance(f, 30))
+		f->focus = i;	/* what we just made, we use */
 	__atomic_store_n(&table[i].type, type, __ATOMIC_RELAXED);
 	old = __atomic_exchange_n(&table[i].fd, fd, __ATOMIC_SEQ_CST);
 	if (old >= 0)
@@ -495,7 +499,13 @@ static int slot_take(struct fz *f)
 	return -1;
 }
 
-/* A descriptor from the table; now and then one that is not open. */
+/*
+ * A descriptor from the table; now and then one that is not open.  Half
+ * of the time it is the thread's focus, a slot it keeps coming back to,
+ * so that calls build on each other (bind, then listen, then accept...)
+ * as the programs of syzkaller do; and now and then the process's hot
+ * slot, which every thread comes back to, so that they race on it.
+ */
 static struct target target(struct fz *f)
 {
 	static const int not_open[] = { -1, 9999, INT_MAX };
@@ -506,8 +516,14 @@ static struct target target(struct fz *f)
 		t.fd = ONE_OF(f, not_open);
 		return t;
 	}
+	if (chance(f, 10))
+		f->focus = below(f, NSLOTS);
+	if (chance(f, 1))
+		__atomic_store_n(&hot_slot, below(f, NSLOTS), __ATOMIC_RELAXED);
 	for (n = 0; n < 8; n++) {
-		i = below(f, NSLOTS);
+		i = !n && chance(f, 50) ? f->focus : (int)below(f, NSLOTS);
+		if (!n && chance(f, 15))
+			i = __atomic_load_n(&hot_slot, __ATOMIC_RELAXED);
 		t.type = __atomic_load_n(&table[i].type, __ATOMIC_RELAXED);
 		t.fd = __atomic_load_n(&table[i].fd, __ATOMIC_RELAXED);
 		if (t.fd >= 0) {
