@@ -2307,6 +2307,7 @@ int main(void)
 	char repro[256];
 
 	keep_stdio_open();
+	setvbuf(stdout, NULL, _IOLBF, 0);	/* in order with stderr */
 	seed = env_ull("TOY_FUZZ_SEED", DEFAULT_SEED);
 	fuzz_time = env_ull("TOY_FUZZ_TIME", DEFAULT_TIME);
 	snprintf(repro, sizeof(repro),
