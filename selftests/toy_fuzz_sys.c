@@ -144,6 +144,7 @@
 #define HANG_SECS	30	/* and one this long is a hang */
 #define GRACE_SECS	10	/* for the workers to stop */
 #define LIVE_SECS	30	/* for the live-object counters to drain */
+#define LATE_SECS	120	/* and, after a failure, to see if they do */
 
 #ifndef SO_RCVTIMEO_NEW
 #define SO_RCVTIMEO_NEW	66
@@ -202,6 +203,7 @@ struct beat {
 struct shared {
 	int stop;
 	int failed;
+	int netns_ready;		/* the fuzzing namespace exists */
 	char why[512];
 	long long deadline;		/* ns */
 	unsigned long limit;		/* TOY_FUZZ_CALLS; 0: none */
@@ -1351,6 +1353,7 @@ static void op_epoll(struct fz *f)
 	};
 	struct target t = target(f);
 	struct epoll_event ev = { 0 };
+	int op = ONE_OF(f, ops);
 	unsigned int i;
 
 	if (chance(f, 30)) {
@@ -1362,7 +1365,9 @@ static void op_epoll(struct fz *f)
 		if (chance(f, 25))
 			ev.events |= bits[i];
 	ev.data.fd = t.fd;
-	CALL(f, epoll_ctl, t.toy, 0, epoll_ctl(epfd, ONE_OF(f, ops), t.fd, &ev));
+	/* Adding and changing poll the socket; removing does not. */
+	CALL(f, epoll_ctl, t.toy && op != EPOLL_CTL_DEL, 0,
+	     epoll_ctl(epfd, op, t.fd, &ev));
 }
 
 static void op_shutdown(struct fz *f)
@@ -1495,18 +1500,18 @@ static bool carries(struct fz *f, int from, int to, size_t n)
 /*
  * A listener on @ip, a client connected to it and the accepted socket
  * (fds[0..2], -1 where a step failed), with data sent both ways.  The
- * sockets wait up to a second while the connection is made.
+ * sockets wait up to a second (scaled) while the connection is made.
  */
 static void make_connection(struct fz *f, in_addr_t ip, int fds[3])
 {
+	int port, i, slow = 1000 * toy_timeout_scale();
 	struct sockaddr_toy a;
-	int port, i;
 
 	fds[1] = fds[2] = -1;
 	fds[0] = new_socket(f, SOCK_STREAM);
 	if (fds[0] < 0)
 		return;
-	wait_at_most(fds[0], 1000, 1000);
+	wait_at_most(fds[0], slow, slow);
 	a = toy_addr(ip, 0);
 	if (CALL(f, bind, true, 0, bind(fds[0], (void *)&a, sizeof(a))) ||
 	    CALL(f, listen, true, 0, listen(fds[0], 8)))
@@ -1515,7 +1520,7 @@ static void make_connection(struct fz *f, in_addr_t ip, int fds[3])
 	fds[1] = new_socket(f, SOCK_STREAM);
 	if (fds[1] < 0 || port <= 0)
 		return;
-	wait_at_most(fds[1], 1000, 1000);
+	wait_at_most(fds[1], slow, slow);
 	a = toy_addr(ip, port);
 	if (CALL(f, connect, true, 0, connect(fds[1], (void *)&a, sizeof(a))))
 		return;
@@ -1524,7 +1529,7 @@ static void make_connection(struct fz *f, in_addr_t ip, int fds[3])
 	if (fds[2] < 0)
 		return;
 	add(&sh->accepted, 1);
-	wait_at_most(fds[2], 1000, 1000);
+	wait_at_most(fds[2], slow, slow);
 	if (carries(f, fds[1], fds[2], 1 + below(f, 8000)) &&
 	    carries(f, fds[2], fds[1], 1 + below(f, 2000)))
 		add(&sh->pairs, 1);
@@ -1755,6 +1760,23 @@ static void op_fork(struct fz *f)
 	account(SC_fork, false, 0, pid);
 }
 
+/* Short protocol timers, so that nothing outlives the run for long. */
+static void tune_namespace(struct fz *f)
+{
+	static const char * const msl[] = { "1", "20", "200", "1000" };
+	static const char * const tw_buckets[] = { "0", "4", "1024" };
+	char tw_reuse[2] = { '0' + below(f, 3), 0 };
+
+	sysctl_write("msl_ms", ONE_OF(f, msl));
+	sysctl_write("max_tw_buckets", ONE_OF(f, tw_buckets));
+	sysctl_write("tw_reuse", tw_reuse);
+	sysctl_write("fin_timeout", "1");
+	sysctl_write("syn_retries", "1");
+	sysctl_write("synack_retries", "1");
+	sysctl_write("orphan_retries", "1");
+	sysctl_write("retries2", "3");
+}
+
 static int lo_up(void)
 {
 	struct ifreq ifr = { .ifr_name = "lo" };
@@ -1789,6 +1811,7 @@ static void netns_child(struct fz *f)
 
 	if (CALL(f, unshare, false, 0, unshare(CLONE_NEWNET)) || lo_up())
 		child_exit(f);
+	tune_namespace(f);
 	add(&sh->netns, 1);
 	make_connection(f, ip_pool[0], fds);
 	if (fds[1] >= 0)
@@ -1984,23 +2007,6 @@ static void worker(int proc)
 	add(&sh->workers_done, 1);
 }
 
-/* Short protocol timers, so that nothing outlives the run for long. */
-static void tune_namespace(struct fz *f)
-{
-	static const char * const msl[] = { "1", "20", "200", "1000" };
-	static const char * const tw_buckets[] = { "0", "4", "1024" };
-	char tw_reuse[2] = { '0' + below(f, 3), 0 };
-
-	sysctl_write("msl_ms", ONE_OF(f, msl));
-	sysctl_write("max_tw_buckets", ONE_OF(f, tw_buckets));
-	sysctl_write("tw_reuse", tw_reuse);
-	sysctl_write("fin_timeout", "1");
-	sysctl_write("syn_retries", "1");
-	sysctl_write("synack_retries", "1");
-	sysctl_write("orphan_retries", "1");
-	sysctl_write("retries2", "3");
-}
-
 /* Sockets made before the workers fork: both processes share them. */
 static void seed_table(struct fz *f)
 {
@@ -2050,6 +2056,7 @@ static int fuzz_root(void)
 		fail("cannot make the fuzzing namespace: %s", strerror(-err));
 		return 1;
 	}
+	__atomic_store_n(&sh->netns_ready, 1, __ATOMIC_SEQ_CST);
 	f = fz_new(NPROC, 0);
 	if (!f || socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, unix_pair)) {
 		fail("fuzz root setup: %s", strerror(errno));
@@ -2167,6 +2174,84 @@ static void report_stuck(void)
 	}
 }
 
+/*
+ * A handle on the fuzzing namespace, so that what is left in it can be
+ * shown if the live objects do not drain (its sockets end by their own
+ * short timers; the namespace goes when the handle is closed).
+ */
+static int hold_namespace(pid_t root)
+{
+	double end = toy_now() + 30 * toy_timeout_scale();
+	char path[64];
+
+	while (!__atomic_load_n(&sh->netns_ready, __ATOMIC_SEQ_CST)) {
+		if (toy_now() > end || group_gone(root))
+			return -1;
+		usleep(10000);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", root);
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+/* The rows of /proc/net/toy and toy_dgram in the namespace @ns. */
+static void show_namespace(int ns)
+{
+	static const char * const files[] = {
+		"/proc/net/toy", "/proc/net/toy_dgram",
+	};
+	char line[256];
+	unsigned int i;
+	pid_t pid;
+	FILE *fp;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid)
+		return (void)waitpid(pid, NULL, 0);
+	if (setns(ns, CLONE_NEWNET))
+		_exit(1);
+	for (i = 0; i < ARRAY_SIZE(files); i++) {
+		fp = fopen(files[i], "r");
+		if (!fp)
+			continue;
+		printf("# left in the fuzzing namespace, %s:\n", files[i]);
+		while (fgets(line, sizeof(line), fp))
+			printf("#   %s", line);
+		fclose(fp);
+	}
+	fflush(stdout);
+	_exit(0);
+}
+
+static long live_total(void)
+{
+	long total = 0;
+	unsigned int i;
+
+	for (i = 0; i < TOY_LIVE_KINDS; i++)
+		total += labs(toy_live(toy_live_kinds[i]));
+	return total;
+}
+
+/* After a failure: do the live objects drain later, or never? */
+static void watch_late(void)
+{
+	double t0 = toy_now(), end = t0 + LATE_SECS * toy_timeout_scale();
+	long last = -1, total;
+
+	do {
+		total = live_total();
+		if (total != last)
+			printf("# %.0f s later: %ld live objects\n",
+			       toy_now() - t0, total);
+		last = total;
+		if (!total)
+			return;
+		sleep(1);
+	} while (toy_now() < end);
+	printf("# still there %d s later\n", (int)(toy_now() - t0));
+}
+
 /* Run the workers for the budget, then stop them (or kill them). */
 static void supervise(pid_t root)
 {
@@ -2246,6 +2331,16 @@ static unsigned long reached_total(void)
 	return r;
 }
 
+static unsigned long ok_total(void)
+{
+	unsigned long r = 0;
+	int i;
+
+	for (i = 0; i < SC_MAX; i++)
+		r += sh->tally[i].ok;
+	return r;
+}
+
 /* The run must prove that it exercised the module. */
 static void check_floor(void)
 {
@@ -2304,6 +2399,7 @@ int main(void)
 	long taint_before, taint_after;
 	double t0 = toy_now();
 	pid_t root;
+	int ns;
 	char repro[256];
 
 	keep_stdio_open();
@@ -2342,6 +2438,7 @@ int main(void)
 	if (root == 0)
 		_exit(fuzz_root());
 	setpgid(root, root);
+	ns = hold_namespace(root);
 	supervise(root);
 
 	print_counts();
@@ -2349,16 +2446,23 @@ int main(void)
 		print_errnos();
 	if (!sh->failed)
 		check_floor();
-	if (toy_live_wait_zero(LIVE_SECS))
+	if (toy_live_wait_zero(LIVE_SECS)) {
 		fail("live objects left after the run (above)");
+		if (ns >= 0)
+			show_namespace(ns);
+	}
+	if (ns >= 0)
+		close(ns);
+	if (live_total())
+		watch_late();
 	taint_after = read_taint();
 	if ((taint_before ^ taint_after) & ~(4096L | 8192L))
 		fail("kernel taint changed from %ld to %ld", taint_before,
 		     taint_after);
 
-	printf("# toy_fuzz_sys: seed=%llu calls=%lu reached=%lu pairs=%lu accepted=%lu in %.1f s\n",
-	       seed, sh->total, reached_total(), sh->pairs, sh->accepted,
-	       toy_now() - t0);
+	printf("# toy_fuzz_sys: seed=%llu calls=%lu reached=%lu ok=%lu pairs=%lu accepted=%lu in %.1f s\n",
+	       seed, sh->total, reached_total(), ok_total(), sh->pairs,
+	       sh->accepted, toy_now() - t0);
 	if (sh->failed) {
 		printf("# FAIL: %s\n# seed=%llu  %s\n", sh->why, seed, repro);
 		printf("not ok 1 toy_fuzz_sys\n");
