@@ -23,29 +23,6 @@
 
 #include "toy.h"
 
-/* Wait for the handshake (sendmsg() before it completed). */
-static int toy_wait_connect(struct sock *sk, long *timeo)
-{
-	DEFINE_WAIT_FUNC(wait, woken_wake_function);
-	int err = 0;
-
-	add_wait_queue(sk_sleep(sk), &wait);
-	while ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
-		err = -EAGAIN;
-		if (!*timeo)
-			break;
-		err = sock_intr_errno(*timeo);
-		if (signal_pending(current))
-			break;
-		err = 0;
-		release_sock(sk);
-		*timeo = wait_woken(&wait, TASK_INTERRUPTIBLE, *timeo);
-		lock_sock(sk);
-	}
-	remove_wait_queue(sk_sleep(sk), &wait);
-	return err;
-}
-
 /* May we queue more data?  0, or the error a writer gets. */
 static int toy_send_check(struct sock *sk)
 {
@@ -74,8 +51,13 @@ int toy_stream_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 
 	lock_sock(sk);
 	timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
+	/*
+	 * Wait for the handshake, as tcp_sendmsg(): a connect(AF_UNSPEC)
+	 * meanwhile ends the wait with EPIPE, so that these bytes never
+	 * go to a connection made after it.
+	 */
 	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
-		err = toy_wait_connect(sk, &timeo);
+		err = sk_stream_wait_connect(sk, &timeo);
 		if (err)
 			goto error;
 	}
@@ -167,6 +149,7 @@ int toy_stream_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 	int copied = 0;
 	long timeo;
 	int target;
+	int err;
 
 	if (flags & MSG_OOB)
 		return -EOPNOTSUPP;
@@ -228,7 +211,18 @@ int toy_stream_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 			}
 		}
 		/* Wake on new data (beyond what was peeked) or a change. */
-		sk_wait_data(sk, &timeo, skb_peek_tail(&sk->sk_receive_queue));
+		err = sk_wait_data(sk, &timeo,
+				   skb_peek_tail(&sk->sk_receive_queue));
+		if (err < 0) {
+			/*
+			 * connect(AF_UNSPEC) meanwhile (-EPIPE): what is
+			 * queued now belongs to another connection; one call
+			 * never returns bytes of two (tcp_recvmsg_locked()).
+			 */
+			if (!copied)
+				copied = err;
+			break;
+		}
 		continue;
 
 found:
