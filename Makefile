@@ -33,7 +33,7 @@ define kbuild
 endef
 
 .PHONY: all help setup module module-debug tools selftests check \
-	check-debug check-runner style sparse demo shell clean distclean
+	check-debug check-runner fuzz style sparse demo shell clean distclean
 
 all: module tools
 
@@ -44,6 +44,8 @@ help:
 	@echo "make check-debug  the same on a KASAN + lockdep + kmemleak kernel"
 	@echo "make demo         boot the VM and watch AF_TOY at work"
 	@echo "make shell        an interactive shell in the VM, module loaded"
+	@echo "make fuzz         the fuzzing, race and load lanes, long (FUZZ_TIME=1800"
+	@echo "                  seconds, FUZZ_SEED= replays a run, KERNEL=debug, LANES=)"
 	@echo "make style        checkpatch --strict on module/ and uapi/"
 	@echo "make sparse       sparse (C=2) on module/"
 	@echo "make clean        remove build/ (the debug kernel cache stays)"
@@ -81,14 +83,22 @@ check-runner: module tools selftests
 	$(call splat,$(B)/obj-splat,$(KDIR_STOCK))
 	selftests/vm/runner_test.sh
 
+# The suite in two VMs side by side (scripts/suite).
 check: module tools selftests check-runner
-	scripts/vm-run -- selftests/run_tests.sh $(B)/selftests
+	scripts/suite
 
 check-debug: module-debug tools selftests
 	$(call splat,$(B)/obj-splat-debug,$(KDIR_DEBUG))
 	selftests/vm/runner_test.sh --debug
 	# 5000 TIME_WAIT entries instead of 100000: each takes 35 ms here.
 	TOY_TW_ENTRIES=5000 scripts/vm-run --kernel debug -- selftests/run_tests.sh $(B)/selftests
+
+# The lanes, long: a new seed each run unless FUZZ_SEED says.
+FUZZ_TIME ?= 1800
+KERNEL ?= stock
+fuzz: $(if $(filter debug,$(KERNEL)),module-debug,module) tools selftests
+	scripts/fuzz --kernel $(KERNEL) --time $(FUZZ_TIME) \
+		$(if $(FUZZ_SEED),--seed $(FUZZ_SEED)) $(LANES)
 
 style: setup
 	@out=$$(perl $(CHECKPATCH) --no-tree --strict --terse --show-types \
