@@ -177,7 +177,7 @@ FIXTURE_TEARDOWN(peers)
  * on s0 and resets those arriving on s1, to any of the server's
  * addresses (TCP's rule: the device, not the address, decides).
  */
-TEST_F(peers, stream_listener_takes_only_its_device)
+TEST_F_TIMEOUT(peers, stream_listener_takes_only_its_device, TOY_HEAVY_TIMEOUT)
 {
 	int l, c, s;
 
@@ -205,7 +205,7 @@ TEST_F(peers, stream_listener_takes_only_its_device)
  * bound one (a better match, not a hash's choice), every one arriving
  * on s1 to the unbound one.
  */
-TEST_F(peers, stream_listener_bound_beats_unbound)
+TEST_F_TIMEOUT(peers, stream_listener_bound_beats_unbound, TOY_HEAVY_TIMEOUT)
 {
 	int bound, any, c, s, i;
 
@@ -241,7 +241,7 @@ TEST_F(peers, stream_listener_bound_beats_unbound)
  * (a host route sends them out c1), the server socket no longer takes
  * them; the segment finds no socket and is reset, as TCP resets it.
  */
-TEST_F(peers, established_takes_only_its_device)
+TEST_F_TIMEOUT(peers, established_takes_only_its_device, TOY_HEAVY_TIMEOUT)
 {
 	struct linger lg = { 1, 0 };
 	char buf[16];
@@ -302,7 +302,7 @@ static int recv_wait(int fd, char *buf, size_t len, int ms)
  * Alone on the port, B does not take datagrams of s0: they are
  * unreachable (NoPorts), and a connected sender learns ECONNREFUSED.
  */
-TEST_F(peers, dgram_takes_only_its_device)
+TEST_F_TIMEOUT(peers, dgram_takes_only_its_device, TOY_HEAVY_TIMEOUT)
 {
 	struct sockaddr_toy any = taddr("0.0.0.0", 9103);
 	struct sockaddr_toy dst = taddr(S0_IP, 9103);
@@ -397,7 +397,7 @@ static long fd_ino(int fd)
  * as the receive path would: a socket bound to a device only for that
  * device, and no device named only for sockets bound to none.
  */
-TEST_F(peers, debugfs_lookup_takes_the_device)
+TEST_F_TIMEOUT(peers, debugfs_lookup_takes_the_device, TOY_HEAVY_TIMEOUT)
 {
 	struct sockaddr_toy any = taddr("0.0.0.0", 9104);
 	int l, d;
@@ -434,7 +434,8 @@ static void rtx_stats(long *retrans, long *timeouts)
  * that would wait 256 timeouts, hours at the 120 s maximum RTO, so only
  * the boundary arithmetic shared with these values is tested here.
  */
-TEST_F_TIMEOUT(peers, retries2_gives_up_after_exactly_that_many, 120)
+TEST_F_TIMEOUT(peers, retries2_gives_up_after_exactly_that_many,
+	       TOY_HEAVY_TIMEOUT)
 {
 	long r0, t0, r1, t1;
 	char n[8], buf[8];
