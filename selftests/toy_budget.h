@@ -54,10 +54,23 @@ static struct lane_info lane;
 static long *lane_counters;
 static const char * const *lane_counter_names;
 
+/* The other knobs of a lane, set: they belong to the reproduce line. */
+static const char * const lane_knobs[] = { "TOY_ONLY", "TOY_LOAD_CHURN" };
+
 static inline void lane_reproduce_line(FILE *f)
 {
-	fprintf(f, "# seed=%lu time=%gs  reproduce: TOY_FUZZ_SEED=%lu TOY_FUZZ_TIME=%g scripts/vm-run -- selftests/run_tests.sh build/selftests %s\n",
-		lane.seed, lane.time, lane.seed, lane.time, lane.name);
+	char knobs[256] = "";
+	size_t i, n = 0;
+
+	for (i = 0; i < sizeof(lane_knobs) / sizeof(lane_knobs[0]); i++) {
+		const char *v = getenv(lane_knobs[i]);
+
+		if (v && *v && n < sizeof(knobs))
+			n += snprintf(knobs + n, sizeof(knobs) - n, "%s=%s ",
+				      lane_knobs[i], v);
+	}
+	fprintf(f, "# seed=%lu time=%gs  reproduce: TOY_FUZZ_SEED=%lu TOY_FUZZ_TIME=%g %sscripts/vm-run -- selftests/run_tests.sh build/selftests %s\n",
+		lane.seed, lane.time, lane.seed, lane.time, knobs, lane.name);
 	fflush(f);
 }
 

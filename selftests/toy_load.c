@@ -3,9 +3,16 @@
  * toy_load - the load lane: many connections through ONE listener.
  *
  *   concurrent   1000 connections open at the same time on one listener
- *                (listen(SOMAXCONN), RLIMIT_NOFILE raised); each client
- *                sends a request and must get its own reply while all
- *                1000 are open; then the server closes them all.
+ *                (RLIMIT_NOFILE raised); each client sends a request and
+ *                must get its own reply while all 1000 are open; then
+ *                the server closes them all.  The listener asks for
+ *                listen(SOMAXCONN), which the socket layer clamps to
+ *                net.core.somaxconn (4096): the accept queue holds all
+ *                1000.  Half-open entries are bounded by the backlog and
+ *                by net.toy.max_syn_backlog (1024), beyond which SYNs get
+ *                cookies (net.toy.syncookies=1); 1000 fit either way, and
+ *                on loopback a handshake completes at once (the peak is
+ *                printed, with ListenOverflows and SyncookiesSent).
  *   churn        short connections through one listener: connect,
  *                request, reply, close; a load generator keeps 16 of them
  *                going at a time, the server is an epoll loop; every one
