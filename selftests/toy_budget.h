@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the long-running selftests ("lanes": toy_race, toy_load) share:
+ * What the long-running selftests ("lanes") share:
  * their budget and seed from the environment, a reproducible random
  * generator, counters that survive the harness's fork per test, the
  * first and last lines every lane prints, and loopback in a namespace
@@ -54,23 +54,51 @@ static struct lane_info lane;
 static long *lane_counters;
 static const char * const *lane_counter_names;
 
-/* The other knobs of a lane, set: they belong to the reproduce line. */
-static const char * const lane_knobs[] = { "TOY_ONLY", "TOY_LOAD_CHURN" };
+/*
+ * The knobs a run was given besides its seed and time: they belong to the
+ * line that reproduces it, as does the kernel the VM booted.
+ */
+static const char * const lane_knobs[] = {
+	"TOY_ONLY", "TOY_LOAD_CHURN", "TOY_FUZZ_CALLS", "TOY_FUZZ_STRICT",
+	"TOY_TIMEOUT_SCALE",
+};
 
-static inline void lane_reproduce_line(FILE *f)
+/*
+ * "TOY_FUZZ_SEED=N TOY_FUZZ_TIME=S [knobs] scripts/vm-run [--kernel
+ * debug] -- @cmd" in @buf: the one way every lane says how to run it again.
+ */
+static inline const char *lane_reproduce(char *buf, size_t len,
+					 unsigned long long seed, double time,
+					 const char *cmd)
 {
-	char knobs[256] = "";
-	size_t i, n = 0;
+	const char *kernel = getenv("TOY_KERNEL");
+	size_t i, n;
 
+	n = snprintf(buf, len, "TOY_FUZZ_SEED=%llu TOY_FUZZ_TIME=%g ",
+		     seed, time);
 	for (i = 0; i < sizeof(lane_knobs) / sizeof(lane_knobs[0]); i++) {
 		const char *v = getenv(lane_knobs[i]);
 
-		if (v && *v && n < sizeof(knobs))
-			n += snprintf(knobs + n, sizeof(knobs) - n, "%s=%s ",
+		if (v && *v && n < len)
+			n += snprintf(buf + n, len - n, "%s=%s ",
 				      lane_knobs[i], v);
 	}
-	fprintf(f, "# seed=%lu time=%gs  reproduce: TOY_FUZZ_SEED=%lu TOY_FUZZ_TIME=%g %sscripts/vm-run -- selftests/run_tests.sh build/selftests %s\n",
-		lane.seed, lane.time, lane.seed, lane.time, knobs, lane.name);
+	if (n < len)
+		snprintf(buf + n, len - n, "scripts/vm-run %s-- %s",
+			 kernel && !strcmp(kernel, "debug") ?
+			 "--kernel debug " : "", cmd);
+	return buf;
+}
+
+static inline void lane_reproduce_line(FILE *f)
+{
+	char cmd[128], line[512];
+
+	snprintf(cmd, sizeof(cmd), "selftests/run_tests.sh build/selftests %s",
+		 lane.name);
+	fprintf(f, "# seed=%lu time=%gs  reproduce: %s\n", lane.seed,
+		lane.time, lane_reproduce(line, sizeof(line), lane.seed,
+					  lane.time, cmd));
 	fflush(f);
 }
 

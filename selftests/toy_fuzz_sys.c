@@ -123,6 +123,7 @@
 #include <linux/sockios.h>
 #include <linux/toy.h>
 
+#include "toy_budget.h"
 #include "toy_lib.h"
 #include "toy_net.h"
 
@@ -1777,21 +1778,6 @@ static void tune_namespace(struct fz *f)
 	sysctl_write("retries2", "3");
 }
 
-static int lo_up(void)
-{
-	struct ifreq ifr = { .ifr_name = "lo" };
-	int fd = socket(AF_INET, SOCK_DGRAM, 0), err = -1;
-
-	if (fd < 0)
-		return -1;
-	if (!ioctl(fd, SIOCGIFFLAGS, &ifr)) {
-		ifr.ifr_flags |= IFF_UP;
-		err = ioctl(fd, SIOCSIFFLAGS, &ifr);
-	}
-	close(fd);
-	return err;
-}
-
 /*
  * A child in a namespace of its own makes a connection with data queued
  * and a datagram socket with a datagram waiting, passes them to the
@@ -1809,7 +1795,7 @@ static void netns_child(struct fz *f)
 	struct sockaddr_toy a = toy_addr(ip_pool[0], 0);
 	int fds[5], i, n = 0, port;
 
-	if (CALL(f, unshare, false, 0, unshare(CLONE_NEWNET)) || lo_up())
+	if (CALL(f, unshare, false, 0, unshare(CLONE_NEWNET)) || lane_lo_up())
 		child_exit(f);
 	tune_namespace(f);
 	add(&sh->netns, 1);
@@ -2400,17 +2386,16 @@ int main(void)
 	double t0 = toy_now();
 	pid_t root;
 	int ns;
-	char repro[256];
+	char repro[512];
 
 	keep_stdio_open();
 	setvbuf(stdout, NULL, _IOLBF, 0);	/* in order with stderr */
 	seed = env_ull("TOY_FUZZ_SEED", DEFAULT_SEED);
 	fuzz_time = env_ull("TOY_FUZZ_TIME", DEFAULT_TIME);
-	snprintf(repro, sizeof(repro),
-		 "reproduce: TOY_FUZZ_SEED=%llu TOY_FUZZ_TIME=%d%s%s scripts/vm-run -- build/selftests/toy_fuzz_sys",
-		 seed, fuzz_time, getenv("TOY_FUZZ_CALLS") ? " TOY_FUZZ_CALLS=" : "",
-		 getenv("TOY_FUZZ_CALLS") ?: "");
-	printf("# seed=%llu time=%ds  %s\n", seed, fuzz_time, repro);
+	lane_reproduce(repro, sizeof(repro), seed, fuzz_time,
+		       "build/selftests/toy_fuzz_sys");
+	printf("# seed=%llu time=%ds  reproduce: %s\n", seed, fuzz_time,
+	       repro);
 	fflush(stdout);
 
 	if (geteuid() || toy_live("sockets") < 0) {
@@ -2464,7 +2449,7 @@ int main(void)
 	       seed, sh->total, reached_total(), ok_total(), sh->pairs,
 	       sh->accepted, toy_now() - t0);
 	if (sh->failed) {
-		printf("# FAIL: %s\n# seed=%llu  %s\n", sh->why, seed, repro);
+		printf("# FAIL: %s\n# seed=%llu  reproduce: %s\n", sh->why, seed, repro);
 		printf("not ok 1 toy_fuzz_sys\n");
 		return 1;
 	}

@@ -79,6 +79,7 @@
 #include <linux/toy.h>
 
 #include "kselftest_harness.h"
+#include "toy_budget.h"
 #include "toy_lib.h"
 #include "toy_net.h"
 #include "toy_seg.h"
@@ -128,8 +129,11 @@ static bool cfg_strict;
 
 static void print_reproduce(void)
 {
-	printf("# seed=%llu time=%gs  reproduce: TOY_FUZZ_SEED=%llu TOY_FUZZ_TIME=%g scripts/vm-run -- build/selftests/toy_fuzz_wire\n",
-	       cfg_seed, cfg_time, cfg_seed, cfg_time);
+	char line[512];
+
+	printf("# seed=%llu time=%gs  reproduce: %s\n", cfg_seed, cfg_time,
+	       lane_reproduce(line, sizeof(line), cfg_seed, cfg_time,
+			      "build/selftests/toy_fuzz_wire"));
 	fflush(stdout);
 }
 
