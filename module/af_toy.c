@@ -25,7 +25,7 @@
  *   - The socket holds one reference on its struct sock from sk_alloc();
  *     toy_release() drops it.  Every table entry holds one more: a bind
  *     bucket's owner list, the listener table, the connection table
- *     (ports.c).  toy_release() unhashes before it drops its own.
+ *     (bind.c, lookup.c).  toy_release() unhashes before it drops its own.
  *   - Half-open entries (listen.c) hold a reference on their listener.
  *     TIME_WAIT entries (timewait.c) hold none, on anything: neither the
  *     module nor the namespace waits 2 MSL for them; the namespace's exit

@@ -10,7 +10,7 @@
  * sends one twice.
  *
  * Demultiplexing is by destination port only (toy_lookup_dgram(),
- * ports.c): the owners of the port's bind bucket are scored, a socket
+ * below): the owners of the port's bind bucket are scored, a socket
  * bound to the exact address beats a wildcard, a connected socket whose
  * peer is the sender beats an unconnected one, and a connected socket
  * never receives from anyone but its peer.  A TOY_REUSEPORT group shares
@@ -36,7 +36,7 @@
  *
  * Locking: a datagram socket's fields change under lock_sock() (bind,
  * connect) and the bind slot lock for those the receive path reads
- * (ports.c); the receive path takes no socket lock, only the receive
+ * (bind.c); the receive path takes no socket lock, only the receive
  * queue's; sending takes the socket lock only to bind and to read the
  * peer.
  */
@@ -44,6 +44,7 @@
 #include <asm/ioctls.h>
 #include <linux/filter.h>
 #include <linux/icmp.h>
+#include <linux/prandom.h>
 #include <linux/skbuff.h>
 #include <linux/sockios.h>
 #include <net/icmp.h>
@@ -364,6 +365,97 @@ static int toy_dgram_queue_rcv(struct sock *sk, struct sk_buff *skb)
 	if (!sock_flag(sk, SOCK_DEAD))
 		sk->sk_data_ready(sk);
 	return 0;
+}
+
+/* ---- receive ------------------------------------------------------- */
+
+/*
+ * How well a datagram socket matches; -1: not at all (as UDP scores;
+ * binding to the device the datagram came in on counts as much as an
+ * address).  The port is checked too: a socket that left this bucket for
+ * another while we stood on it leads the walk into the other bucket's
+ * owners (UDP's chains have the same property; such a race may miss a
+ * socket, never deliver to a wrong one).
+ */
+static int toy_dgram_score(const struct sock *sk, __be32 saddr, __be16 sport,
+			   __be32 daddr, u16 hnum, int dif, int sdif)
+{
+	__be32 rcv_saddr = READ_ONCE(sk->sk_rcv_saddr);
+	__be32 peer = READ_ONCE(sk->sk_daddr);
+	__be16 peer_port = READ_ONCE(sk->sk_dport);
+	int score = 1;
+
+	if (READ_ONCE(sk->sk_num) != hnum)
+		return -1;
+
+	if (rcv_saddr) {
+		if (rcv_saddr != daddr)
+			return -1;
+		score += 4;
+	}
+	if (peer) {
+		if (peer != saddr)
+			return -1;
+		score += 4;
+	}
+	if (peer_port) {
+		if (peer_port != sport)
+			return -1;
+		score += 4;
+	}
+	if (!toy_dev_match(sk, dif, sdif))
+		return -1;
+	if (READ_ONCE(sk->sk_bound_dev_if))
+		score += 4;
+	return score;
+}
+
+/*
+ * Who receives a datagram from @saddr:@sport to @daddr:@dport that
+ * arrived on device @dif (@sdif: see toy_dev_match())?  Only the
+ * destination port selects the candidates (the owners of its bucket).  Returns the
+ * socket with a reference, or NULL.
+ */
+struct sock *toy_lookup_dgram(struct net *net, __be32 saddr, __be16 sport,
+			      __be32 daddr, __be16 dport, int dif, int sdif)
+{
+	u16 hnum = ntohs(dport);
+	struct toy_bind_bucket *tb;
+	struct sock *sk, *result = NULL;
+	int score, best = 0;
+	u32 phash = 0, matches = 0;
+
+	rcu_read_lock();
+	tb = __toy_bucket_find(toy_bslot(net, TOY_SPACE_DGRAM, hnum), hnum);
+	if (!tb)
+		goto out;
+	hlist_for_each_entry_rcu(sk, &tb->owners, sk_bind_node) {
+		score = toy_dgram_score(sk, saddr, sport, daddr, hnum, dif,
+					sdif);
+		if (score > best) {
+			result = sk;
+			best = score;
+			matches = 1;
+			phash = toy_hash(net, (__force u32)saddr,
+					 (__force u32)daddr,
+					 (u32)ntohs(sport) << 16 | hnum);
+		} else if (score == best && sk->sk_reuseport &&
+			   result->sk_reuseport) {
+			matches++;
+			if (reciprocal_scale(phash, matches) == 0)
+				result = sk;
+			phash = next_pseudo_random32(phash);
+		}
+	}
+	result = toy_sk_get_rcu(result);
+	if (result &&
+	    toy_dgram_score(result, saddr, sport, daddr, hnum, dif, sdif) < 0) {
+		sock_put(result);	/* rebound meanwhile */
+		result = NULL;
+	}
+out:
+	rcu_read_unlock();
+	return result;
 }
 
 /*

@@ -30,7 +30,7 @@
  *   listener socket lock (lock_sock, or bh_lock_sock on the receive path)
  *     -> child socket lock (a child being made or reset)
  *   listener req_lock (its entry list)
- *     -> bind slot -> connection slot (ports.c)
+ *     -> bind slot -> connection slot (toy.h)
  * An entry's timer takes only req_lock.  An entry is on the listener's
  * list exactly while it is in the connection table; both change under
  * req_lock, and whoever takes it off (timer, completing ACK, reset,

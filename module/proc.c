@@ -101,62 +101,17 @@ static int toy_stat_show(struct seq_file *seq, void *v)
 /* Where the /proc/net/toy walk stands. */
 struct toy_seq_state {
 	struct seq_net_private	p;	/* first, for seq_file_net() */
-	int			table;	/* 0: listeners, 1: connections,
-					 * 2: bound sockets in CLOSE
-					 */
-	u32			slot;	/* slot of that table */
-	u32			idx;	/* socket of that slot's chain */
+	struct toy_walk		walk;
 	int			num;	/* row number ("sl") */
 	loff_t			last_pos; /* *pos of the row the state is on */
 };
-
-static struct toy_hslot *toy_seq_slots(struct net *net, int table, u32 *n)
-{
-	struct toy_ports *tp = &toy_pernet(net)->ports[TOY_SPACE_STREAM];
-
-	if (!table) {
-		*n = BIT(TOY_LHASH_BITS);
-		return tp->lhash;
-	}
-	*n = BIT(TOY_EHASH_BITS);
-	return tp->ehash;
-}
 
 /* The socket the state points at, or the next one after it; RCU. */
 static struct sock *toy_seq_find(struct seq_file *seq)
 {
 	struct toy_seq_state *st = seq->private;
-	struct net *net = seq_file_net(seq);
-	struct hlist_nulls_node *node;
-	struct toy_hslot *slots;
-	struct sock *sk;
-	u32 n, i;
 
-	for (; st->table < 2; st->table++, st->slot = 0, st->idx = 0) {
-		slots = toy_seq_slots(net, st->table, &n);
-		for (; st->slot < n; st->slot++, st->idx = 0) {
-			i = 0;
-			sk_nulls_for_each_rcu(sk, node, &slots[st->slot].nhead)
-				if (i++ == st->idx)
-					return sk;
-		}
-	}
-	/* Sockets that hold a port and nothing else: CLOSE rows. */
-	if (st->table == 2) {
-		slots = toy_pernet(net)->ports[TOY_SPACE_STREAM].bhash;
-		for (; st->slot < BIT(TOY_BHASH_BITS); st->slot++, st->idx = 0) {
-			struct toy_bind_bucket *tb;
-
-			i = 0;
-			hlist_for_each_entry_rcu(tb, &slots[st->slot].head, node)
-				hlist_for_each_entry_rcu(sk, &tb->owners,
-							 sk_bind_node)
-					if (READ_ONCE(sk->sk_state) == TCP_CLOSE &&
-					    i++ == st->idx)
-						return sk;
-		}
-	}
-	return NULL;
+	return toy_walk_find(seq_file_net(seq), &st->walk);
 }
 
 static void *toy_seq_start(struct seq_file *seq, loff_t *pos)
@@ -179,12 +134,10 @@ static void *toy_seq_start(struct seq_file *seq, loff_t *pos)
 		if (sk)
 			return sk;
 	}
-	st->table = 0;
-	st->slot = 0;
-	st->idx = 0;
+	toy_walk_start(&st->walk, TOY_SPACE_STREAM);
 	sk = toy_seq_find(seq);
 	for (i = 1; sk && i < *pos; i++) {
-		st->idx++;
+		st->walk.idx++;
 		sk = toy_seq_find(seq);
 	}
 	st->num = *pos - 1;
@@ -198,12 +151,10 @@ static void *toy_seq_next(struct seq_file *seq, void *v, loff_t *pos)
 
 	++*pos;
 	if (v == SEQ_START_TOKEN) {
-		st->table = 0;
-		st->slot = 0;
-		st->idx = 0;
+		toy_walk_start(&st->walk, TOY_SPACE_STREAM);
 		st->num = 0;
 	} else {
-		st->idx++;
+		st->walk.idx++;
 		st->num++;
 	}
 	st->last_pos = *pos;
@@ -316,18 +267,15 @@ out:
  */
 static struct sock *toy_dgram_idx(struct seq_file *seq, loff_t pos)
 {
-	struct toy_hslot *slots =
-		toy_pernet(seq_file_net(seq))->ports[TOY_SPACE_DGRAM].bhash;
-	struct toy_bind_bucket *tb;
+	struct net *net = seq_file_net(seq);
+	struct toy_walk w;
 	struct sock *sk;
-	u32 i;
 
-	for (i = 0; i < BIT(TOY_BHASH_BITS); i++)
-		hlist_for_each_entry_rcu(tb, &slots[i].head, node)
-			hlist_for_each_entry_rcu(sk, &tb->owners, sk_bind_node)
-				if (!pos--)
-					return sk;
-	return NULL;
+	toy_walk_start(&w, TOY_SPACE_DGRAM);
+	for (sk = toy_walk_find(net, &w); sk && pos--;
+	     sk = toy_walk_find(net, &w))
+		w.idx++;
+	return sk;
 }
 
 static void *toy_dgram_seq_start(struct seq_file *seq, loff_t *pos)

@@ -66,7 +66,7 @@
  * Memory is freed an RCU grace period after the last reference, because
  * receive-path lookups read entries under rcu_read_lock() alone.
  *
- * Locks: the bind slot lock, then the connection slot lock (ports.c);
+ * Locks: the bind slot lock, then the connection slot lock (toy.h);
  * an entry has no lock of its own; what it holds is fixed at creation
  * except @tb (bind slot lock) and the timer.
  */
@@ -110,39 +110,170 @@ void toy_tw_put(struct toy_tw *tw)
 	}
 }
 
+/* ---- the tables ------------------------------------------------------ */
+
+/* Out of its bind bucket; the caller holds the bind slot lock. */
+void __toy_tw_bind_unhash(struct toy_tw *tw)
+{
+	struct toy_bind_bucket *tb = tw->tb;
+
+	if (!tb)
+		return;
+	tw->tb = NULL;
+	__toy_bucket_leave(tb, &tw->common, tw->bind_user);
+}
+
+/* Out of the connection table; the caller holds its slot lock. */
+bool __toy_tw_ehash_unhash(struct toy_tw *tw)
+{
+	struct sock *sk = toy_tw_sk(tw);
+
+	if (!sk_nulls_del_node_init_rcu(sk))
+		return false;
+	atomic_dec(&toy_pernet(sock_net(sk))->tw_count);
+	return true;
+}
+
+/*
+ * @sk (socket lock held) enters TIME_WAIT: @tw, filled in from it with
+ * its references set, joins @sk's bind bucket and takes @sk's place in
+ * the connection table in one step under both slot locks, so a segment
+ * of the connection finds one or the other, and its timer is armed
+ * before the locks drop (see struct toy_tw).  @sk keeps its own bucket
+ * membership; toy_done() decides about that.
+ */
+static void toy_tw_hashdance(struct toy_tw *tw, struct sock *sk,
+			     unsigned long expires)
+{
+	struct toy_bind_bucket *tb = toy_sk(sk)->tb;
+	struct net *net = sock_net(sk);
+	struct toy_hslot *bslot = toy_bslot(net, TOY_SPACE_STREAM, tb->port);
+	struct toy_hslot *eslot = toy_eslot(net, sk->sk_hash);
+
+	spin_lock_bh(&bslot->lock);
+	tw->tb = tb;
+	tw->bind_user = toy_sk(sk)->bind_user;
+	__toy_bucket_join(tb, &tw->common, tw->bind_user);
+
+	spin_lock(&eslot->lock);
+	tw->common.skc_hash = sk->sk_hash;
+	hlist_nulls_add_head_rcu(&tw->common.skc_nulls_node, &eslot->nhead);
+	atomic_inc(&toy_pernet(net)->tw_count);
+	sk_nulls_del_node_init_rcu(sk);
+	mod_timer(&tw->timer, expires);
+	spin_unlock(&eslot->lock);
+	spin_unlock_bh(&bslot->lock);
+}
+
+/*
+ * Ending an entry: it leaves its bind bucket and the connection table
+ * under both slot locks, and whoever takes it out of the connection table
+ * is the one that ends it.  The connection slot lock is released last,
+ * after the bind slot's: a namespace's exit that does not find an entry
+ * in the connection table any more, because the timer handler took it
+ * out, takes that slot lock after the handler let it go, so the handler
+ * touches nothing of the namespace (its bind table included, which the
+ * exit frees next) but its stack from then on, and module unload's grace
+ * periods cover its return.  Unlocking in the nesting order instead
+ * would leave the handler on a bind slot that the exit may already have
+ * freed.
+ */
+static bool toy_tw_unhash_lock(struct toy_tw *tw, struct toy_hslot **bslot,
+			       struct toy_hslot **eslot)
+	__acquires(&(*bslot)->lock) __acquires(&(*eslot)->lock)
+{
+	struct net *net = sock_net(toy_tw_sk(tw));
+
+	*bslot = toy_bslot(net, TOY_SPACE_STREAM, tw->common.skc_num);
+	*eslot = toy_eslot(net, tw->common.skc_hash);
+	spin_lock_bh(&(*bslot)->lock);
+	__toy_tw_bind_unhash(tw);
+	spin_lock(&(*eslot)->lock);
+	return __toy_tw_ehash_unhash(tw);
+}
+
+static void toy_tw_unlock(struct toy_hslot *bslot, struct toy_hslot *eslot)
+	__releases(&bslot->lock) __releases(&eslot->lock)
+{
+	spin_unlock(&bslot->lock);
+	spin_unlock_bh(&eslot->lock);	/* last: see above */
+}
+
 /*
  * End @tw now, for someone who holds a reference (and gives it up
- * here): out of the tables, if still there (then @mib counts it, -1:
- * nothing), and the timer stopped.  Never with a slot lock held: the
- * timer handler takes them.
+ * here): out of the tables, if still there, and the timer stopped.
+ * True if this call took it out of the connection table.  Never with a
+ * slot lock held: the timer handler takes them.
  */
-static void toy_tw_end(struct toy_tw *tw, int mib)
+bool toy_tw_deschedule_put(struct toy_tw *tw)
 {
-	toy_tw_unhash(tw, mib, false);
+	struct toy_hslot *bslot, *eslot;
+	bool done;
+
+	done = toy_tw_unhash_lock(tw, &bslot, &eslot);
+	toy_tw_unlock(bslot, eslot);
 	if (del_timer_sync(&tw->timer)) {
 		toy_live_dec(TOY_LIVE_TIMER);
 		toy_tw_put(tw);
 	}
 	toy_tw_put(tw);
-}
-
-void toy_tw_deschedule_put(struct toy_tw *tw)
-{
-	toy_tw_end(tw, -1);
+	return done;
 }
 
 /*
  * 2 MSL are over.  Everything, the timer's reference included, is done
  * under the slot locks, the connection slot's released last (see
- * toy_tw_unhash()), so a namespace's exit cannot free the tables under
- * a handler, nor module unload overtake one.
+ * toy_tw_unhash_lock()), so a namespace's exit cannot free the tables
+ * under a handler, nor module unload overtake one.
  */
 static void toy_tw_timer(struct timer_list *t)
 {
 	struct toy_tw *tw = from_timer(tw, t, timer);
+	struct net *net = sock_net(toy_tw_sk(tw));
+	struct toy_hslot *bslot, *eslot;
 
-	toy_tw_unhash(tw, TOY_MIB_TWEXPIRED, true);
+	if (toy_tw_unhash_lock(tw, &bslot, &eslot))
+		TOY_INC_STATS(net, TOY_MIB_TWEXPIRED);
+	toy_live_dec(TOY_LIVE_TIMER);
+	toy_tw_put(tw);		/* @tw may be gone (after RCU) */
+	toy_tw_unlock(bslot, eslot);
 }
+
+/*
+ * The namespace is going away (no socket of it is left, no segment can
+ * arrive) or the module is: end every TIME_WAIT entry now, timer
+ * included, as inet_twsk_purge() does.
+ */
+void toy_tw_purge_net(struct net *net)
+{
+	struct hlist_nulls_node *node;
+	struct toy_hslot *slot;
+	struct toy_tw *tw;
+	struct sock *sk;
+	u32 i;
+
+	for (i = 0; i < BIT(TOY_EHASH_BITS); i++) {
+		slot = toy_eslot(net, i);
+again:
+		tw = NULL;
+		spin_lock_bh(&slot->lock);
+		sk_nulls_for_each(sk, node, &slot->nhead) {
+			if (toy_is_tw(sk) &&
+			    refcount_inc_not_zero(&sk->sk_refcnt)) {
+				tw = toy_tw(sk);
+				break;
+			}
+		}
+		spin_unlock_bh(&slot->lock);
+		if (tw) {
+			toy_tw_deschedule_put(tw);
+			goto again;
+		}
+		cond_resched();
+	}
+}
+
+/* ---- entering TIME_WAIT ---------------------------------------------- */
 
 static unsigned long toy_tw_len(const struct net *net)
 {
@@ -198,8 +329,8 @@ void toy_time_wait(struct sock *sk)
 	tw->common.skc_bound_dev_if = sk->sk_bound_dev_if;
 	tw->common.skc_reuse = sk->sk_reuse;
 	tw->common.skc_reuseport = sk->sk_reuseport;
-	/* The connection table's, the bind bucket's, the timer's. */
-	refcount_set(&tw->common.skc_refcnt, 3);
+	/* The connection table's, the timer's; the bucket takes its own. */
+	refcount_set(&tw->common.skc_refcnt, 2);
 	timer_setup(&tw->timer, toy_tw_timer, 0);
 	tw->created = jiffies;
 	tw->snd_nxt = ts->snd_max;
@@ -270,7 +401,8 @@ void toy_tw_rcv(struct sock *sk, struct sk_buff *skb)
 		if (!l)
 			goto ack;
 		TOY_SKB_CB(skb)->tw_isn = toy_tw_isn(tw);
-		toy_tw_end(tw, TOY_MIB_TWRECYCLED);
+		if (toy_tw_deschedule_put(tw))
+			TOY_INC_STATS(net, TOY_MIB_TWRECYCLED);
 		toy_stream_rcv(l, skb);	/* consumes skb and @l's reference */
 		return;
 	}

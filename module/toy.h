@@ -433,7 +433,7 @@ struct toy_mib {
 };
 
 /*
- * Port tables (ports.c).  Each network namespace has two port spaces,
+ * Port tables (bind.c, lookup.c).  Each network namespace has two port spaces,
  * stream and datagram, as TCP and UDP do; each space has a bind table, and
  * the stream space also a listener table and a connection table.
  *
@@ -571,33 +571,76 @@ void toy_sysctl_exit_net(struct net *net);
 void toy_port_range(const struct net *net, int *low, int *high);
 bool toy_port_reserved(const struct net *net, u16 port);
 
-/* ports.c */
-void toy_ports_init(void);
-int toy_ports_init_net(struct net *net);
-void toy_ports_exit_net(struct net *net);
+static inline struct toy_ports *toy_ports(const struct net *net,
+					  enum toy_space sp)
+{
+	return &toy_pernet(net)->ports[sp];
+}
+
+/* Domain tags: the bind and listener hashes never meet the 4-tuple's. */
+#define TOY_HASH_BIND		1
+#define TOY_HASH_LISTEN		2
+
+/* bind.c: who holds which port.  "__": the caller holds the slot lock. */
+struct toy_hslot *toy_bslot(const struct net *net, enum toy_space sp,
+			    u16 port);
+struct toy_bind_bucket *__toy_bucket_find(struct toy_hslot *slot, u16 port);
+void __toy_bucket_join(struct toy_bind_bucket *tb, struct sock_common *skc,
+		       bool user);
+void __toy_bucket_leave(struct toy_bind_bucket *tb, struct sock_common *skc,
+			bool user);
+void __toy_sk_bucket_add(struct toy_bind_bucket *tb, struct sock *sk,
+			 bool user);
 int toy_bind_port(struct sock *sk, __be32 addr, u16 port);
-int toy_listen_hash(struct sock *sk);
-int toy_connect_hash(struct sock *sk, __be32 saddr, __be32 daddr,
-		     __be16 dport, u32 *tw_isn);
-void toy_tw_hashdance(struct toy_tw *tw, struct sock *sk,
-		      unsigned long expires);
-bool toy_tw_unhash(struct toy_tw *tw, int mib, bool timer);
-void toy_tw_purge_net(struct net *net);
-int __toy_req_hash(struct sock *reqsk);
-bool __toy_req_unhash(struct sock *reqsk);
-int __toy_child_hash(struct sock *child, struct sock *listener,
-		     struct sock *reqsk);
-void toy_unhash(struct sock *sk);
 void toy_put_port(struct sock *sk);
 void toy_reset_saddr(struct sock *sk);
 void toy_set_peer(struct sock *sk, __be32 saddr, __be32 daddr, __be16 dport);
+int toy_listen_hash(struct sock *sk);
+int toy_connect_hash(struct sock *sk, __be32 saddr, __be32 daddr,
+		     __be16 dport, u32 *tw_isn);
+
+/* lookup.c: the listener and connection tables, the tables' hashes. */
+void toy_ports_init(void);
+int toy_ports_init_net(struct net *net);
+void toy_ports_exit_net(struct net *net);
+u64 toy_hash(const struct net *net, u32 a, u32 b, u32 c);
+struct toy_hslot *toy_eslot(const struct net *net, u32 hash);
+void __toy_listener_insert(struct sock *sk);
+int __toy_ehash_insert_unique(struct sock *sk, __be32 laddr, u16 lport,
+			      __be32 raddr, __be16 rport, struct toy_tw **twp);
+int __toy_req_hash(struct sock *reqsk);
+bool __toy_req_unhash(struct sock *reqsk);
+void __toy_child_hash(struct sock *child, struct sock *listener,
+		      struct sock *reqsk);
+void toy_unhash(struct sock *sk);
+struct sock *toy_sk_get_rcu(struct sock *sk);
+bool toy_dev_match(const struct sock *sk, int dif, int sdif);
 struct sock *toy_lookup_stream(struct net *net, __be32 saddr, __be16 sport,
 			       __be32 daddr, __be16 dport, int dif, int sdif);
 struct sock *toy_lookup_stream_listener(struct net *net, __be32 saddr,
 					__be16 sport, __be32 daddr,
 					__be16 dport, int dif, int sdif);
-struct sock *toy_lookup_dgram(struct net *net, __be32 saddr, __be16 sport,
-			      __be32 daddr, __be16 dport, int dif, int sdif);
+
+/*
+ * struct toy_walk - where a walk of one space's tables stands (/proc):
+ * @table (TOY_WALK_*), its @slot, and the @idx-th entry of that slot.
+ */
+enum {
+	TOY_WALK_LISTENERS,
+	TOY_WALK_CONNECTIONS,
+	TOY_WALK_BOUND,		/* sockets that hold a port and nothing else */
+	TOY_WALK_DONE
+};
+
+struct toy_walk {
+	enum toy_space	space;
+	int		table;
+	u32		slot;
+	u32		idx;
+};
+
+void toy_walk_start(struct toy_walk *w, enum toy_space sp);
+struct sock *toy_walk_find(struct net *net, struct toy_walk *w);
 
 /* wire.c: the IPv4 protocol handler and control segments. */
 int toy_wire_init(void);
@@ -658,7 +701,10 @@ void toy_tw_exit(void);
 void toy_time_wait(struct sock *sk);
 void toy_tw_rcv(struct sock *sk, struct sk_buff *skb);
 void toy_tw_put(struct toy_tw *tw);
-void toy_tw_deschedule_put(struct toy_tw *tw);
+bool toy_tw_deschedule_put(struct toy_tw *tw);
+void __toy_tw_bind_unhash(struct toy_tw *tw);
+bool __toy_tw_ehash_unhash(struct toy_tw *tw);
+void toy_tw_purge_net(struct net *net);
 u32 toy_tw_isn(const struct toy_tw *tw);
 bool toy_tw_unique(const struct toy_tw *tw);
 
@@ -731,6 +777,8 @@ int toy_dgram_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 int toy_dgram_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg);
 void toy_dgram_rcv(struct net *net, struct sk_buff *skb);
 void toy_dgram_unreach(struct net *net, struct sk_buff *skb);
+struct sock *toy_lookup_dgram(struct net *net, __be32 saddr, __be16 sport,
+			      __be32 daddr, __be16 dport, int dif, int sdif);
 
 /* debugfs.c: /sys/kernel/debug/toy/lookup, the receive-path demux. */
 int toy_debugfs_init(void);

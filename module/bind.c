@@ -1,0 +1,453 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * AF_TOY bind table: who holds which port.
+ *
+ * Every network namespace has two port spaces, stream and datagram (as
+ * TCP and UDP have), each with a bind table (struct toy_ports, toy.h):
+ * port -> struct toy_bind_bucket -> owners.  Every socket that holds a
+ * port is an owner, whether it got the port from bind() or from
+ * connect(), and so is a TIME_WAIT entry (timewait.c): a bucket is
+ * joined and left by __toy_bucket_join() and __toy_bucket_leave() alone.
+ * The listener and connection tables, and the hashes of all three, are
+ * lookup.c's.
+ *
+ * Who may hold a port (toy_bind_conflict(), TCP's rules): two sockets
+ * holding the same port in one space conflict when their local addresses
+ * overlap (equal, or either is INADDR_ANY) and neither exemption applies:
+ *   - SO_REUSEADDR on both, and the one already there is not listening
+ *     (so a listener always blocks; only for an explicit port);
+ *   - SO_REUSEPORT on both (TOY_REUSEPORT, see uapi) and the same owner
+ *     uid (only for an explicit port).
+ * Sockets bound to different devices (SO_BINDTODEVICE) never conflict.
+ *
+ * Automatic ports.  bind() with port 0 and listen() on an unbound socket
+ * start at a random point of ip_local_port_range and take the first port
+ * no owner overlaps.  connect() on an unbound socket follows RFC 6056
+ * algorithm 4, as TCP does: the walk starts at a keyed hash of (local
+ * address, remote address, remote port) plus a per-destination
+ * perturbation that advances by a small random step after every success,
+ * and it may take a port that other connections already use, as long as
+ * no bind() holds it and the 4-tuple is new.  That is why one local port
+ * serves many destinations.  Both walks skip ip_local_reserved_ports and
+ * visit each port of the range at most once, so the work is bounded by
+ * the range even when it is nearly full.  (TCP also tries ports of one
+ * parity first; AF_TOY keeps the walk plain.)
+ *
+ * Locks and references: see struct toy_hslot and struct toy_sock in
+ * toy.h.  A bucket's owners change under its bind slot lock; an owner
+ * holds a reference for its membership.  Buckets are kfree_rcu()'d, so
+ * the datagram receive path may walk the owners under RCU alone.
+ */
+
+#include <linux/random.h>
+#include <linux/rculist.h>
+#include <linux/slab.h>
+#include <net/sock.h>
+#include <net/tcp_states.h>
+
+#include "toy.h"
+
+struct toy_hslot *toy_bslot(const struct net *net, enum toy_space sp,
+			    u16 port)
+{
+	u32 hash = toy_hash(net, TOY_HASH_BIND, 0, port);
+
+	return &toy_ports(net, sp)->bhash[hash & (BIT(TOY_BHASH_BITS) - 1)];
+}
+
+static struct toy_hslot *toy_sk_bslot(const struct sock *sk)
+{
+	return toy_bslot(sock_net(sk), toy_space_of(sk), toy_sk(sk)->tb->port);
+}
+
+/* ---- buckets (caller holds the bind slot lock: "__") ---------------- */
+
+/* Also called under rcu_read_lock() alone, by toy_lookup_dgram(). */
+struct toy_bind_bucket *__toy_bucket_find(struct toy_hslot *slot, u16 port)
+{
+	struct toy_bind_bucket *tb;
+
+	hlist_for_each_entry_rcu(tb, &slot->head, node,
+				 lockdep_is_held(&slot->lock))
+		if (tb->port == port)
+			return tb;
+	return NULL;
+}
+
+static struct toy_bind_bucket *__toy_bucket_create(struct toy_hslot *slot,
+						   u16 port)
+{
+	struct toy_bind_bucket *tb = kmalloc(sizeof(*tb), GFP_ATOMIC);
+
+	if (!tb)
+		return NULL;
+	tb->port = port;
+	tb->nr_owners = 0;
+	tb->nr_user = 0;
+	INIT_HLIST_HEAD(&tb->owners);
+	hlist_add_head_rcu(&tb->node, &slot->head);
+	toy_live_inc(TOY_LIVE_BUCKET);
+	return tb;
+}
+
+/* Free @tb if nobody holds its port any more. */
+static void __toy_bucket_put(struct toy_bind_bucket *tb)
+{
+	if (tb->nr_owners)
+		return;
+	hlist_del_rcu(&tb->node);
+	kfree_rcu(tb, rcu);
+	toy_live_dec(TOY_LIVE_BUCKET);
+}
+
+/*
+ * @skc, a socket or a TIME_WAIT entry, becomes an owner of @tb, with a
+ * reference; @user: through bind() (it then keeps others from sharing
+ * the port with connect()).
+ */
+void __toy_bucket_join(struct toy_bind_bucket *tb, struct sock_common *skc,
+		       bool user)
+{
+	refcount_inc(&skc->skc_refcnt);
+	hlist_add_head_rcu(&skc->skc_bind_node, &tb->owners);
+	tb->nr_owners++;
+	if (user)
+		tb->nr_user++;
+}
+
+/*
+ * The reverse of __toy_bucket_join(); the bucket goes with its last
+ * owner.  The caller still has a reference on @skc.
+ */
+void __toy_bucket_leave(struct toy_bind_bucket *tb, struct sock_common *skc,
+			bool user)
+{
+	hlist_del_init_rcu(&skc->skc_bind_node);
+	tb->nr_owners--;
+	if (user)
+		tb->nr_user--;
+	__toy_bucket_put(tb);
+	refcount_dec(&skc->skc_refcnt);		/* the bucket's */
+}
+
+/* @sk takes @tb's port. */
+void __toy_sk_bucket_add(struct toy_bind_bucket *tb, struct sock *sk,
+			 bool user)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	ts->tb = tb;
+	ts->bind_user = user;
+	WRITE_ONCE(sk->sk_num, tb->port);
+	__toy_bucket_join(tb, &sk->__sk_common, user);
+}
+
+static void __toy_sk_bucket_del(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	__toy_bucket_leave(ts->tb, &sk->__sk_common, ts->bind_user);
+	ts->tb = NULL;
+	ts->bind_user = false;
+	WRITE_ONCE(sk->sk_num, 0);
+}
+
+/* ---- who may hold a port -------------------------------------------- */
+
+/*
+ * Would @sk, about to hold @addr on the port, conflict with @sk2, which
+ * holds it already?  @relax: an explicit port (bind() or listen() of a
+ * bound socket), for which SO_REUSEADDR and SO_REUSEPORT may exempt;
+ * an automatic choice takes only a port nobody overlaps.
+ */
+static bool toy_bind_conflict(const struct sock *sk, __be32 addr,
+			      const struct sock *sk2, bool relax)
+{
+	__be32 addr2 = READ_ONCE(sk2->sk_rcv_saddr);
+	int dev = READ_ONCE(sk->sk_bound_dev_if);
+	int dev2 = READ_ONCE(sk2->sk_bound_dev_if);
+
+	if (sk == sk2)
+		return false;
+	if (addr && addr2 && addr != addr2)
+		return false;
+	if (dev && dev2 && dev != dev2)
+		return false;
+	if (sk->sk_reuse && sk2->sk_reuse && sk2->sk_state != TCP_LISTEN)
+		return !relax;
+	/* A TIME_WAIT entry has no owner to compare: any uid, as TCP. */
+	if (relax && sk->sk_reuseport && sk2->sk_reuseport &&
+	    (toy_is_tw(sk2) || uid_eq(sk->sk_uid, sk2->sk_uid)))
+		return false;
+	return true;
+}
+
+static bool __toy_bucket_conflict(const struct toy_bind_bucket *tb,
+				  const struct sock *sk, __be32 addr,
+				  bool relax)
+{
+	struct sock *sk2;
+
+	sk_for_each_bound(sk2, &tb->owners)
+		if (toy_bind_conflict(sk, addr, sk2, relax))
+			return true;
+	return false;
+}
+
+/* ---- bind() and listen() -------------------------------------------- */
+
+/* Take @port for @sk at @addr, or fail with -EADDRINUSE. */
+static int toy_bind_fixed(struct sock *sk, __be32 addr, u16 port, bool relax)
+{
+	struct toy_hslot *slot = toy_bslot(sock_net(sk), toy_space_of(sk),
+					   port);
+	struct toy_bind_bucket *tb;
+	int err = 0;
+
+	spin_lock_bh(&slot->lock);
+	tb = __toy_bucket_find(slot, port);
+	if (tb && __toy_bucket_conflict(tb, sk, addr, relax)) {
+		err = -EADDRINUSE;
+		goto out;
+	}
+	if (!tb) {
+		tb = __toy_bucket_create(slot, port);
+		if (!tb) {
+			err = -ENOMEM;
+			goto out;
+		}
+	}
+	WRITE_ONCE(sk->sk_rcv_saddr, addr);
+	__toy_sk_bucket_add(tb, sk, true);
+out:
+	spin_unlock_bh(&slot->lock);
+	return err;
+}
+
+/* bind(port 0): a random start, then the first port nobody overlaps. */
+static int toy_bind_ephemeral(struct sock *sk, __be32 addr)
+{
+	struct net *net = sock_net(sk);
+	u32 offset, remaining, i;
+	int low, high, err;
+
+	toy_port_range(net, &low, &high);
+	remaining = high - low + 1;
+	offset = get_random_u32_below(remaining);
+
+	for (i = 0; i < remaining; i++) {
+		u16 port = low + (offset + i) % remaining;
+
+		if (toy_port_reserved(net, port))
+			continue;
+		err = toy_bind_fixed(sk, addr, port, false);
+		if (err != -EADDRINUSE)
+			return err;
+		cond_resched();
+	}
+	return -EADDRINUSE;
+}
+
+/*
+ * bind(): the caller holds lock_sock(), has checked the address and the
+ * privilege, and knows @sk is not bound.  Port 0 picks one.
+ */
+int toy_bind_port(struct sock *sk, __be32 addr, u16 port)
+{
+	if (port)
+		return toy_bind_fixed(sk, addr, port, true);
+	return toy_bind_ephemeral(sk, addr);
+}
+
+/* Leave the bind bucket (release, failed or dissolved connect). */
+void toy_put_port(struct sock *sk)
+{
+	struct toy_hslot *slot;
+
+	if (!toy_sk(sk)->tb)
+		return;
+	slot = toy_sk_bslot(sk);
+	spin_lock_bh(&slot->lock);
+	__toy_sk_bucket_del(sk);
+	spin_unlock_bh(&slot->lock);
+}
+
+/* Forget a local address that only connect() chose. */
+void toy_reset_saddr(struct sock *sk)
+{
+	struct toy_hslot *slot;
+
+	if (sk->sk_userlocks & SOCK_BINDADDR_LOCK)
+		return;
+	if (!toy_sk(sk)->tb) {
+		WRITE_ONCE(sk->sk_rcv_saddr, 0);
+		return;
+	}
+	slot = toy_sk_bslot(sk);
+	spin_lock_bh(&slot->lock);
+	WRITE_ONCE(sk->sk_rcv_saddr, 0);
+	spin_unlock_bh(&slot->lock);
+}
+
+/*
+ * A datagram socket's peer (connect(); 0s: none) and, unless bind() fixed
+ * it, the local address that goes with it (0: back to the wildcard).
+ * Under the bind slot lock, as the receive path reads them with no lock.
+ */
+static void __toy_set_peer(struct sock *sk, __be32 saddr, __be32 daddr,
+			   __be16 dport)
+{
+	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK))
+		WRITE_ONCE(sk->sk_rcv_saddr, saddr);
+	WRITE_ONCE(sk->sk_daddr, daddr);
+	WRITE_ONCE(sk->sk_dport, dport);
+}
+
+void toy_set_peer(struct sock *sk, __be32 saddr, __be32 daddr, __be16 dport)
+{
+	struct toy_hslot *slot;
+
+	if (!toy_sk(sk)->tb) {
+		__toy_set_peer(sk, saddr, daddr, dport);
+		return;
+	}
+	slot = toy_sk_bslot(sk);
+	spin_lock_bh(&slot->lock);
+	__toy_set_peer(sk, saddr, daddr, dport);
+	spin_unlock_bh(&slot->lock);
+}
+
+/*
+ * listen(): @sk is bound and already in TCP_LISTEN.  Check the port
+ * again with the listener rule (an earlier SO_REUSEADDR sharer may have
+ * started listening) and enter the listener table, all under the bind
+ * slot lock so two listen() calls cannot both pass.
+ */
+int toy_listen_hash(struct sock *sk)
+{
+	struct toy_hslot *bslot = toy_sk_bslot(sk);
+	int err = 0;
+
+	spin_lock_bh(&bslot->lock);
+	if (__toy_bucket_conflict(toy_sk(sk)->tb, sk, sk->sk_rcv_saddr, true))
+		err = -EADDRINUSE;
+	else
+		__toy_listener_insert(sk);
+	spin_unlock_bh(&bslot->lock);
+	return err;
+}
+
+/* ---- connect() ------------------------------------------------------ */
+
+/*
+ * connect() of a bound socket: only the 4-tuple must be new.  A
+ * TIME_WAIT entry of the same 4-tuple blocks it whatever tw_reuse says
+ * (TCP's rule for a connection that had no timestamps).
+ */
+static int toy_connect_bound(struct sock *sk, __be32 saddr, __be32 daddr,
+			     __be16 dport)
+{
+	struct toy_hslot *slot = toy_sk_bslot(sk);
+	int err;
+
+	spin_lock_bh(&slot->lock);
+	err = __toy_ehash_insert_unique(sk, saddr, sk->sk_num, daddr, dport,
+					NULL);
+	spin_unlock_bh(&slot->lock);
+	return err;
+}
+
+/*
+ * Try @port for connect(): unless bind() holds it, @sk joins its bucket
+ * and enters the connection table, taking over a TIME_WAIT entry of the
+ * 4-tuple if tw_reuse allows (*@tw_isn: where the new connection must
+ * start; else unchanged).  -EADDRINUSE: try another port.
+ */
+static int toy_connect_port(struct sock *sk, __be32 saddr, u16 port,
+			    __be32 daddr, __be16 dport, u32 *tw_isn)
+{
+	struct toy_hslot *slot = toy_bslot(sock_net(sk), TOY_SPACE_STREAM,
+					   port);
+	struct toy_bind_bucket *tb;
+	struct toy_tw *tw = NULL;
+	bool created = false;
+
+	spin_lock_bh(&slot->lock);
+	tb = __toy_bucket_find(slot, port);
+	if (tb && tb->nr_user)
+		goto busy;	/* bind() holds it: not shared */
+	if (!tb) {
+		tb = __toy_bucket_create(slot, port);
+		if (!tb) {
+			spin_unlock_bh(&slot->lock);
+			return -ENOMEM;
+		}
+		created = true;
+	}
+	if (__toy_ehash_insert_unique(sk, saddr, port, daddr, dport, &tw)) {
+		if (created)
+			__toy_bucket_put(tb);
+		goto busy;
+	}
+	__toy_sk_bucket_add(tb, sk, false);
+	if (tw)
+		__toy_tw_bind_unhash(tw);
+	spin_unlock_bh(&slot->lock);
+	if (tw) {
+		*tw_isn = toy_tw_isn(tw);
+		toy_tw_deschedule_put(tw);
+	}
+	return 0;
+busy:
+	spin_unlock_bh(&slot->lock);
+	return -EADDRINUSE;
+}
+
+/*
+ * connect(): @sk (lock_sock held, in SYN_SENT) gets a local port, if it
+ * has none, and enters the connection table as (@saddr, port, @daddr,
+ * @dport).  RFC 6056 algorithm 4; see the top of this file.  A port
+ * whose 4-tuple to @daddr:@dport is in TIME_WAIT is skipped unless
+ * tw_reuse allows taking the entry over; then *@tw_isn is the initial
+ * sequence number the connection must start from (else 0).
+ */
+int toy_connect_hash(struct sock *sk, __be32 saddr, __be32 daddr,
+		     __be16 dport, u32 *tw_isn)
+{
+	struct net *net = sock_net(sk);
+	struct toy_ports *tp = toy_ports(net, TOY_SPACE_STREAM);
+	u32 offset, remaining, i, index, step;
+	int low, high, err;
+	u64 h;
+
+	*tw_isn = 0;
+	if (toy_sk(sk)->tb)
+		return toy_connect_bound(sk, saddr, daddr, dport);
+
+	toy_port_range(net, &low, &high);
+	remaining = high - low + 1;
+	h = toy_hash(net, (__force u32)saddr, (__force u32)daddr,
+		     (__force u32)dport);
+	index = h & (BIT(TOY_PERTURB_BITS) - 1);
+	offset = ((u32)(h >> 32) + READ_ONCE(tp->perturb[index])) % remaining;
+
+	for (i = 0; i < remaining; i++) {
+		u16 port = low + (offset + i) % remaining;
+
+		if (toy_port_reserved(net, port))
+			continue;
+		err = toy_connect_port(sk, saddr, port, daddr, dport, tw_isn);
+		if (err == -EADDRINUSE) {
+			cond_resched();
+			continue;
+		}
+		if (err)
+			return err;
+		/* As TCP: a random step when contention is low. */
+		step = max_t(u32, i, get_random_u32_below(8) * 2);
+		WRITE_ONCE(tp->perturb[index],
+			   READ_ONCE(tp->perturb[index]) + step + 1);
+		return 0;
+	}
+	return -EADDRNOTAVAIL;
+}
