@@ -358,9 +358,7 @@ static int toy_v4_connect(struct sock *sk, struct sockaddr *uaddr,
 			  int addr_len)
 {
 	struct sockaddr_toy *usin = (struct sockaddr_toy *)uaddr;
-	struct net *net = sock_net(sk);
-	__be32 daddr, saddr;
-	struct flowi4 fl4;
+	struct toy_flow flow;
 	struct rtable *rt;
 	u32 isn;
 	int err;
@@ -370,28 +368,19 @@ static int toy_v4_connect(struct sock *sk, struct sockaddr *uaddr,
 	if (usin->stoy_family != sk->sk_family)
 		return -EAFNOSUPPORT;
 
-	/* Bound to a multicast or broadcast address: the route picks. */
-	saddr = sk->sk_rcv_saddr;
-	if (saddr && inet_addr_type(net, saddr) != RTN_LOCAL)
-		saddr = 0;
-
-	flowi4_init_output(&fl4, sk->sk_bound_dev_if, READ_ONCE(sk->sk_mark),
-			   0, RT_SCOPE_UNIVERSE, sk->sk_protocol, 0,
-			   usin->stoy_addr.s_addr, saddr, usin->stoy_port,
-			   htons(sk->sk_num), sk->sk_uid);
-	rt = ip_route_output_flow(net, &fl4, sk);
+	toy_flow_to(&flow, sk, usin->stoy_addr.s_addr, usin->stoy_port);
+	rt = toy_route_output(sock_net(sk), &flow, sk);
 	if (IS_ERR(rt))
 		return PTR_ERR(rt);
 	if (rt->rt_flags & (RTCF_MULTICAST | RTCF_BROADCAST)) {
 		ip_rt_put(rt);
 		return -ENETUNREACH;
 	}
-	daddr = fl4.daddr;
-	saddr = fl4.saddr;
 	ip_rt_put(rt);
 
 	WRITE_ONCE(sk->sk_state, TCP_SYN_SENT);
-	err = toy_connect_hash(sk, saddr, daddr, usin->stoy_port, &isn);
+	err = toy_connect_hash(sk, flow.saddr, flow.daddr, usin->stoy_port,
+			       &isn);
 	if (err) {
 		WRITE_ONCE(sk->sk_state, TCP_CLOSE);
 		return err;

@@ -81,10 +81,8 @@ int toy_dgram_connect(struct socket *sock, struct sockaddr *uaddr,
 {
 	struct sockaddr_toy *usin = (struct sockaddr_toy *)uaddr;
 	struct sock *sk = sock->sk;
-	struct net *net = sock_net(sk);
-	struct flowi4 fl4;
+	struct toy_flow flow;
 	struct rtable *rt;
-	__be32 saddr;
 	int err;
 
 	if (addr_len < (int)sizeof(usin->stoy_family))
@@ -101,14 +99,8 @@ int toy_dgram_connect(struct socket *sock, struct sockaddr *uaddr,
 		return -EAFNOSUPPORT;
 
 	lock_sock(sk);
-	saddr = sk->sk_rcv_saddr;
-	if (saddr && inet_addr_type(net, saddr) != RTN_LOCAL)
-		saddr = 0;
-	flowi4_init_output(&fl4, sk->sk_bound_dev_if, READ_ONCE(sk->sk_mark),
-			   0, RT_SCOPE_UNIVERSE, sk->sk_protocol, 0,
-			   usin->stoy_addr.s_addr, saddr, usin->stoy_port,
-			   htons(sk->sk_num), sk->sk_uid);
-	rt = ip_route_output_flow(net, &fl4, sk);
+	toy_flow_to(&flow, sk, usin->stoy_addr.s_addr, usin->stoy_port);
+	rt = toy_route_output(sock_net(sk), &flow, sk);
 	if (IS_ERR(rt)) {
 		err = PTR_ERR(rt);
 		goto out;
@@ -119,7 +111,7 @@ int toy_dgram_connect(struct socket *sock, struct sockaddr *uaddr,
 	err = toy_dgram_autobind(sk);
 	if (err)
 		goto out_rt;
-	toy_set_peer(sk, fl4.saddr, fl4.daddr, usin->stoy_port);
+	toy_set_peer(sk, flow.saddr, flow.daddr, usin->stoy_port);
 	toy_set_state(sk, TCP_ESTABLISHED);
 	sock->state = SS_CONNECTED;
 	sk_dst_reset(sk);
@@ -134,14 +126,11 @@ int toy_dgram_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 {
 	DECLARE_SOCKADDR(struct sockaddr_toy *, usin, msg->msg_name);
 	struct sock *sk = sock->sk;
+	const struct toy_seg seg = { .type = TOY_TYPE_DGRAM };
 	struct net *net = sock_net(sk);
-	struct toy_xmit_ctx ctx;
-	__be32 saddr, daddr;
 	size_t linear, hlen;
-	__be16 sport, dport;
+	struct toy_flow flow;
 	struct sk_buff *skb;
-	struct toyhdr *th;
-	struct flowi4 fl4;
 	struct rtable *rt;
 	int err;
 
@@ -170,19 +159,13 @@ int toy_dgram_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 		release_sock(sk);
 		return err;
 	}
-	daddr = usin ? usin->stoy_addr.s_addr : sk->sk_daddr;
-	dport = usin ? usin->stoy_port : sk->sk_dport;
-	sport = htons(sk->sk_num);
-	saddr = sk->sk_rcv_saddr;
-	if (saddr && inet_addr_type(net, saddr) != RTN_LOCAL)
-		saddr = 0;	/* bound to broadcast or multicast */
-	toy_xmit_ctx_of(sk, &ctx);
+	if (usin)
+		toy_flow_to(&flow, sk, usin->stoy_addr.s_addr, usin->stoy_port);
+	else
+		toy_flow_to(&flow, sk, sk->sk_daddr, sk->sk_dport);
 	release_sock(sk);
 
-	flowi4_init_output(&fl4, ctx.oif, ctx.mark, 0, RT_SCOPE_UNIVERSE,
-			   sk->sk_protocol, 0, daddr, saddr, dport, sport,
-			   ctx.uid);
-	rt = ip_route_output_flow(net, &fl4, sk);
+	rt = toy_route_output(net, &flow, sk);
 	if (IS_ERR(rt))
 		return PTR_ERR(rt);
 	if (rt->rt_flags & RTCF_BROADCAST && !sock_flag(sk, SOCK_BROADCAST)) {
@@ -211,17 +194,9 @@ int toy_dgram_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 		return err;
 	}
 
-	th = skb_push(skb, sizeof(*th));
-	skb_reset_transport_header(skb);
-	memset(th, 0, sizeof(*th));
-	th->source = sport;
-	th->dest = dport;
-	th->doff = TOY_DOFF;
-	th->type = TOY_TYPE_DGRAM;
-	toy_csum(skb, fl4.saddr, fl4.daddr);
-
-	ctx.frag = true;
-	err = toy_ip_out(net, skb, rt, fl4.saddr, fl4.daddr, &ctx);
+	toy_push_header(skb, &flow, &seg);
+	flow.frag = true;
+	err = toy_ip_out(net, skb, rt, &flow);
 	if (err > 0)
 		err = net_xmit_errno(err);
 	if (err)
@@ -295,17 +270,13 @@ int toy_dgram_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg)
 /* Answer a datagram nobody receives (rate-limited as ICMP errors are). */
 static void toy_send_unreach(struct net *net, struct sk_buff *skb)
 {
-	const struct toyhdr *th = toy_hdr(skb);
-	const struct iphdr *iph = ip_hdr(skb);
-	const struct toy_xmit_ctx ctx = {
-		.mark	= IP4_REPLY_MARK(net, skb->mark),
-		.uid	= sock_net_uid(net, NULL),
-	};
+	const struct toy_seg seg = { .type = TOY_TYPE_UNREACH };
+	struct toy_flow flow;
 
 	if (!icmp_global_allow(net))
 		return;
-	toy_xmit_pkt(net, &ctx, iph->daddr, th->dest, iph->saddr, th->source,
-		     0, 0, 0, 0, TOY_TYPE_UNREACH);
+	toy_flow_no_socket(&flow, net, skb);
+	toy_xmit_ctl(net, &flow, &seg);
 	icmp_global_consume(net);
 }
 

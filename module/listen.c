@@ -76,12 +76,17 @@ static u16 toy_synack_window(const struct sock *l)
 static void toy_req_xmit(struct toy_request *req, u32 seq, u8 flags)
 {
 	struct sock *rsk = toy_req_sk(req);
-	struct toy_xmit_ctx ctx;
+	struct toy_seg seg = {
+		.seq	= seq,
+		.ack	= req->irs + 1,
+		.flags	= flags,
+		.window	= req->rcv_wnd,
+	};
+	struct toy_flow flow;
 
-	toy_xmit_ctx_of(req->listener, &ctx);
-	toy_xmit_ctl(sock_net(rsk), &ctx, rsk->sk_rcv_saddr,
-		     htons(rsk->sk_num), rsk->sk_daddr, rsk->sk_dport,
-		     seq, req->irs + 1, flags, req->rcv_wnd);
+	toy_flow_tuple(&flow, rsk);
+	toy_flow_route_of(&flow, req->listener);
+	toy_xmit_ctl(sock_net(rsk), &flow, &seg);
 }
 
 static void toy_send_synack(struct toy_request *req)
@@ -228,16 +233,17 @@ static bool toy_req_queue_full(struct sock *sk)
 /* Answer SYN @skb to listener @sk with a cookie, keeping nothing. */
 static void toy_send_cookie_synack(struct sock *sk, struct sk_buff *skb)
 {
-	const struct toyhdr *th = toy_hdr(skb);
-	const struct iphdr *iph = ip_hdr(skb);
-	struct toy_xmit_ctx ctx;
-	u32 cookie;
+	struct toy_seg seg = {
+		.seq	= toy_cookie_init_sequence(sk, skb),
+		.ack	= ntohl(toy_hdr(skb)->seq) + 1,
+		.flags	= TOY_SYN | TOY_ACK,
+		.window	= toy_synack_window(sk),
+	};
+	struct toy_flow flow;
 
-	cookie = toy_cookie_init_sequence(sk, skb);
-	toy_xmit_ctx_of(sk, &ctx);
-	toy_xmit_ctl(sock_net(sk), &ctx, iph->daddr, th->dest, iph->saddr,
-		     th->source, cookie, ntohl(th->seq) + 1,
-		     TOY_SYN | TOY_ACK, toy_synack_window(sk));
+	toy_flow_reply_tuple(&flow, skb);
+	toy_flow_route_of(&flow, sk);
+	toy_xmit_ctl(sock_net(sk), &flow, &seg);
 }
 
 /*
@@ -747,8 +753,8 @@ void toy_listen_stop(struct sock *sk)
 	toy_cookie_listen_init(sk);
 
 	for (;;) {
-		struct sock *rsk;
-		struct toy_xmit_ctx ctx;
+		struct toy_seg seg = { .flags = TOY_RST | TOY_ACK };
+		struct toy_flow flow;
 
 		spin_lock_bh(&ts->req_lock);
 		req = hlist_empty(&ts->reqs) ? NULL :
@@ -760,11 +766,11 @@ void toy_listen_stop(struct sock *sk)
 		spin_unlock_bh(&ts->req_lock);
 		if (!req)
 			break;
-		rsk = toy_req_sk(req);
-		toy_xmit_ctx_of(sk, &ctx);
-		toy_xmit_ctl(sock_net(sk), &ctx, rsk->sk_rcv_saddr,
-			     htons(rsk->sk_num), rsk->sk_daddr, rsk->sk_dport,
-			     req->iss + 1, req->irs + 1, TOY_RST | TOY_ACK, 0);
+		seg.seq = req->iss + 1;
+		seg.ack = req->irs + 1;
+		toy_flow_tuple(&flow, toy_req_sk(req));
+		toy_flow_route_of(&flow, sk);
+		toy_xmit_ctl(sock_net(sk), &flow, &seg);
 		toy_req_stop_timer(req);
 		toy_req_put(req);
 	}

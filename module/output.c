@@ -50,13 +50,11 @@ static u32 toy_now_us(void)
 	return (u32)div_u64(ktime_get_ns(), NSEC_PER_USEC);
 }
 
-void toy_xmit_ctx_of(const struct sock *sk, struct toy_xmit_ctx *ctx)
+/* Where @sk's segments go, and how they are routed. */
+static void toy_flow_of(const struct sock *sk, struct toy_flow *flow)
 {
-	ctx->oif = sk->sk_bound_dev_if;
-	ctx->mark = READ_ONCE(sk->sk_mark);
-	ctx->uid = sk->sk_uid;
-	ctx->priority = READ_ONCE(sk->sk_priority);
-	ctx->frag = false;
+	toy_flow_tuple(flow, sk);
+	toy_flow_route_of(flow, sk);
 }
 
 /* The socket's route to its peer, cached in sk_dst_cache (no reference
@@ -65,15 +63,12 @@ void toy_xmit_ctx_of(const struct sock *sk, struct toy_xmit_ctx *ctx)
 static struct rtable *toy_sk_route(struct sock *sk)
 {
 	struct rtable *rt = (struct rtable *)__sk_dst_check(sk, 0);
-	struct flowi4 fl4;
+	struct toy_flow flow;
 
 	if (rt)
 		return rt;
-	flowi4_init_output(&fl4, sk->sk_bound_dev_if, READ_ONCE(sk->sk_mark),
-			   0, RT_SCOPE_UNIVERSE, sk->sk_protocol, 0,
-			   sk->sk_daddr, sk->sk_rcv_saddr, sk->sk_dport,
-			   htons(sk->sk_num), sk->sk_uid);
-	rt = ip_route_output_key(sock_net(sk), &fl4);
+	toy_flow_of(sk, &flow);
+	rt = toy_route_output(sock_net(sk), &flow, NULL);
 	if (IS_ERR(rt))
 		return NULL;
 	__sk_dst_set(sk, &rt->dst);
@@ -86,7 +81,7 @@ static struct rtable *toy_sk_route(struct sock *sk)
  * cannot push a route below ip_rt_min_pmtu, 552, so only a device with
  * a smaller MTU meets the floor), at most TOY_MAX_MSS.
  */
-static u16 toy_mtu_to_mss(u32 mtu)
+u16 toy_mtu_to_mss(u32 mtu)
 {
 	return clamp_t(u32, mtu - sizeof(struct iphdr) - sizeof(struct toyhdr),
 		       64, TOY_MAX_MSS);
@@ -233,9 +228,8 @@ static u32 toy_acceptable_seq(const struct toy_sock *ts)
 static int toy_send_skb(struct sock *sk, struct sk_buff *skb, u32 seq,
 			u8 flags)
 {
-	struct toy_sock *ts = toy_sk(sk);
-	struct toy_xmit_ctx ctx;
-	struct toyhdr *th;
+	struct toy_seg seg = { .seq = seq, .flags = flags };
+	struct toy_flow flow;
 	struct rtable *rt;
 
 	rt = toy_sk_route(sk);
@@ -243,30 +237,20 @@ static int toy_send_skb(struct sock *sk, struct sk_buff *skb, u32 seq,
 		kfree_skb(skb);
 		return -EHOSTUNREACH;
 	}
-	th = skb_push(skb, sizeof(*th));
-	skb_reset_transport_header(skb);
-	memset(th, 0, sizeof(*th));
-	th->source = htons(sk->sk_num);
-	th->dest = sk->sk_dport;
-	th->seq = htonl(seq);
-	th->ack_seq = htonl(flags & TOY_ACK ? ts->rcv_nxt : 0);
-	th->doff = TOY_DOFF;
-	th->flags = flags;
-	th->window = htons(toy_select_window(sk));
-	toy_csum(skb, sk->sk_rcv_saddr, sk->sk_daddr);
-	toy_xmit_ctx_of(sk, &ctx);
+	if (flags & TOY_ACK)
+		seg.ack = toy_sk(sk)->rcv_nxt;
+	seg.window = toy_select_window(sk);
+	toy_flow_of(sk, &flow);
+	toy_push_header(skb, &flow, &seg);
 	/*
 	 * ICMP cannot drive a path MTU below net.ipv4.route.min_pmtu: the
 	 * route locks it there, and then our segments go without DF, so
 	 * that a router with a smaller MTU fragments them instead of
 	 * dropping them again and again (TCP's ip_dont_fragment()).
 	 */
-	ctx.frag = ip_mtu_locked(&rt->dst);
-	if (flags & TOY_RST)
-		TOY_INC_STATS(sock_net(sk), TOY_MIB_OUTRSTS);
+	flow.frag = ip_mtu_locked(&rt->dst);
 	dst_hold(&rt->dst);
-	return toy_ip_out(sock_net(sk), skb, rt, sk->sk_rcv_saddr, sk->sk_daddr,
-			  &ctx);
+	return toy_ip_out(sock_net(sk), skb, rt, &flow);
 }
 
 /* A segment with no data. */

@@ -124,24 +124,18 @@ static u32 toy_read_cookie(u32 cookie, __be32 saddr, __be32 daddr,
  */
 static u16 toy_syn_route_mss(struct sock *sk, struct sk_buff *skb)
 {
-	const struct toyhdr *th = toy_hdr(skb);
-	const struct iphdr *iph = ip_hdr(skb);
-	struct toy_xmit_ctx ctx;
-	struct flowi4 fl4;
+	struct toy_flow flow;
 	struct rtable *rt;
 	u32 mtu = 576;
 
-	toy_xmit_ctx_of(sk, &ctx);
-	flowi4_init_output(&fl4, ctx.oif, ctx.mark, 0, RT_SCOPE_UNIVERSE,
-			   toy_ipproto, 0, iph->saddr, iph->daddr, th->source,
-			   th->dest, ctx.uid);
-	rt = ip_route_output_key(sock_net(sk), &fl4);
+	toy_flow_reply_tuple(&flow, skb);
+	toy_flow_route_of(&flow, sk);
+	rt = toy_route_output(sock_net(sk), &flow, NULL);
 	if (!IS_ERR(rt)) {
 		mtu = dst_mtu(&rt->dst);
 		ip_rt_put(rt);
 	}
-	return clamp_t(u32, mtu - sizeof(struct iphdr) - sizeof(struct toyhdr),
-		       64, TOY_MAX_MSS);
+	return toy_mtu_to_mss(mtu);
 }
 
 /* A new listener has sent no cookie within the validity. */

@@ -350,16 +350,21 @@ void toy_time_wait(struct sock *sk)
 static void toy_tw_send_ack(struct toy_tw *tw)
 {
 	struct sock *sk = toy_tw_sk(tw);
-	struct toy_xmit_ctx ctx = {
+	struct toy_seg seg = {
+		.seq	= tw->snd_nxt,
+		.ack	= tw->rcv_nxt,
+		.flags	= TOY_ACK,
+		.window	= tw->rcv_wnd,
+	};
+	struct toy_flow flow = {
 		.oif		= sk->sk_bound_dev_if,
 		.mark		= tw->mark,
 		.uid		= tw->uid,
 		.priority	= tw->priority,
 	};
 
-	toy_xmit_ctl(sock_net(sk), &ctx, sk->sk_rcv_saddr, htons(sk->sk_num),
-		     sk->sk_daddr, sk->sk_dport, tw->snd_nxt, tw->rcv_nxt,
-		     TOY_ACK, tw->rcv_wnd);
+	toy_flow_tuple(&flow, sk);
+	toy_xmit_ctl(sock_net(sk), &flow, &seg);
 }
 
 /* An answer to a late segment: rate limited (toy_oow_rate_limited()). */

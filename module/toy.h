@@ -645,24 +645,67 @@ struct sock *toy_walk_find(struct net *net, struct toy_walk *w);
 /* wire.c: the IPv4 protocol handler and control segments. */
 int toy_wire_init(void);
 void toy_wire_exit(void);
-/* Routing context of a segment: its socket's, or a reply's. */
-struct toy_xmit_ctx {
-	int	oif;		/* output interface, 0: any */
-	u32	mark;		/* fwmark, for policy routing */
-	kuid_t	uid;		/* for uid routing rules */
-	u32	priority;	/* skb->priority */
-	bool	frag;		/* may be fragmented (datagrams): no DF */
+
+/**
+ * struct toy_flow - where a packet goes, and how it is routed.
+ * @saddr: source address (0 before routing: the route's choice).
+ * @daddr: destination address.
+ * @sport: source port.
+ * @dport: destination port.
+ * @oif: output interface, 0: any.
+ * @mark: fwmark, for policy routing.
+ * @uid: for uid routing rules.
+ * @priority: skb->priority.
+ * @frag: may be fragmented (datagrams): no DF.
+ *
+ * A socket's own (toy_flow_tuple() and toy_flow_route_of()), or, for an
+ * answer with no socket, the reverse of what it answers
+ * (toy_flow_reply_tuple()) with a context of its own.
+ */
+struct toy_flow {
+	__be32	saddr;
+	__be32	daddr;
+	__be16	sport;
+	__be16	dport;
+	int	oif;
+	u32	mark;
+	kuid_t	uid;
+	u32	priority;
+	bool	frag;
 };
 
-int toy_xmit_ctl(struct net *net, const struct toy_xmit_ctx *ctx,
-		 __be32 saddr, __be16 sport, __be32 daddr, __be16 dport,
-		 u32 seq, u32 ack, u8 flags, u16 window);
-int toy_xmit_pkt(struct net *net, const struct toy_xmit_ctx *ctx,
-		 __be32 saddr, __be16 sport, __be32 daddr, __be16 dport,
-		 u32 seq, u32 ack, u8 flags, u16 window, u8 type);
+/**
+ * struct toy_seg - the header fields of a packet to send (struct toyhdr).
+ * @seq: sequence number.
+ * @ack: acknowledgment number (sent as is: 0 unless @flags has TOY_ACK).
+ * @window: receive window.
+ * @flags: TOY_SYN, TOY_ACK, TOY_FIN, TOY_RST.
+ * @type: TOY_TYPE_STREAM (0), TOY_TYPE_DGRAM or TOY_TYPE_UNREACH.
+ */
+struct toy_seg {
+	u32	seq;
+	u32	ack;
+	u16	window;
+	u8	flags;
+	u8	type;
+};
+
+void toy_flow_tuple(struct toy_flow *flow, const struct sock *sk);
+void toy_flow_reply_tuple(struct toy_flow *flow, const struct sk_buff *skb);
+void toy_flow_route_of(struct toy_flow *flow, const struct sock *sk);
+void toy_flow_to(struct toy_flow *flow, struct sock *sk, __be32 daddr,
+		 __be16 dport);
+void toy_flow_no_socket(struct toy_flow *flow, struct net *net,
+			const struct sk_buff *skb);
+struct rtable *toy_route_output(struct net *net, struct toy_flow *flow,
+				const struct sock *sk);
+void toy_push_header(struct sk_buff *skb, const struct toy_flow *flow,
+		     const struct toy_seg *seg);
 int toy_ip_out(struct net *net, struct sk_buff *skb, struct rtable *rt,
-	       __be32 saddr, __be32 daddr, const struct toy_xmit_ctx *ctx);
-void toy_csum(struct sk_buff *skb, __be32 saddr, __be32 daddr);
+	       const struct toy_flow *flow);
+int toy_xmit_ctl(struct net *net, struct toy_flow *flow,
+		 const struct toy_seg *seg);
+u16 toy_mtu_to_mss(u32 mtu);
 
 /* Room for the link layer, IPv4 and our header in front of the data. */
 #define TOY_MAX_HEADER	(MAX_HEADER + sizeof(struct iphdr) + \
@@ -709,7 +752,6 @@ u32 toy_tw_isn(const struct toy_tw *tw);
 bool toy_tw_unique(const struct toy_tw *tw);
 
 /* output.c: segments out, the write queue, retransmission. */
-void toy_xmit_ctx_of(const struct sock *sk, struct toy_xmit_ctx *ctx);
 u32 toy_receive_window(const struct toy_sock *ts);
 u32 toy_space_window(const struct sock *sk);
 /* Segments shorter than this say little about an skb's overhead. */

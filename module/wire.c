@@ -14,10 +14,15 @@
  * answered with a reset, as TCP answers (RFC 793: never a reset to a
  * reset).
  *
- * Send.  SYN and reset segments need no socket memory: toy_xmit_ctl()
- * writes the IPv4 header itself and passes no socket to ip_local_out(),
- * because AF_TOY sockets are not struct inet_sock and IPv4 output code
- * reads inet_sock fields of the socket it is given.
+ * Send.  Every packet leaves through toy_ip_out(), with its route from
+ * toy_route_output() and its header from toy_push_header(): a struct
+ * toy_flow says where it goes and how it is routed, a struct toy_seg
+ * what its header says.  toy_ip_out() writes the IPv4 header itself and
+ * passes no socket to ip_local_out(), because AF_TOY sockets are not
+ * struct inet_sock and IPv4 output code reads inet_sock fields of the
+ * socket it is given.  Packets with no data and no socket of their own
+ * (resets, SYN-ACKs of half-open entries, TIME_WAIT ACKs) need no socket
+ * memory: toy_xmit_ctl().
  *
  * Errors.  toy_err() is the ICMP error handler (the net_protocol's
  * err_handler), as tcp_v4_err() and udp_err(): path MTU discovery,
@@ -43,8 +48,98 @@ static u32 toy_seg_len(const struct sk_buff *skb, const struct toyhdr *th)
 	       !!(th->flags & TOY_FIN);
 }
 
+/* ---- send ------------------------------------------------------------ */
+
+/* The 4-tuple of @sk (a socket, half-open entry or TIME_WAIT entry). */
+void toy_flow_tuple(struct toy_flow *flow, const struct sock *sk)
+{
+	flow->saddr = sk->sk_rcv_saddr;
+	flow->daddr = sk->sk_daddr;
+	flow->sport = htons(sk->sk_num);
+	flow->dport = sk->sk_dport;
+}
+
+/* The 4-tuple back to the sender of @skb. */
+void toy_flow_reply_tuple(struct toy_flow *flow, const struct sk_buff *skb)
+{
+	const struct toyhdr *th = toy_hdr(skb);
+	const struct iphdr *iph = ip_hdr(skb);
+
+	flow->saddr = iph->daddr;
+	flow->daddr = iph->saddr;
+	flow->sport = th->dest;
+	flow->dport = th->source;
+}
+
+/*
+ * How @sk's packets are routed: its device, mark and uid, so that policy
+ * routing sees what connect() saw, and its priority.
+ */
+void toy_flow_route_of(struct toy_flow *flow, const struct sock *sk)
+{
+	flow->oif = sk->sk_bound_dev_if;
+	flow->mark = READ_ONCE(sk->sk_mark);
+	flow->uid = sk->sk_uid;
+	flow->priority = READ_ONCE(sk->sk_priority);
+	flow->frag = false;
+}
+
+/*
+ * @sk's flow to @daddr:@dport, before routing: from its bound address
+ * (none if that is a broadcast or multicast one: the route picks) and
+ * its port.
+ */
+void toy_flow_to(struct toy_flow *flow, struct sock *sk, __be32 daddr,
+		 __be16 dport)
+{
+	toy_flow_route_of(flow, sk);
+	flow->saddr = sk->sk_rcv_saddr;
+	if (flow->saddr &&
+	    inet_addr_type(sock_net(sk), flow->saddr) != RTN_LOCAL)
+		flow->saddr = 0;
+	flow->daddr = daddr;
+	flow->sport = htons(sk->sk_num);
+	flow->dport = dport;
+}
+
+/*
+ * An answer to @skb that no socket sends (a reset, port unreachable):
+ * back to its sender, with the incoming mark if so configured and the
+ * namespace's uid, as ip_send_unicast_reply().
+ */
+void toy_flow_no_socket(struct toy_flow *flow, struct net *net,
+			const struct sk_buff *skb)
+{
+	memset(flow, 0, sizeof(*flow));
+	toy_flow_reply_tuple(flow, skb);
+	flow->mark = IP4_REPLY_MARK(net, skb->mark);
+	flow->uid = sock_net_uid(net, NULL);
+}
+
+/*
+ * The route for @flow; @sk: the socket sending, for its IPsec policy (or
+ * NULL).  On success flow->saddr and flow->daddr are the route's: the
+ * source address it chose when @flow had none.
+ */
+struct rtable *toy_route_output(struct net *net, struct toy_flow *flow,
+				const struct sock *sk)
+{
+	struct flowi4 fl4;
+	struct rtable *rt;
+
+	flowi4_init_output(&fl4, flow->oif, flow->mark, 0, RT_SCOPE_UNIVERSE,
+			   toy_ipproto, 0, flow->daddr, flow->saddr,
+			   flow->dport, flow->sport, flow->uid);
+	rt = ip_route_output_flow(net, &fl4, sk);
+	if (!IS_ERR(rt)) {
+		flow->saddr = fl4.saddr;
+		flow->daddr = fl4.daddr;
+	}
+	return rt;
+}
+
 /* The checksum of a segment (at skb->data) over the pseudo-header. */
-void toy_csum(struct sk_buff *skb, __be32 saddr, __be32 daddr)
+static void toy_csum(struct sk_buff *skb, __be32 saddr, __be32 daddr)
 {
 	struct toyhdr *th = (struct toyhdr *)skb->data;
 
@@ -53,16 +148,38 @@ void toy_csum(struct sk_buff *skb, __be32 saddr, __be32 daddr)
 				      skb_checksum(skb, 0, skb->len, 0));
 }
 
+/* Our header, @seg for @flow, in front of @skb's data; checksummed. */
+void toy_push_header(struct sk_buff *skb, const struct toy_flow *flow,
+		     const struct toy_seg *seg)
+{
+	struct toyhdr *th = skb_push(skb, sizeof(*th));
+
+	skb_reset_transport_header(skb);
+	memset(th, 0, sizeof(*th));
+	th->source = flow->sport;
+	th->dest = flow->dport;
+	th->seq = htonl(seg->seq);
+	th->ack_seq = htonl(seg->ack);
+	th->doff = TOY_DOFF;
+	th->flags = seg->flags;
+	th->window = htons(seg->window);
+	th->type = seg->type;
+	toy_csum(skb, flow->saddr, flow->daddr);
+}
+
 /*
- * Put the IPv4 header on a segment (at skb->data, checksummed) and send
- * it on @rt, whose reference is consumed, as is @skb.  No socket is
- * passed to the IPv4 output path: AF_TOY sockets are not inet_sock.
+ * Put the IPv4 header on a packet (our header on, checksummed) and send
+ * it on @rt, whose reference is consumed, as is @skb: the one place
+ * where AF_TOY hands packets to IPv4.  No socket is passed to the IPv4
+ * output path: AF_TOY sockets are not inet_sock.
  */
 int toy_ip_out(struct net *net, struct sk_buff *skb, struct rtable *rt,
-	       __be32 saddr, __be32 daddr, const struct toy_xmit_ctx *ctx)
+	       const struct toy_flow *flow)
 {
 	struct iphdr *iph;
 
+	if (toy_hdr(skb)->flags & TOY_RST)
+		TOY_INC_STATS(net, TOY_MIB_OUTRSTS);
 	/*
 	 * skb->cb is ours until here (struct toy_skb_cb); from here on IPv4
 	 * reads it as struct inet_skb_parm (IPCB: options, flags), e.g. when
@@ -76,15 +193,15 @@ int toy_ip_out(struct net *net, struct sk_buff *skb, struct rtable *rt,
 	iph->ihl = sizeof(*iph) / 4;
 	iph->tos = 0;
 	/* Segments are sized to the path; a datagram may be fragmented. */
-	iph->frag_off = ctx->frag ? 0 : htons(IP_DF);
+	iph->frag_off = flow->frag ? 0 : htons(IP_DF);
 	iph->ttl = ip4_dst_hoplimit(&rt->dst);
 	iph->protocol = toy_ipproto;
-	iph->saddr = saddr;
-	iph->daddr = daddr;
+	iph->saddr = flow->saddr;
+	iph->daddr = flow->daddr;
 	skb_dst_set(skb, &rt->dst);
 	ip_select_ident(net, skb, NULL);
-	skb->mark = ctx->mark;
-	skb->priority = ctx->priority;
+	skb->mark = flow->mark;
+	skb->priority = flow->priority;
 	skb->protocol = htons(ETH_P_IP);
 
 	TOY_INC_STATS(net, TOY_MIB_OUTSEGS);
@@ -92,34 +209,17 @@ int toy_ip_out(struct net *net, struct sk_buff *skb, struct rtable *rt,
 }
 
 /*
- * Send a segment with no data: @flags, @seq, @ack, @window, from
- * @saddr:@sport to @daddr:@dport, on a route found with @ctx (the
- * socket's interface, mark and uid, so policy routing sees what
- * connect() saw).  Used for resets and a listener's SYN-ACKs, which
- * have no socket of their own.
+ * Send a packet with no data, @seg, for @flow.  Used for what has no
+ * socket of its own: resets, a listener's SYN-ACKs, a TIME_WAIT entry's
+ * ACKs, port unreachable.
  */
-int toy_xmit_ctl(struct net *net, const struct toy_xmit_ctx *ctx,
-		 __be32 saddr, __be16 sport, __be32 daddr, __be16 dport,
-		 u32 seq, u32 ack, u8 flags, u16 window)
+int toy_xmit_ctl(struct net *net, struct toy_flow *flow,
+		 const struct toy_seg *seg)
 {
-	return toy_xmit_pkt(net, ctx, saddr, sport, daddr, dport, seq, ack,
-			    flags, window, TOY_TYPE_STREAM);
-}
-
-/* The same for a packet of any type (TOY_TYPE_UNREACH, dgram.c). */
-int toy_xmit_pkt(struct net *net, const struct toy_xmit_ctx *ctx,
-		 __be32 saddr, __be16 sport, __be32 daddr, __be16 dport,
-		 u32 seq, u32 ack, u8 flags, u16 window, u8 type)
-{
-	struct toyhdr *th;
 	struct sk_buff *skb;
-	struct flowi4 fl4;
 	struct rtable *rt;
 
-	flowi4_init_output(&fl4, ctx->oif, ctx->mark, 0, RT_SCOPE_UNIVERSE,
-			   toy_ipproto, 0, daddr, saddr, dport, sport,
-			   ctx->uid);
-	rt = ip_route_output_key(net, &fl4);
+	rt = toy_route_output(net, flow, NULL);
 	if (IS_ERR(rt))
 		return PTR_ERR(rt);
 
@@ -129,22 +229,8 @@ int toy_xmit_pkt(struct net *net, const struct toy_xmit_ctx *ctx,
 		return -ENOBUFS;
 	}
 	skb_reserve(skb, TOY_MAX_HEADER);
-
-	th = skb_push(skb, sizeof(*th));
-	skb_reset_transport_header(skb);
-	memset(th, 0, sizeof(*th));
-	th->source = sport;
-	th->dest = dport;
-	th->seq = htonl(seq);
-	th->ack_seq = htonl(ack);
-	th->doff = TOY_DOFF;
-	th->flags = flags;
-	th->window = htons(window);
-	th->type = type;
-	toy_csum(skb, fl4.saddr, fl4.daddr);
-	if (flags & TOY_RST)
-		TOY_INC_STATS(net, TOY_MIB_OUTRSTS);
-	return toy_ip_out(net, skb, rt, fl4.saddr, fl4.daddr, ctx);
+	toy_push_header(skb, flow, seg);
+	return toy_ip_out(net, skb, rt, flow);
 }
 
 /*
@@ -156,24 +242,22 @@ int toy_xmit_pkt(struct net *net, const struct toy_xmit_ctx *ctx,
 void toy_send_reset(struct net *net, struct sk_buff *skb)
 {
 	const struct toyhdr *th = toy_hdr(skb);
-	const struct iphdr *iph = ip_hdr(skb);
-	/* As ip_send_unicast_reply(): the incoming mark, if so configured. */
-	const struct toy_xmit_ctx ctx = {
-		.mark	= IP4_REPLY_MARK(net, skb->mark),
-		.uid	= sock_net_uid(net, NULL),
-	};
+	struct toy_seg seg = { .flags = TOY_RST };
+	struct toy_flow flow;
 
 	if (th->flags & TOY_RST)
 		return;
-	if (th->flags & TOY_ACK)
-		toy_xmit_ctl(net, &ctx, iph->daddr, th->dest, iph->saddr,
-			     th->source, ntohl(th->ack_seq), 0, TOY_RST, 0);
-	else
-		toy_xmit_ctl(net, &ctx, iph->daddr, th->dest, iph->saddr,
-			     th->source, 0,
-			     ntohl(th->seq) + toy_seg_len(skb, th),
-			     TOY_RST | TOY_ACK, 0);
+	if (th->flags & TOY_ACK) {
+		seg.seq = ntohl(th->ack_seq);
+	} else {
+		seg.ack = ntohl(th->seq) + toy_seg_len(skb, th);
+		seg.flags |= TOY_ACK;
+	}
+	toy_flow_no_socket(&flow, net, skb);
+	toy_xmit_ctl(net, &flow, &seg);
 }
+
+/* ---- receive --------------------------------------------------------- */
 
 /* The IPv4 protocol handler: validate, demultiplex, deliver or reset. */
 static int toy_rcv(struct sk_buff *skb)
