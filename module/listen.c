@@ -44,7 +44,6 @@
 #include "toy.h"
 
 #define TOY_SYNACK_RTO	HZ
-#define TOY_RTO_MAX	(120 * HZ)
 
 void toy_listen_init(struct sock *sk)
 {
@@ -417,7 +416,7 @@ static void toy_req_finish(struct sock *sk, struct toy_request *req,
 	mss = toy_route_mss(child);
 	/* A cookie's MSS is the table's, at or below the route's. */
 	toy_sk(child)->mss = req->mss ? min(mss, req->mss) : mss;
-	toy_init_cc(child);
+	toy_cc_init(child);
 
 	spin_lock(&ts->req_lock);
 	if (cookie ? __toy_req_hash(toy_req_sk(req)) != 0 :

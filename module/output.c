@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * AF_TOY stream output: the write queue, segments, acknowledgements,
- * retransmission and congestion control.
+ * AF_TOY stream output: the write queue, segments, acknowledgements
+ * and retransmission.
  *
  * The write queue (sk_write_queue) holds every byte sendmsg() accepted
  * that the peer has not acknowledged, one skb per segment, in sequence
@@ -11,16 +11,12 @@
  * is charged to sk_wmem_queued against SO_SNDBUF, as TCP charges it.
  *
  * What may be in flight is the smaller of the peer's window and the
- * congestion window (RFC 5681, in segments: slow start from 10, then
- * congestion avoidance; three duplicate ACKs retransmit the first
- * segment and halve the window, with NewReno's partial ACKs, RFC 6582).
- * The retransmission timeout follows RFC 6298: SRTT and RTTVAR from
- * samples of segments sent once (Karn), RTO = SRTT + 4 RTTVAR, at least
- * 200 ms (TCP's minimum), doubled on each timeout, at most 120 s.  A
- * timeout retransmits from the first unacknowledged segment with a
- * window of one (go-back-N); after net.toy.retries2 timeouts in a row
- * the connection fails with ETIMEDOUT.  A zero window is probed at RTO
- * intervals with a segment the peer must acknowledge.
+ * congestion window; the window, the RTT estimator and the RTO are
+ * cong.c's.  Three duplicate ACKs resend the first segment (fast
+ * retransmit).  A timeout retransmits from the first unacknowledged
+ * segment with a window of one (go-back-N); after net.toy.retries2
+ * timeouts in a row the connection fails with ETIMEDOUT.  A zero window
+ * is probed at RTO intervals with a segment the peer must acknowledge.
  *
  * Segment size.  No options travel in the header, so each side derives
  * its MSS from its route's MTU (MTU - 40), at most TOY_MAX_MSS so that
@@ -32,23 +28,11 @@
  * Every function here runs with the socket lock held.
  */
 
-#include <linux/ktime.h>
 #include <net/ip.h>
 #include <net/route.h>
 #include <net/sock.h>
 
 #include "toy.h"
-
-#define TOY_RTO_INIT	HZ
-#define TOY_RTO_MIN	(HZ / 5)
-#define TOY_RTO_MAX	(120 * HZ)
-#define TOY_INIT_CWND	10
-#define TOY_MAX_CWND	512
-
-static u32 toy_now_us(void)
-{
-	return (u32)div_u64(ktime_get_ns(), NSEC_PER_USEC);
-}
 
 /* Where @sk's segments go, and how they are routed. */
 static void toy_flow_of(const struct sock *sk, struct toy_flow *flow)
@@ -361,17 +345,6 @@ unsigned long toy_probe_when(const struct toy_sock *ts)
 	return min_t(u64, when, TOY_RTO_MAX);
 }
 
-/*
- * RFC 5681 4.1: after more than an RTO without sending, the congestion
- * window no longer says anything about the network: start again from
- * the initial window (never above the current one).
- */
-static void toy_cwnd_restart(struct toy_sock *ts)
-{
-	if (!ts->packets_out && time_after(jiffies, ts->lsndtime + ts->rto))
-		ts->cwnd = min_t(u32, ts->cwnd, TOY_INIT_CWND);
-}
-
 /* Split @skb to the current MSS; the rest follows it.  0 or -ENOMEM. */
 static int toy_fit_mss(struct sock *sk, struct sk_buff *skb)
 {
@@ -389,13 +362,7 @@ void toy_push(struct sock *sk)
 	struct sk_buff *skb;
 	u32 limit;
 
-	toy_cwnd_restart(ts);
-	/*
-	 * Limited transmit (RFC 3042): each of the first two duplicate ACKs
-	 * lets one new segment out, so that a small window still gets the
-	 * three duplicates that start fast retransmit.
-	 */
-	limit = ts->cwnd + (ts->in_recovery ? 0 : min_t(u32, ts->dupacks, 2));
+	limit = toy_cc_send_limit(ts);
 
 	while ((skb = ts->send_head)) {
 		struct toy_skb_cb *cb = TOY_SKB_CB(skb);
@@ -483,49 +450,6 @@ void toy_send_fin(struct sock *sk, gfp_t gfp)
 	toy_push(sk);
 }
 
-static unsigned long toy_calc_rto(const struct toy_sock *ts)
-{
-	u32 rto_us;
-
-	if (!ts->srtt_us)
-		return TOY_RTO_INIT;
-	rto_us = ts->srtt_us + max_t(u32, 4 * ts->rttvar_us,
-				     jiffies_to_usecs(1));
-	return clamp_t(unsigned long, usecs_to_jiffies(rto_us), TOY_RTO_MIN,
-		       TOY_RTO_MAX);
-}
-
-/* RFC 6298 (2.2, 2.3), with alpha 1/8 and beta 1/4. */
-void toy_rtt_sample(struct sock *sk, u32 rtt_us)
-{
-	struct toy_sock *ts = toy_sk(sk);
-
-	rtt_us = max_t(u32, rtt_us, 1);
-	if (!ts->srtt_us) {
-		ts->srtt_us = rtt_us;
-		ts->rttvar_us = rtt_us / 2;
-	} else {
-		u32 delta = abs((s32)(ts->srtt_us - rtt_us));
-
-		ts->rttvar_us = ts->rttvar_us - ts->rttvar_us / 4 + delta / 4;
-		ts->srtt_us = ts->srtt_us - ts->srtt_us / 8 + rtt_us / 8;
-	}
-	ts->rto = toy_calc_rto(ts);
-}
-
-void toy_init_cc(struct sock *sk)
-{
-	struct toy_sock *ts = toy_sk(sk);
-
-	ts->cwnd = TOY_INIT_CWND;
-	ts->ssthresh = TOY_MAX_CWND;
-	ts->cwnd_cnt = 0;
-	ts->dupacks = 0;
-	ts->in_recovery = false;
-	ts->packets_out = 0;
-	ts->rto = toy_calc_rto(ts);
-}
-
 /* Retransmit the first unacknowledged segment (fast retransmit). */
 static void toy_retransmit_head(struct sock *sk)
 {
@@ -585,48 +509,36 @@ int toy_ack_check(const struct sock *sk, u32 ack)
 }
 
 /*
- * An acceptable ACK (toy_ack_check() said TOY_ACK_OK): window update
- * (RFC 793's SND.WL1/WL2 rule), then what it acknowledges.  @pure: no
- * data, no FIN, so it may count as a duplicate ACK.
+ * RFC 793's window update rule (SND.WL1, SND.WL2): only a segment newer
+ * than the last one that updated the window may update it.  True: the
+ * window changed.
  */
-void toy_ack_rcvd(struct sock *sk, u32 ack, u32 seq, u16 window, bool pure)
+static bool toy_window_update(struct toy_sock *ts, u32 ack, u32 seq,
+			      u16 window)
 {
-	struct toy_sock *ts = toy_sk(sk);
-	bool win_changed = false;
-	u32 acked = 0, rtt_us = 0;
-	struct sk_buff *skb;
+	bool changed = false;
 
 	if (toy_before(ts->snd_wl1, seq) ||
 	    (ts->snd_wl1 == seq && !toy_before(ack, ts->snd_wl2))) {
-		win_changed = ts->snd_wnd != window;
+		changed = ts->snd_wnd != window;
 		ts->snd_wnd = window;
 		ts->max_window = max_t(u32, ts->max_window, window);
 		ts->snd_wl1 = seq;
 		ts->snd_wl2 = ack;
 	}
-	/* The peer answered: a probe or a keepalive is not unanswered. */
-	ts->probes = 0;
+	return changed;
+}
 
-	if (ack == ts->snd_una) {
-		if (pure && !win_changed && ts->packets_out) {
-			ts->dupacks++;
-			if (ts->in_recovery) {
-				ts->cwnd++;	/* a segment left the network */
-			} else if (ts->dupacks == 3) {
-				TOY_INC_STATS(sock_net(sk),
-					      TOY_MIB_FASTRETRANS);
-				ts->ssthresh = max_t(u32, ts->packets_out / 2, 2);
-				ts->cwnd = ts->ssthresh + 3;
-				ts->recover = ts->snd_max;
-				ts->in_recovery = true;
-				toy_retransmit_head(sk);
-			}
-		}
-		toy_push(sk);
-		return;
-	}
+/*
+ * Free the segments @ack covers; returns how many.  *@rtt_us: a sample
+ * from one that went only once (Karn), else unchanged.
+ */
+static u32 toy_clean_write_queue(struct sock *sk, u32 ack, u32 *rtt_us)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	struct sk_buff *skb;
+	u32 acked = 0;
 
-	/* New data acknowledged: free what it covers. */
 	while ((skb = skb_peek(&sk->sk_write_queue))) {
 		struct toy_skb_cb *cb = TOY_SKB_CB(skb);
 
@@ -639,48 +551,49 @@ void toy_ack_rcvd(struct sock *sk, u32 ack, u32 seq, u16 window, bool pure)
 		} else if (ts->packets_out) {
 			ts->packets_out--;
 			if (!cb->retrans)
-				rtt_us = toy_now_us() - cb->sent_us;
+				*rtt_us = toy_now_us() - cb->sent_us;
 		}
 		acked++;
 		__skb_unlink(skb, &sk->sk_write_queue);
 		toy_free_queued(sk, skb);
 	}
+	return acked;
+}
+
+/*
+ * An acceptable ACK (toy_ack_check() said TOY_ACK_OK): window update,
+ * then what it acknowledges.  @pure: no data, no FIN, so it may count
+ * as a duplicate ACK.
+ */
+void toy_ack_rcvd(struct sock *sk, u32 ack, u32 seq, u16 window, bool pure)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	u32 acked, rtt_us = 0;
+	bool win_changed;
+
+	win_changed = toy_window_update(ts, ack, seq, window);
+	/* The peer answered: a probe or a keepalive is not unanswered. */
+	ts->probes = 0;
+
+	if (ack == ts->snd_una) {
+		if (pure && !win_changed && ts->packets_out &&
+		    toy_cc_on_dupack(sk))
+			toy_retransmit_head(sk);
+		toy_push(sk);
+		return;
+	}
+
+	acked = toy_clean_write_queue(sk, ack, &rtt_us);
 	ts->snd_una = ack;
 	if (toy_after(ack, ts->snd_nxt))
 		ts->snd_nxt = ack;
-	ts->dupacks = 0;
 	ts->retries = 0;
-	ts->probes = 0;
 	if (rtt_us)
 		toy_rtt_sample(sk, rtt_us);
 	else
 		ts->rto = toy_calc_rto(ts);
-
-	if (ts->in_recovery) {
-		if (!toy_before(ack, ts->recover)) {
-			ts->in_recovery = false;
-			ts->cwnd = ts->ssthresh;
-		} else {
-			/*
-			 * A partial ACK (RFC 6582 3.2 step 3): resend the
-			 * next hole; deflate the window by what left the
-			 * network and add back one segment for the resend.
-			 */
-			ts->cwnd = ts->cwnd > acked ? ts->cwnd - acked : 1;
-			ts->cwnd++;
-			toy_retransmit_head(sk);
-		}
-	} else {
-		while (acked--) {
-			if (ts->cwnd < ts->ssthresh) {
-				ts->cwnd++;
-			} else if (++ts->cwnd_cnt >= ts->cwnd) {
-				ts->cwnd++;
-				ts->cwnd_cnt = 0;
-			}
-		}
-		ts->cwnd = min_t(u32, ts->cwnd, TOY_MAX_CWND);
-	}
+	if (toy_cc_on_ack(sk, ack, acked))
+		toy_retransmit_head(sk);
 
 	/* RFC 6298 (5.3): restart the timer while data is in flight. */
 	if (ts->packets_out)
@@ -776,16 +689,11 @@ void toy_rtx_expired_data(struct sock *sk)
 		return;
 	}
 	ts->retries++;
-	/* RFC 5681 (4): one segment, half the flight as threshold. */
-	ts->ssthresh = max_t(u32, ts->packets_out / 2, 2);
-	ts->cwnd = 1;
-	ts->cwnd_cnt = 0;
-	ts->dupacks = 0;
-	ts->in_recovery = false;
+	toy_cc_on_timeout(ts);
 	ts->send_head = skb_peek(&sk->sk_write_queue);
 	ts->snd_nxt = ts->snd_una;
 	ts->packets_out = 0;
-	ts->rto = min_t(unsigned long, ts->rto * 2, TOY_RTO_MAX);
+	toy_rto_backoff(ts);
 	toy_push(sk);
 }
 

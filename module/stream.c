@@ -58,9 +58,6 @@
 
 #include "toy.h"
 
-#define TOY_RTO_INIT	HZ		/* RFC 6298 initial timeout, 1 s */
-#define TOY_RTO_MAX	(120 * HZ)	/* TCP's ceiling */
-
 static siphash_key_t toy_isn_secret __read_mostly;
 
 void toy_stream_init(void)
@@ -146,7 +143,7 @@ void toy_established(struct sock *sk)
 	toy_timer_stop(sk, &ts->rtx_timer);
 	toy_clear_deferred(sk, TOY_DEFER_RTX);
 	ts->mss = toy_route_mss(sk);
-	toy_init_cc(sk);
+	toy_cc_init(sk);
 	ts->retries = 0;
 	ts->rcv_tstamp = jiffies;
 	ts->lsndtime = jiffies;
@@ -183,7 +180,7 @@ static void toy_rtx_expired(struct sock *sk)
 			return;
 		}
 		ts->retries++;
-		ts->rto = min_t(unsigned long, ts->rto * 2, TOY_RTO_MAX);
+		toy_rto_backoff(ts);
 		toy_send_syn(sk, sk->sk_state == TCP_SYN_RECV);
 		toy_timer_arm(sk, &ts->rtx_timer, jiffies + ts->rto);
 		return;
@@ -346,7 +343,7 @@ void toy_stream_connect_start(struct sock *sk, u32 isn)
 	ts->snd_max = ts->snd_nxt;
 	ts->write_seq = ts->snd_nxt;
 	ts->rto = TOY_RTO_INIT;
-	ts->syn_us = (u32)div_u64(ktime_get_ns(), NSEC_PER_USEC);
+	ts->syn_us = toy_now_us();
 	sk->sk_err = 0;
 	sock_reset_flag(sk, SOCK_DONE);
 	TOY_INC_STATS(sock_net(sk), TOY_MIB_ACTIVEOPENS);
@@ -832,13 +829,11 @@ static int toy_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	ts->snd_wl1 = seq;
 	ts->rcv_tstamp = jiffies;
 	if (th->flags & TOY_ACK) {
-		u32 now = (u32)div_u64(ktime_get_ns(), NSEC_PER_USEC);
-
 		ts->snd_una = ack;
 		ts->snd_wl2 = ack;
 		/* Karn: a sample only if the SYN went once. */
 		if (!ts->retries)
-			toy_rtt_sample(sk, now - ts->syn_us);
+			toy_rtt_sample(sk, toy_now_us() - ts->syn_us);
 		toy_established(sk);
 		toy_send_ack(sk);
 	} else {

@@ -774,8 +774,21 @@ bool toy_oow_rate_limited(struct net *net, u32 *last_time, int mib);
 void toy_rtx_expired_data(struct sock *sk);
 void toy_write_queue_purge(struct sock *sk);
 void toy_send_probe(struct sock *sk);
-void toy_init_cc(struct sock *sk);
+
+/* cong.c: RTT, RTO and the congestion window (RFC 6298, 5681, 6582). */
+#define TOY_RTO_INIT	HZ		/* before any RTT sample */
+#define TOY_RTO_MIN	(HZ / 5)
+#define TOY_RTO_MAX	(120 * HZ)	/* TCP's ceiling */
+
+u32 toy_now_us(void);
+unsigned long toy_calc_rto(const struct toy_sock *ts);
 void toy_rtt_sample(struct sock *sk, u32 rtt_us);
+void toy_rto_backoff(struct toy_sock *ts);
+void toy_cc_init(struct sock *sk);
+bool toy_cc_on_dupack(struct sock *sk);
+bool toy_cc_on_ack(struct sock *sk, u32 ack, u32 acked);
+void toy_cc_on_timeout(struct toy_sock *ts);
+u32 toy_cc_send_limit(struct toy_sock *ts);
 void toy_write_space(struct sock *sk);
 u16 toy_current_mss(struct sock *sk);
 void toy_mtu_reduced(struct sock *sk);
