@@ -717,13 +717,11 @@ void toy_send_reset(struct net *net, struct sk_buff *skb);
 /* af_toy.c */
 void toy_sock_setup(struct sock *sk);
 
-/* stream.c: the stream protocol's states, input and timers. */
+/* stream.c: the stream protocol's states and timers. */
 void toy_stream_init(void);
 void toy_stream_init_sock(struct sock *sk);
 void toy_stream_connect_start(struct sock *sk, u32 isn);
 void toy_stream_stop(struct sock *sk);
-void toy_stream_rcv(struct sock *sk, struct sk_buff *skb);
-int toy_stream_backlog_rcv(struct sock *sk, struct sk_buff *skb);
 void toy_stream_release_cb(struct sock *sk);
 u32 toy_isn(__be32 saddr, __be16 sport, __be32 daddr, __be16 dport);
 void toy_timer_arm(struct sock *sk, struct timer_list *t,
@@ -734,9 +732,17 @@ void toy_set_state(struct sock *sk, int state);
 void toy_stream_close(struct sock *sk, long timeout);
 void toy_stream_shutdown(struct sock *sk, int how);
 void toy_established(struct sock *sk);
-int toy_rcv_state(struct sock *sk, struct sk_buff *skb);
 void toy_keepalive(struct sock *sk, int val);
 bool toy_clear_deferred(struct sock *sk, int bit);
+
+/* input.c: a segment's arrival at a connection (RFC 9293 3.10.7). */
+void toy_stream_rcv(struct sock *sk, struct sk_buff *skb);
+int toy_stream_backlog_rcv(struct sock *sk, struct sk_buff *skb);
+int toy_rcv_state(struct sock *sk, struct sk_buff *skb);
+void toy_reset(struct sock *sk);
+
+/* reassembly.c: the text and FIN of acceptable segments, in order. */
+void toy_rcv_data(struct sock *sk, struct sk_buff *skb);
 
 /* timewait.c: TIME_WAIT entries. */
 int toy_tw_init(void);
