@@ -77,40 +77,6 @@ unsigned int toy_ipproto = IPPROTO_TOY;
 module_param_named(ipproto, toy_ipproto, uint, 0444);
 MODULE_PARM_DESC(ipproto, "IPv4 protocol number of AF_TOY (default 253)");
 
-/* The memory fields are TCP's and UDP's (mem.c). */
-struct proto toy_stream_prot = {
-	.name		= "TOY",
-	.owner		= THIS_MODULE,
-	.obj_size	= sizeof(struct toy_sock),
-	.backlog_rcv	= toy_stream_backlog_rcv,
-	.release_cb	= toy_stream_release_cb,
-	.keepalive	= toy_keepalive,
-	.enter_memory_pressure	= toy_enter_memory_pressure,
-	.leave_memory_pressure	= toy_leave_memory_pressure,
-	.memory_allocated	= &toy_memory_allocated,
-	.per_cpu_fw_alloc	= &toy_memory_per_cpu_fw_alloc,
-	.sockets_allocated	= &toy_sockets_allocated,
-	.memory_pressure	= &toy_memory_pressure,
-	.sysctl_mem		= sysctl_toy_mem,
-	.sysctl_wmem		= sysctl_toy_wmem_min,
-	.sysctl_rmem		= sysctl_toy_rmem_min,
-};
-
-struct proto toy_dgram_prot = {
-	.name		= "TOY-DGRAM",
-	.owner		= THIS_MODULE,
-	.obj_size	= sizeof(struct toy_sock),
-	.enter_memory_pressure	= toy_enter_memory_pressure,
-	.leave_memory_pressure	= toy_leave_memory_pressure,
-	.memory_allocated	= &toy_dgram_memory_allocated,
-	.per_cpu_fw_alloc	= &toy_dgram_memory_per_cpu_fw_alloc,
-	.sockets_allocated	= &toy_dgram_sockets_allocated,
-	.memory_pressure	= &toy_dgram_memory_pressure,
-	.sysctl_mem		= sysctl_toy_dgram_mem,
-	.sysctl_wmem		= sysctl_toy_wmem_min,
-	.sysctl_rmem		= sysctl_toy_rmem_min,
-};
-
 /*
  * Runs once, when the last reference to the sock is dropped.  Queues are
  * purged here rather than in release so that nothing queued by a late
@@ -119,7 +85,8 @@ struct proto toy_dgram_prot = {
 static void toy_sock_destruct(struct sock *sk)
 {
 	skb_queue_purge(&sk->sk_receive_queue);
-	toy_write_queue_purge(sk);
+	if (sk->sk_type == SOCK_STREAM)
+		toy_write_queue_purge(sk);
 	skb_queue_purge(&sk->sk_error_queue);
 	dst_release(rcu_dereference_protected(sk->sk_dst_cache, 1));
 	RCU_INIT_POINTER(sk->sk_dst_cache, NULL);
@@ -130,8 +97,9 @@ static void toy_sock_destruct(struct sock *sk)
 
 /*
  * What every AF_TOY socket gets, whether socket() or a listener made it
- * (listen.c): the protocol number, destructor, RCU freeing, timers,
- * backlog and write-space handlers.
+ * (listen.c): the protocol number, destructor, RCU freeing, memory
+ * accounting; a stream socket also its timers, queues, backlog and
+ * write-space handlers.
  */
 void toy_sock_setup(struct sock *sk)
 {
@@ -139,46 +107,55 @@ void toy_sock_setup(struct sock *sk)
 	sk->sk_destruct = toy_sock_destruct;
 	/* Table readers run under RCU: free only after a grace period. */
 	sock_set_flag(sk, SOCK_RCU_FREE);
-	toy_stream_init_sock(sk);
-	/* Segments that arrive while a user holds the socket wait here. */
-	sk->sk_backlog_rcv = sk->sk_prot->backlog_rcv;
-	if (sk->sk_type == SOCK_STREAM)
+	if (sk->sk_type == SOCK_STREAM) {
+		toy_stream_init_sock(sk);
+		/* Segments that arrive while a user holds it wait here. */
+		sk->sk_backlog_rcv = sk->sk_prot->backlog_rcv;
 		sk->sk_write_space = toy_write_space;
+	}
 	toy_mem_sock_init(sk);
 }
 
-static int toy_release(struct socket *sock)
+/*
+ * A new socket, from socket() or a listener, counts in the live objects,
+ * in /proc/net/protocols and in SockCreate.
+ */
+void toy_sock_count_new(struct sock *sk)
+{
+	toy_live_inc(TOY_LIVE_SOCK);
+	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, 1);
+	TOY_INC_STATS(sock_net(sk), TOY_MIB_SOCKCREATE);
+}
+
+/*
+ * A socket its user (or, for a child never accepted, its listener) let
+ * go: SockRelease, and out of /proc/net/protocols.  It leaves the live
+ * objects when it is freed (toy_sock_destruct()).
+ */
+void toy_sock_count_gone(struct sock *sk)
+{
+	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, -1);
+	TOY_INC_STATS(sock_net(sk), TOY_MIB_SOCKRELEASE);
+}
+
+int toy_release(struct socket *sock)
 {
 	struct sock *sk = sock->sk;
-	long linger = 0;
 
 	if (!sk)
 		return 0;
 
 	lock_sock(sk);
 	if (sk->sk_type == SOCK_STREAM) {
-		if (sock_flag(sk, SOCK_LINGER) && !(current->flags & PF_EXITING))
-			linger = sk->sk_lingertime;
-		toy_stream_close(sk, linger);
-		/* An orphan in FIN_WAIT2 may wait only so long (TCP's too). */
-		if (sk->sk_state == TCP_FIN_WAIT2)
-			toy_timer_arm(sk, &toy_sk(sk)->misc_timer, jiffies +
-				      READ_ONCE(toy_pernet(sock_net(sk))->fin_timeout) * HZ);
-	}
-	/* A closing connection lives on as an orphan (stream.c). */
-	if (sk->sk_type != SOCK_STREAM || sk->sk_state == TCP_CLOSE) {
-		toy_stream_stop(sk);
-		toy_unhash(sk);
+		toy_stream_release(sk);
+	} else {
 		toy_put_port(sk);
+		WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+		sock_orphan(sk);
 	}
-	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
-	sock_orphan(sk);
-	if (sk->sk_type == SOCK_STREAM)
-		toy_orphan_add(sk);
 	release_sock(sk);
 
-	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, -1);
-	TOY_INC_STATS(sock_net(sk), TOY_MIB_SOCKRELEASE);
+	toy_sock_count_gone(sk);
 	sock->sk = NULL;
 	sock_put(sk);
 	return 0;
@@ -190,7 +167,7 @@ static int toy_release(struct socket *sock)
  * case), an address this namespace owns, the privilege for a low port,
  * then "already bound" and the port table.
  */
-static int toy_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len)
+int toy_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len)
 {
 	struct sockaddr_toy *addr = (struct sockaddr_toy *)uaddr;
 	struct sock *sk = sock->sk;
@@ -239,7 +216,7 @@ out:
  * that is not connected (or still in SYN_SENT) is ENOTCONN; padding is
  * zeroed so no kernel bytes reach the user.
  */
-static int toy_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
+int toy_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
 {
 	struct sockaddr_toy *sin = (struct sockaddr_toy *)uaddr;
 	struct sock *sk = sock->sk;
@@ -265,236 +242,12 @@ static int toy_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
 }
 
 /*
- * listen(), as inet_listen(): only an unconnected stream socket in CLOSE
- * or LISTEN; an unbound one gets an ephemeral port first; the port is
- * checked again, because a listener may not share it with anyone
- * SO_REUSEADDR let in before.  The socket layer has already clamped the
- * backlog to net.core.somaxconn.  (Accepting connections comes with the
- * stream protocol.)
- */
-static int toy_listen(struct socket *sock, int backlog)
-{
-	struct sock *sk = sock->sk;
-	bool autobound = false;
-	int err;
-
-	lock_sock(sk);
-	err = -EINVAL;
-	if (sock->state != SS_UNCONNECTED ||
-	    !((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN)))
-		goto out;
-
-	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
-	err = 0;
-	if (sk->sk_state == TCP_LISTEN)
-		goto out;
-
-	if (!toy_sk(sk)->tb) {
-		err = toy_bind_port(sk, htonl(INADDR_ANY), 0);
-		if (err)
-			goto out;
-		autobound = true;
-	}
-	WRITE_ONCE(sk->sk_state, TCP_LISTEN);
-	err = toy_listen_hash(sk);
-	if (err) {
-		WRITE_ONCE(sk->sk_state, TCP_CLOSE);
-		if (autobound)
-			toy_put_port(sk);
-	}
-out:
-	release_sock(sk);
-	return err;
-}
-
-/*
- * Back to CLOSE, as tcp_disconnect(): out of the tables, forgetting the
- * peer, the local address and the port unless bind() chose them.  An
- * attempt in progress ends with ECONNRESET, and whoever sleeps in
- * connect() wakes up (the caller counts sk_disconnects, so that sleeper
- * knows the socket is no longer its attempt).
- */
-static void toy_disconnect(struct sock *sk)
-{
-	struct toy_sock *ts = toy_sk(sk);
-	int old_state = sk->sk_state;
-
-	if (old_state == TCP_LISTEN) {
-		toy_listen_stop(sk);
-	} else if (!((1 << old_state) & (TCPF_CLOSE | TCPF_SYN_SENT |
-					   TCPF_TIME_WAIT))) {
-		/* A synchronized connection is aborted, as TCP does. */
-		toy_send_active_reset(sk);
-	}
-	toy_stream_stop(sk);
-	toy_write_queue_purge(sk);
-	__skb_queue_purge(&sk->sk_receive_queue);
-	toy_unhash(sk);
-	WRITE_ONCE(sk->sk_state, TCP_CLOSE);
-	WRITE_ONCE(sk->sk_daddr, 0);
-	WRITE_ONCE(sk->sk_dport, 0);
-	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
-		toy_put_port(sk);
-	toy_reset_saddr(sk);
-	sk_dst_reset(sk);
-	if (old_state == TCP_SYN_SENT || (1 << old_state) &
-	    (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT | TCPF_FIN_WAIT1 |
-	     TCPF_FIN_WAIT2 | TCPF_SYN_RECV))
-		WRITE_ONCE(sk->sk_err, ECONNRESET);
-	toy_conn_reset(ts);
-	sock_reset_flag(sk, SOCK_DONE);
-	/* A failed attempt shut it down; the next one starts afresh. */
-	WRITE_ONCE(sk->sk_shutdown, 0);
-	sk_error_report(sk);
-}
-
-/*
- * The address part of a stream connect(), as tcp_v4_connect(): route to
- * the peer (which picks the local address of a wildcard-bound socket and
- * turns 0.0.0.0 into the loopback address), then take a local port and
- * the 4-tuple in the tables and enter SYN_SENT.
- */
-static int toy_v4_connect(struct sock *sk, struct sockaddr *uaddr,
-			  int addr_len)
-{
-	struct sockaddr_toy *usin = (struct sockaddr_toy *)uaddr;
-	struct toy_flow flow;
-	struct rtable *rt;
-	u32 isn;
-	int err;
-
-	if (addr_len < (int)sizeof(*usin))
-		return -EINVAL;
-	if (usin->stoy_family != sk->sk_family)
-		return -EAFNOSUPPORT;
-
-	toy_flow_to(&flow, sk, usin->stoy_addr.s_addr, usin->stoy_port);
-	rt = toy_route_output(sock_net(sk), &flow, sk);
-	if (IS_ERR(rt))
-		return PTR_ERR(rt);
-	if (rt->rt_flags & (RTCF_MULTICAST | RTCF_BROADCAST)) {
-		ip_rt_put(rt);
-		return -ENETUNREACH;
-	}
-	ip_rt_put(rt);
-
-	WRITE_ONCE(sk->sk_state, TCP_SYN_SENT);
-	err = toy_connect_hash(sk, flow.saddr, flow.daddr, usin->stoy_port,
-			       &isn);
-	if (err) {
-		WRITE_ONCE(sk->sk_state, TCP_CLOSE);
-		return err;
-	}
-	toy_stream_connect_start(sk, isn);
-	return 0;
-}
-
-/* Sleep until the handshake ends; 0 when @timeo ran out. */
-static long toy_wait_for_connect(struct sock *sk, long timeo)
-{
-	DEFINE_WAIT_FUNC(wait, woken_wake_function);
-
-	add_wait_queue(sk_sleep(sk), &wait);
-	while ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
-		release_sock(sk);
-		timeo = wait_woken(&wait, TASK_INTERRUPTIBLE, timeo);
-		lock_sock(sk);
-		if (signal_pending(current) || !timeo)
-			break;
-	}
-	remove_wait_queue(sk_sleep(sk), &wait);
-	return timeo;
-}
-
-/*
- * connect() on a stream socket, with inet_stream_connect()'s errors:
- * AF_UNSPEC dissolves, EISCONN when connected or listening, EALREADY
- * while connecting, EINPROGRESS when nonblocking or when SO_SNDTIMEO
- * runs out.
- *
- * The handshake itself comes with the stream protocol: for now connect()
- * chooses the local address and port, reserves the 4-tuple and leaves
- * the socket in SYN_SENT, so a blocking connect() waits until a signal
- * or its SO_SNDTIMEO.
- */
-static int toy_stream_connect(struct socket *sock, struct sockaddr *uaddr,
-			      int addr_len, int flags)
-{
-	struct sock *sk = sock->sk;
-	long timeo;
-	int err;
-
-	if (addr_len < (int)sizeof(uaddr->sa_family))
-		return -EINVAL;
-
-	lock_sock(sk);
-	if (uaddr->sa_family == AF_UNSPEC) {
-		toy_disconnect(sk);	/* a listener stops listening, as TCP */
-		sk->sk_disconnects++;
-		sock->state = SS_UNCONNECTED;
-		err = 0;
-		goto out;
-	}
-
-	switch (sock->state) {
-	case SS_CONNECTED:
-		err = -EISCONN;
-		goto out;
-	case SS_CONNECTING:
-		err = -EALREADY;
-		break;
-	case SS_UNCONNECTED:
-		err = -EISCONN;
-		if (sk->sk_state != TCP_CLOSE)
-			goto out;
-		err = toy_v4_connect(sk, uaddr, addr_len);
-		if (err)
-			goto out;
-		sock->state = SS_CONNECTING;
-		err = -EINPROGRESS;
-		break;
-	default:
-		err = -EINVAL;
-		goto out;
-	}
-
-	timeo = sock_sndtimeo(sk, flags & O_NONBLOCK);
-	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
-		int dis = sk->sk_disconnects;
-
-		if (!timeo || !toy_wait_for_connect(sk, timeo))
-			goto out;
-		err = sock_intr_errno(timeo);
-		if (signal_pending(current))
-			goto out;
-		/* Another thread dissolved this attempt: not ours any more. */
-		if (dis != sk->sk_disconnects) {
-			err = -EPIPE;
-			goto out;
-		}
-	}
-
-	if (sk->sk_state == TCP_CLOSE) {
-		err = sock_error(sk) ? : -ECONNABORTED;
-		sock->state = SS_UNCONNECTED;
-		toy_disconnect(sk);
-		sk->sk_disconnects++;
-		goto out;
-	}
-	sock->state = SS_CONNECTED;
-	err = 0;
-out:
-	release_sock(sk);
-	return err;
-}
-
-/*
  * Options at SOL_TOY (uapi/linux/toy.h); SOL_SOCKET ones never get here.
  * Unknown levels and names are ENOPROTOOPT, as TCP answers; values out
  * of range are EINVAL, as for TCP_KEEPIDLE and friends.
  */
-static int toy_setsockopt(struct socket *sock, int level, int optname,
-			  sockptr_t optval, unsigned int optlen)
+int toy_setsockopt(struct socket *sock, int level, int optname,
+		   sockptr_t optval, unsigned int optlen)
 {
 	struct sock *sk = sock->sk;
 	struct toy_sock *ts = toy_sk(sk);
@@ -550,14 +303,16 @@ static int toy_setsockopt(struct socket *sock, int level, int optname,
 	return err;
 }
 
-static int toy_getsockopt(struct socket *sock, int level, int optname,
-			  char __user *optval, int __user *optlen)
+int toy_getsockopt(struct socket *sock, int level, int optname,
+		   char __user *optval, int __user *optlen)
 {
 	struct toy_sock *ts = toy_sk(sock->sk);
 	int val, len;
 
 	if (level != SOL_TOY)
 		return -ENOPROTOOPT;
+	if (optname != TOY_REUSEPORT && sock->sk->sk_type != SOCK_STREAM)
+		return -ENOPROTOOPT;	/* keepalive is the stream's */
 	switch (optname) {
 	case TOY_REUSEPORT:
 		val = sock->sk->sk_reuseport;
@@ -583,104 +338,6 @@ static int toy_getsockopt(struct socket *sock, int level, int optname,
 		return -EFAULT;
 	return 0;
 }
-
-/*
- * shutdown(), as inet_shutdown() and tcp_shutdown(): SHUT_WR sends our
- * FIN once the data before it is sent; SHUT_RD makes reads return 0; a
- * socket that is not connected gets ENOTCONN; a listener (SHUT_RD) or a
- * connect in progress is dissolved.
- */
-int toy_shutdown(struct socket *sock, int how)
-{
-	struct sock *sk = sock->sk;
-	int err = 0;
-
-	how++;	/* SHUT_RD 0 -> RCV_SHUTDOWN 1, ... SHUT_RDWR -> 3 */
-	if ((how & ~SHUTDOWN_MASK) || !how)
-		return -EINVAL;
-
-	lock_sock(sk);
-	if (sock->state == SS_CONNECTING) {
-		if ((1 << sk->sk_state) &
-		    (TCPF_SYN_SENT | TCPF_SYN_RECV | TCPF_CLOSE))
-			sock->state = SS_DISCONNECTING;
-		else
-			sock->state = SS_CONNECTED;
-	}
-	switch (sk->sk_state) {
-	case TCP_CLOSE:
-		err = -ENOTCONN;
-		fallthrough;
-	default:
-		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | how);
-		if (sk->sk_type == SOCK_STREAM)
-			toy_stream_shutdown(sk, how);
-		break;
-	case TCP_LISTEN:
-		if (!(how & RCV_SHUTDOWN))
-			break;
-		fallthrough;
-	case TCP_SYN_SENT:
-		toy_disconnect(sk);
-		sk->sk_disconnects++;
-		sock->state = SS_UNCONNECTED;
-		break;
-	}
-	sk->sk_state_change(sk);
-	release_sock(sk);
-	return err;
-}
-
-/*
- * Operations not implemented yet answer EOPNOTSUPP through the
- * sock_no_*() helpers until the features that give them meaning land.
- *
- * proto_ops.family is informational on 6.1 (SCM code only compares it with
- * PF_UNIX), so it names the default slot; the number actually registered,
- * which the "family" parameter may change, is in toy_family_ops and in
- * every sk->sk_family.
- */
-static const struct proto_ops toy_stream_ops = {
-	.family		= PF_TOY,
-	.owner		= THIS_MODULE,
-	.release	= toy_release,
-	.bind		= toy_bind,
-	.connect	= toy_stream_connect,
-	.socketpair	= sock_no_socketpair,
-	.accept		= toy_accept,
-	.getname	= toy_getname,
-	.poll		= toy_stream_poll,
-	.ioctl		= toy_stream_ioctl,
-	.listen		= toy_listen,
-	.shutdown	= toy_shutdown,
-	.setsockopt	= toy_setsockopt,
-	.getsockopt	= toy_getsockopt,
-	.sendmsg	= toy_stream_sendmsg,
-	.recvmsg	= toy_stream_recvmsg,
-	.mmap		= sock_no_mmap,
-	.sendpage	= sock_no_sendpage,
-};
-
-static const struct proto_ops toy_dgram_ops = {
-	.family		= PF_TOY,
-	.owner		= THIS_MODULE,
-	.release	= toy_release,
-	.bind		= toy_bind,
-	.connect	= toy_dgram_connect,
-	.socketpair	= sock_no_socketpair,
-	.accept		= sock_no_accept,
-	.getname	= toy_getname,
-	.poll		= datagram_poll,
-	.ioctl		= toy_dgram_ioctl,
-	.listen		= sock_no_listen,
-	.shutdown	= toy_shutdown,
-	.setsockopt	= toy_setsockopt,
-	.getsockopt	= toy_getsockopt,
-	.sendmsg	= toy_dgram_sendmsg,
-	.recvmsg	= toy_dgram_recvmsg,
-	.mmap		= sock_no_mmap,
-	.sendpage	= sock_no_sendpage,
-};
 
 /*
  * socket(AF_TOY, type, protocol).  The errors follow inet_create(): a
@@ -723,10 +380,7 @@ static int toy_create(struct net *net, struct socket *sock, int protocol,
 	sock->ops = ops;
 	sock_init_data(sock, sk);
 	toy_sock_setup(sk);
-
-	toy_live_inc(TOY_LIVE_SOCK);
-	sock_prot_inuse_add(net, prot, 1);
-	TOY_INC_STATS(net, TOY_MIB_SOCKCREATE);
+	toy_sock_count_new(sk);
 	return 0;
 }
 
@@ -735,13 +389,9 @@ static struct net_proto_family toy_family_ops __ro_after_init = {
 	.owner	= THIS_MODULE,
 };
 
-static int __init toy_init(void)
+/* The module parameters: a family slot and an IP protocol we may take. */
+static int __init toy_check_params(void)
 {
-	int err;
-
-	BUILD_BUG_ON(offsetof(struct toy_sock, sk) != 0);
-	BUILD_BUG_ON(sizeof(struct sockaddr_toy) != sizeof(struct sockaddr_in));
-
 	if (toy_family <= AF_UNSPEC || toy_family >= AF_MAX) {
 		pr_err("family=%d is outside 1..%d\n", toy_family, AF_MAX - 1);
 		return -EINVAL;
@@ -764,6 +414,19 @@ static int __init toy_init(void)
 		pr_err("ipproto=%u belongs to another protocol\n", toy_ipproto);
 		return -EINVAL;
 	}
+	return 0;
+}
+
+static int __init toy_init(void)
+{
+	int err;
+
+	BUILD_BUG_ON(offsetof(struct toy_sock, sk) != 0);
+	BUILD_BUG_ON(sizeof(struct sockaddr_toy) != sizeof(struct sockaddr_in));
+
+	err = toy_check_params();
+	if (err)
+		return err;
 	toy_family_ops.family = toy_family;
 	toy_ports_init();
 	toy_stream_init();

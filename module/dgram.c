@@ -482,3 +482,59 @@ void toy_dgram_unreach(struct net *net, struct sk_buff *skb)
 	}
 	kfree_skb(skb);
 }
+
+/* shutdown(), as UDP's: the flags only; nothing is sent. */
+static int toy_dgram_shutdown(struct socket *sock, int how)
+{
+	struct sock *sk = sock->sk;
+	int err = 0;
+
+	how++;	/* SHUT_RD 0 -> RCV_SHUTDOWN 1, ... SHUT_RDWR -> 3 */
+	if ((how & ~SHUTDOWN_MASK) || !how)
+		return -EINVAL;
+	lock_sock(sk);
+	if (sk->sk_state == TCP_CLOSE)
+		err = -ENOTCONN;
+	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | how);
+	sk->sk_state_change(sk);
+	release_sock(sk);
+	return err;
+}
+
+/* The datagram protocol; its memory fields are UDP's (mem.c). */
+struct proto toy_dgram_prot = {
+	.name		= "TOY-DGRAM",
+	.owner		= THIS_MODULE,
+	.obj_size	= sizeof(struct toy_sock),
+	.enter_memory_pressure	= toy_enter_memory_pressure,
+	.leave_memory_pressure	= toy_leave_memory_pressure,
+	.memory_allocated	= &toy_dgram_memory_allocated,
+	.per_cpu_fw_alloc	= &toy_dgram_memory_per_cpu_fw_alloc,
+	.sockets_allocated	= &toy_dgram_sockets_allocated,
+	.memory_pressure	= &toy_dgram_memory_pressure,
+	.sysctl_mem		= sysctl_toy_dgram_mem,
+	.sysctl_wmem		= sysctl_toy_wmem_min,
+	.sysctl_rmem		= sysctl_toy_rmem_min,
+};
+
+/* A datagram socket's calls; proto_ops.family: see toy_stream_ops. */
+const struct proto_ops toy_dgram_ops = {
+	.family		= PF_TOY,
+	.owner		= THIS_MODULE,
+	.release	= toy_release,
+	.bind		= toy_bind,
+	.connect	= toy_dgram_connect,
+	.socketpair	= sock_no_socketpair,
+	.accept		= sock_no_accept,
+	.getname	= toy_getname,
+	.poll		= datagram_poll,
+	.ioctl		= toy_dgram_ioctl,
+	.listen		= sock_no_listen,
+	.shutdown	= toy_dgram_shutdown,
+	.setsockopt	= toy_setsockopt,
+	.getsockopt	= toy_getsockopt,
+	.sendmsg	= toy_dgram_sendmsg,
+	.recvmsg	= toy_dgram_recvmsg,
+	.mmap		= sock_no_mmap,
+	.sendpage	= sock_no_sendpage,
+};

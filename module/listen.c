@@ -376,9 +376,7 @@ static struct sock *toy_child_create(struct sock *l, struct toy_request *req,
 	if (sock_flag(child, SOCK_KEEPOPEN))
 		toy_keepalive(child, 1);
 
-	toy_live_inc(TOY_LIVE_SOCK);
-	sock_prot_inuse_add(net, child->sk_prot, 1);
-	TOY_INC_STATS(net, TOY_MIB_SOCKCREATE);
+	toy_sock_count_new(child);
 	return child;
 }
 
@@ -388,8 +386,7 @@ static void toy_child_discard(struct sock *child)
 	toy_stream_stop(child);
 	sock_set_flag(child, SOCK_DEAD);
 	sk_dst_reset(child);
-	sock_prot_inuse_add(sock_net(child), child->sk_prot, -1);
-	TOY_INC_STATS(sock_net(child), TOY_MIB_SOCKRELEASE);
+	toy_sock_count_gone(child);
 	sock_put(child);
 }
 
@@ -783,13 +780,11 @@ void toy_listen_stop(struct sock *sk)
 		lock_sock_nested(child, SINGLE_DEPTH_NESTING);
 		sock_orphan(child);
 		if (child->sk_state != TCP_CLOSE) {
-			if (child->sk_state != TCP_TIME_WAIT)
-				toy_send_active_reset(child);
+			toy_send_active_reset(child);
 			toy_done(child);
 		}
 		release_sock(child);
-		sock_prot_inuse_add(sock_net(child), child->sk_prot, -1);
-		TOY_INC_STATS(sock_net(child), TOY_MIB_SOCKRELEASE);
+		toy_sock_count_gone(child);
 		sock_put(child);	/* the queue's reference */
 	}
 }

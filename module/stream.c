@@ -397,7 +397,7 @@ void toy_stream_close(struct sock *sk, long timeout)
 		toy_done(sk);
 		return;
 	}
-	toy_stream_shutdown(sk, SEND_SHUTDOWN);
+	toy_shutdown_send(sk, SEND_SHUTDOWN);
 	if (timeout)
 		sk_stream_wait_close(sk, timeout);
 }
@@ -409,7 +409,7 @@ void toy_stream_close(struct sock *sk, long timeout)
  * after entering ESTABLISHED state"): toy_established() sends it.
  * Until then the SYN's retransmission timer bounds the wait.
  */
-void toy_stream_shutdown(struct sock *sk, int how)
+void toy_shutdown_send(struct sock *sk, int how)
 {
 	if (!(how & SEND_SHUTDOWN))
 		return;

@@ -348,3 +348,52 @@ int toy_stream_ioctl(struct socket *sock, unsigned int cmd,
 	}
 	return put_user(answ, (int __user *)arg);
 }
+
+/* The stream protocol; its memory fields are TCP's (mem.c). */
+struct proto toy_stream_prot = {
+	.name		= "TOY",
+	.owner		= THIS_MODULE,
+	.obj_size	= sizeof(struct toy_sock),
+	.backlog_rcv	= toy_stream_backlog_rcv,
+	.release_cb	= toy_stream_release_cb,
+	.keepalive	= toy_keepalive,
+	.enter_memory_pressure	= toy_enter_memory_pressure,
+	.leave_memory_pressure	= toy_leave_memory_pressure,
+	.memory_allocated	= &toy_memory_allocated,
+	.per_cpu_fw_alloc	= &toy_memory_per_cpu_fw_alloc,
+	.sockets_allocated	= &toy_sockets_allocated,
+	.memory_pressure	= &toy_memory_pressure,
+	.sysctl_mem		= sysctl_toy_mem,
+	.sysctl_wmem		= sysctl_toy_wmem_min,
+	.sysctl_rmem		= sysctl_toy_rmem_min,
+};
+
+/*
+ * A stream socket's calls.  Those it does not have (socketpair, mmap,
+ * sendpage) answer EOPNOTSUPP through the sock_no_*() helpers.
+ *
+ * proto_ops.family is informational on 6.1 (SCM code only compares it with
+ * PF_UNIX), so it names the default slot; the number actually registered,
+ * which the "family" parameter may change, is in toy_family_ops and in
+ * every sk->sk_family.
+ */
+const struct proto_ops toy_stream_ops = {
+	.family		= PF_TOY,
+	.owner		= THIS_MODULE,
+	.release	= toy_release,
+	.bind		= toy_bind,
+	.connect	= toy_stream_connect,
+	.socketpair	= sock_no_socketpair,
+	.accept		= toy_accept,
+	.getname	= toy_getname,
+	.poll		= toy_stream_poll,
+	.ioctl		= toy_stream_ioctl,
+	.listen		= toy_listen,
+	.shutdown	= toy_stream_shutdown,
+	.setsockopt	= toy_setsockopt,
+	.getsockopt	= toy_getsockopt,
+	.sendmsg	= toy_stream_sendmsg,
+	.recvmsg	= toy_stream_recvmsg,
+	.mmap		= sock_no_mmap,
+	.sendpage	= sock_no_sendpage,
+};

@@ -714,8 +714,17 @@ u16 toy_mtu_to_mss(u32 mtu);
 #define TOY_MAX_MSS	16384U	/* four segments fit the window */
 void toy_send_reset(struct net *net, struct sk_buff *skb);
 
-/* af_toy.c */
+/* af_toy.c: what every AF_TOY socket shares. */
 void toy_sock_setup(struct sock *sk);
+void toy_sock_count_new(struct sock *sk);
+void toy_sock_count_gone(struct sock *sk);
+int toy_release(struct socket *sock);
+int toy_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len);
+int toy_getname(struct socket *sock, struct sockaddr *uaddr, int peer);
+int toy_setsockopt(struct socket *sock, int level, int optname,
+		   sockptr_t optval, unsigned int optlen);
+int toy_getsockopt(struct socket *sock, int level, int optname,
+		   char __user *optval, int __user *optlen);
 
 /* stream.c: the stream protocol's states and timers. */
 void toy_stream_init(void);
@@ -730,7 +739,7 @@ void toy_timer_stop(struct sock *sk, struct timer_list *t);
 void toy_done(struct sock *sk);
 void toy_set_state(struct sock *sk, int state);
 void toy_stream_close(struct sock *sk, long timeout);
-void toy_stream_shutdown(struct sock *sk, int how);
+void toy_shutdown_send(struct sock *sk, int how);
 void toy_established(struct sock *sk);
 void toy_keepalive(struct sock *sk, int val);
 bool toy_clear_deferred(struct sock *sk, int bit);
@@ -827,7 +836,14 @@ __poll_t toy_stream_poll(struct file *file, struct socket *sock,
 			 poll_table *wait);
 int toy_stream_ioctl(struct socket *sock, unsigned int cmd,
 		     unsigned long arg);
-int toy_shutdown(struct socket *sock, int how);
+extern const struct proto_ops toy_stream_ops;
+
+/* connect.c: the calls that make and end stream connections. */
+int toy_listen(struct socket *sock, int backlog);
+int toy_stream_connect(struct socket *sock, struct sockaddr *uaddr,
+		       int addr_len, int flags);
+int toy_stream_shutdown(struct socket *sock, int how);
+void toy_stream_release(struct sock *sk);
 
 /* dgram.c: the socket calls of a datagram socket, and its input. */
 int toy_dgram_connect(struct socket *sock, struct sockaddr *uaddr,
@@ -836,6 +852,7 @@ int toy_dgram_sendmsg(struct socket *sock, struct msghdr *msg, size_t len);
 int toy_dgram_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 		      int flags);
 int toy_dgram_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg);
+extern const struct proto_ops toy_dgram_ops;
 void toy_dgram_rcv(struct net *net, struct sk_buff *skb);
 void toy_dgram_unreach(struct net *net, struct sk_buff *skb);
 struct sock *toy_lookup_dgram(struct net *net, __be32 saddr, __be16 sport,
@@ -861,7 +878,8 @@ u16 toy_cookie_check(struct sock *sk, struct sk_buff *skb);
 void toy_cookie_listen_init(struct sock *sk);
 /*
  * mem.c: memory accounting of both protocols (as TCP's and UDP's), the
- * orphan limit.  The struct proto of each (af_toy.c) points at these.
+ * orphan limit.  The struct proto of each (stream_ops.c, dgram.c)
+ * points at these.
  */
 extern struct proto toy_stream_prot;
 extern struct proto toy_dgram_prot;
