@@ -122,13 +122,40 @@ out:
 	return err;
 }
 
+/*
+ * A buffer holding the @len bytes of the message, with room for the
+ * headers in front: small messages in the head, large ones in pages,
+ * under SO_SNDBUF (waiting for room unless MSG_DONTWAIT).
+ */
+static struct sk_buff *toy_dgram_alloc(struct sock *sk, struct msghdr *msg,
+				       size_t len, int *err)
+{
+	size_t linear = len <= SKB_MAX_HEAD(TOY_MAX_HEADER) ? len : 0;
+	struct sk_buff *skb;
+
+	skb = sock_alloc_send_pskb(sk, TOY_MAX_HEADER + linear, len - linear,
+				   msg->msg_flags & MSG_DONTWAIT, err,
+				   PAGE_ALLOC_COSTLY_ORDER);
+	if (!skb)
+		return NULL;
+	skb_reserve(skb, TOY_MAX_HEADER);
+	skb_put(skb, linear);
+	skb->data_len = len - linear;
+	skb->len += len - linear;
+	*err = skb_copy_datagram_from_iter(skb, 0, &msg->msg_iter, len);
+	if (*err) {
+		kfree_skb(skb);
+		return NULL;
+	}
+	return skb;
+}
+
 int toy_dgram_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 {
 	DECLARE_SOCKADDR(struct sockaddr_toy *, usin, msg->msg_name);
 	struct sock *sk = sock->sk;
 	const struct toy_seg seg = { .type = TOY_TYPE_DGRAM };
 	struct net *net = sock_net(sk);
-	size_t linear, hlen;
 	struct toy_flow flow;
 	struct sk_buff *skb;
 	struct rtable *rt;
@@ -173,23 +200,8 @@ int toy_dgram_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 		return -EACCES;
 	}
 
-	/* Small messages in the head, large ones in pages. */
-	hlen = TOY_MAX_HEADER;
-	linear = len <= SKB_MAX_HEAD(hlen) ? len : 0;
-	skb = sock_alloc_send_pskb(sk, hlen + linear, len - linear,
-				   msg->msg_flags & MSG_DONTWAIT, &err,
-				   PAGE_ALLOC_COSTLY_ORDER);
+	skb = toy_dgram_alloc(sk, msg, len, &err);
 	if (!skb) {
-		ip_rt_put(rt);
-		return err;
-	}
-	skb_reserve(skb, hlen);
-	skb_put(skb, linear);
-	skb->data_len = len - linear;
-	skb->len += len - linear;
-	err = skb_copy_datagram_from_iter(skb, 0, &msg->msg_iter, len);
-	if (err) {
-		kfree_skb(skb);
 		ip_rt_put(rt);
 		return err;
 	}

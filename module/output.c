@@ -513,8 +513,8 @@ int toy_ack_check(const struct sock *sk, u32 ack)
  * than the last one that updated the window may update it.  True: the
  * window changed.
  */
-static bool toy_window_update(struct toy_sock *ts, u32 ack, u32 seq,
-			      u16 window)
+static bool toy_snd_wnd_update(struct toy_sock *ts, u32 ack, u32 seq,
+			       u16 window)
 {
 	bool changed = false;
 
@@ -571,7 +571,7 @@ void toy_ack_rcvd(struct sock *sk, u32 ack, u32 seq, u16 window, bool pure)
 	u32 acked, rtt_us = 0;
 	bool win_changed;
 
-	win_changed = toy_window_update(ts, ack, seq, window);
+	win_changed = toy_snd_wnd_update(ts, ack, seq, window);
 	/* The peer answered: a probe or a keepalive is not unanswered. */
 	ts->probes = 0;
 

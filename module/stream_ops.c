@@ -37,6 +37,47 @@ static int toy_send_check(struct sock *sk)
 	return 0;
 }
 
+/*
+ * Copy @size (at most an MSS) of the user's bytes into a new segment at
+ * the tail of the write queue.  Returns @size, 0 when the memory for it
+ * is short (wait for some), or an errno; nothing is queued unless all
+ * of it was copied.
+ */
+static int toy_queue_segment(struct sock *sk, struct msghdr *msg,
+			     size_t size)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	struct sk_buff *skb;
+	int err;
+
+	skb = alloc_skb_with_frags(TOY_MAX_HEADER, size, 0, &err,
+				   sk->sk_allocation);
+	if (!skb)
+		return err;
+	/* The protocol's memory too, as tcp_stream_alloc_skb(). */
+	if (!sk_wmem_schedule(sk, skb->truesize)) {
+		kfree_skb(skb);
+		return 0;
+	}
+	skb_reserve(skb, TOY_MAX_HEADER);
+	skb->len = size;
+	skb->data_len = size;
+	if (skb_copy_datagram_from_iter(skb, 0, &msg->msg_iter, size)) {
+		kfree_skb(skb);
+		return -EFAULT;
+	}
+	memset(TOY_SKB_CB(skb), 0, sizeof(struct toy_skb_cb));
+	TOY_SKB_CB(skb)->seq = ts->write_seq;
+	TOY_SKB_CB(skb)->end_seq = ts->write_seq + size;
+	ts->write_seq += size;
+	sk_wmem_queued_add(sk, skb->truesize);
+	sk_mem_charge(sk, skb->truesize);
+	__skb_queue_tail(&sk->sk_write_queue, skb);
+	if (!ts->send_head)
+		ts->send_head = skb;
+	return size;
+}
+
 int toy_stream_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 {
 	int flags = msg->msg_flags;
@@ -63,42 +104,18 @@ int toy_stream_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 	}
 
 	while (copied < len) {
-		struct sk_buff *skb;
-		size_t size;
-
 		err = toy_send_check(sk);
 		if (err)
 			goto error;
 		if (!sk_stream_memory_free(sk))
 			goto wait_for_memory;
-		size = min_t(size_t, len - copied, ts->mss);
-		skb = alloc_skb_with_frags(TOY_MAX_HEADER, size, 0, &err,
-					   sk->sk_allocation);
-		if (!skb)
+		err = toy_queue_segment(sk, msg,
+					min_t(size_t, len - copied, ts->mss));
+		if (err < 0)
 			goto error;
-		/* The protocol's memory too, as tcp_stream_alloc_skb(). */
-		if (!sk_wmem_schedule(sk, skb->truesize)) {
-			kfree_skb(skb);
+		if (!err)
 			goto wait_for_memory;
-		}
-		skb_reserve(skb, TOY_MAX_HEADER);
-		skb->len = size;
-		skb->data_len = size;
-		if (skb_copy_datagram_from_iter(skb, 0, &msg->msg_iter, size)) {
-			kfree_skb(skb);
-			err = -EFAULT;
-			goto error;
-		}
-		memset(TOY_SKB_CB(skb), 0, sizeof(struct toy_skb_cb));
-		TOY_SKB_CB(skb)->seq = ts->write_seq;
-		TOY_SKB_CB(skb)->end_seq = ts->write_seq + size;
-		ts->write_seq += size;
-		sk_wmem_queued_add(sk, skb->truesize);
-		sk_mem_charge(sk, skb->truesize);
-		__skb_queue_tail(&sk->sk_write_queue, skb);
-		if (!ts->send_head)
-			ts->send_head = skb;
-		copied += size;
+		copied += err;
 		toy_push(sk);
 		continue;
 
@@ -140,6 +157,59 @@ static void toy_window_update(struct sock *sk)
 		toy_send_ack(sk);
 }
 
+/*
+ * Nothing (more) to read now: 1 to wait for data, or 0 to return what
+ * was copied, or, when nothing was, 0 (end of stream) or the errno
+ * (tcp_recvmsg_locked()'s rules).
+ */
+static int toy_recv_may_wait(struct sock *sk, int copied, long timeo)
+{
+	if (copied)
+		return !(sk->sk_err || sk->sk_state == TCP_CLOSE ||
+			 (sk->sk_shutdown & RCV_SHUTDOWN) || !timeo ||
+			 signal_pending(current));
+	if (sock_flag(sk, SOCK_DONE))
+		return 0;
+	if (sk->sk_err)
+		return sock_error(sk);
+	if (sk->sk_shutdown & RCV_SHUTDOWN)
+		return 0;
+	if (sk->sk_state == TCP_CLOSE)
+		return -ENOTCONN;	/* never connected */
+	if (!timeo)
+		return -EAGAIN;
+	if (signal_pending(current))
+		return sock_intr_errno(timeo);
+	return 1;
+}
+
+/* The skb that holds sequence number @seq, and @seq's offset in it. */
+static struct sk_buff *toy_recv_find(struct sock *sk, u32 seq, u32 *offset)
+{
+	struct sk_buff *skb;
+
+	skb_queue_walk(&sk->sk_receive_queue, skb) {
+		*offset = seq - TOY_SKB_CB(skb)->seq;
+		if (*offset < skb->len)
+			return skb;
+	}
+	return NULL;
+}
+
+/*
+ * Wait for data beyond the last skb queued (or one that was peeked), or
+ * a change of state.  0, or an errno: connect(AF_UNSPEC) meanwhile
+ * (-EPIPE): what is queued now belongs to another connection, and one
+ * call never returns bytes of two (tcp_recvmsg_locked()).
+ */
+static int toy_recv_wait(struct sock *sk, long *timeo)
+{
+	int err = sk_wait_data(sk, timeo,
+			       skb_peek_tail(&sk->sk_receive_queue));
+
+	return err < 0 ? err : 0;
+}
+
 int toy_stream_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 		       int flags)
 {
@@ -174,58 +244,21 @@ int toy_stream_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 		u32 offset = 0;
 		size_t used;
 
-		skb_queue_walk(&sk->sk_receive_queue, skb) {
-			offset = *seq - TOY_SKB_CB(skb)->seq;
-			if (offset < skb->len)
-				goto found;
+		skb = toy_recv_find(sk, *seq, &offset);
+		if (!skb) {
+			/* Nothing to read here: do we wait? */
+			if (copied >= target)
+				break;
+			err = toy_recv_may_wait(sk, copied, timeo);
+			if (err > 0)
+				err = toy_recv_wait(sk, &timeo) ? : 1;
+			if (err <= 0) {
+				if (!copied)
+					copied = err;
+				break;
+			}
+			continue;
 		}
-
-		/* Nothing to read here: why, and do we wait? */
-		if (copied >= target)
-			break;
-		if (copied) {
-			if (sk->sk_err || sk->sk_state == TCP_CLOSE ||
-			    (sk->sk_shutdown & RCV_SHUTDOWN) || !timeo ||
-			    signal_pending(current))
-				break;
-		} else {
-			if (sock_flag(sk, SOCK_DONE))
-				break;
-			if (sk->sk_err) {
-				copied = sock_error(sk);
-				break;
-			}
-			if (sk->sk_shutdown & RCV_SHUTDOWN)
-				break;
-			if (sk->sk_state == TCP_CLOSE) {
-				copied = -ENOTCONN;	/* never connected */
-				break;
-			}
-			if (!timeo) {
-				copied = -EAGAIN;
-				break;
-			}
-			if (signal_pending(current)) {
-				copied = sock_intr_errno(timeo);
-				break;
-			}
-		}
-		/* Wake on new data (beyond what was peeked) or a change. */
-		err = sk_wait_data(sk, &timeo,
-				   skb_peek_tail(&sk->sk_receive_queue));
-		if (err < 0) {
-			/*
-			 * connect(AF_UNSPEC) meanwhile (-EPIPE): what is
-			 * queued now belongs to another connection; one call
-			 * never returns bytes of two (tcp_recvmsg_locked()).
-			 */
-			if (!copied)
-				copied = err;
-			break;
-		}
-		continue;
-
-found:
 		used = min_t(size_t, skb->len - offset, len);
 		if (skb_copy_datagram_msg(skb, offset, msg, used)) {
 			/* Nothing consumed: the data stays for a retry. */

@@ -3,7 +3,6 @@
 #
 # The AF_TOY demo, run in the test VM by `make demo`: shows, step by step,
 # what the module adds to the kernel.  Every step says what to look at.
-# Later features add their steps here.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 toysock=$top/build/tools/toysock

@@ -3,8 +3,8 @@
  * AF_TOY: a small, readable transport protocol family over IPv4.
  *
  * This header is the whole userspace contract of the toy.ko module:
- * the address family number, the socket address, the IP protocol number
- * and (as later features land) the socket options and the wire header.
+ * the address family number, the socket address, the IP protocol number,
+ * the socket options and the wire header.
  *
  * Userspace that also uses glibc's <netinet/in.h> must include it before
  * this header: <linux/in.h> then leaves glibc's definitions alone (see
