@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * AF_TOY stream reassembly: the text and FIN of acceptable segments
- * (input.c) into the receive queue, in sequence order.
+ * (input.c) into the receive queue, in sequence order, and the window
+ * that the room left in it lets us offer.
  *
  * Data at rcv_nxt goes to sk_receive_queue for recvmsg(), and rcv_nxt
  * moves past it; data beyond rcv_nxt waits in the out-of-order queue
@@ -63,6 +64,65 @@ static void toy_fin(struct sock *sk)
 			sk_wake_async(sk, SOCK_WAKE_WAITD, POLL_IN);
 	}
 }
+
+/* ---- the window we offer -------------------------------------------- */
+
+/*
+ * What is left of the window we last offered (tcp_receive_window()):
+ * the peer may send up to rcv_wup + rcv_wnd, wherever rcv_nxt is now.
+ */
+u32 toy_receive_window(const struct toy_sock *ts)
+{
+	s32 win = ts->rcv_wup + ts->rcv_wnd - ts->rcv_nxt;
+
+	return win > 0 ? win : 0;
+}
+
+/*
+ * The data the free receive buffer can take: free memory times the
+ * measured share of data in it (scaling_ratio; an skb costs its data
+ * plus its overhead), at most 64 KiB.
+ */
+u32 toy_space_window(const struct sock *sk)
+{
+	int free = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
+	u64 win = free > 0 ? ((u64)free * toy_sk(sk)->scaling_ratio) >> 8 : 0;
+
+	return min_t(u64, win, TOY_MAX_WINDOW);
+}
+
+/*
+ * Learn the share of data in the memory a received segment costs, from
+ * segments large enough to be representative (Linux's scaling_ratio).
+ */
+void toy_measure_ratio(struct sock *sk, const struct sk_buff *skb)
+{
+	u32 val;
+
+	if (skb->len < TOY_MIN_RATIO_LEN)
+		return;
+	val = div_u64((u64)skb->len << 8, skb->truesize);
+	toy_sk(sk)->scaling_ratio = clamp_t(u32, val, 1, 255);
+}
+
+/*
+ * The window we offer (tcp_select_window()): what the free buffer can
+ * take, but never less than what is left of the last offer, because
+ * the peer may already have sent up to its right edge (RFC 9293
+ * 3.8.6.2.2: the right edge never moves left).  Remembered, with the
+ * rcv_nxt it starts from: the acceptability test holds us to it.
+ */
+u16 toy_select_window(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	u32 win = max(toy_space_window(sk), toy_receive_window(ts));
+
+	WRITE_ONCE(ts->rcv_wnd, win);
+	ts->rcv_wup = ts->rcv_nxt;
+	return win;
+}
+
+/* ---- the queues ------------------------------------------------------ */
 
 /* Queue in-order data (header pulled) for recvmsg(). */
 static void toy_queue_rcv(struct sock *sk, struct sk_buff *skb)

@@ -752,6 +752,13 @@ void toy_reset(struct sock *sk);
 
 /* reassembly.c: the text and FIN of acceptable segments, in order. */
 void toy_rcv_data(struct sock *sk, struct sk_buff *skb);
+u32 toy_receive_window(const struct toy_sock *ts);
+u32 toy_space_window(const struct sock *sk);
+/* Segments shorter than this say little about an skb's overhead. */
+#define TOY_MIN_RATIO_LEN	536
+#define TOY_DEFAULT_RATIO	128	/* half: until a segment says more */
+void toy_measure_ratio(struct sock *sk, const struct sk_buff *skb);
+u16 toy_select_window(struct sock *sk);
 
 /* timewait.c: TIME_WAIT entries. */
 int toy_tw_init(void);
@@ -767,13 +774,6 @@ u32 toy_tw_isn(const struct toy_tw *tw);
 bool toy_tw_unique(const struct toy_tw *tw);
 
 /* output.c: segments out, the write queue, retransmission. */
-u32 toy_receive_window(const struct toy_sock *ts);
-u32 toy_space_window(const struct sock *sk);
-/* Segments shorter than this say little about an skb's overhead. */
-#define TOY_MIN_RATIO_LEN	536
-#define TOY_DEFAULT_RATIO	128	/* half: until a segment says more */
-void toy_measure_ratio(struct sock *sk, const struct sk_buff *skb);
-u16 toy_select_window(struct sock *sk);
 u16 toy_route_mss(struct sock *sk);
 void toy_send_syn(struct sock *sk, bool ack);
 void toy_send_ack(struct sock *sk);
@@ -811,11 +811,22 @@ void toy_mtu_reduced(struct sock *sk);
 /* listen.c: the passive side. */
 void toy_listen_init(struct sock *sk);
 int toy_listen_rcv(struct sock *sk, struct sk_buff *skb);
-void toy_req_rcv(struct sock *reqsk, struct sk_buff *skb);
-void toy_req_put(struct toy_request *req);
 void toy_listen_stop(struct sock *sk);
 int toy_accept(struct socket *sock, struct socket *newsock, int flags,
 	       bool kern);
+
+/* request.c: half-open entries.  "__": the caller holds req_lock. */
+struct toy_request *toy_req_alloc(struct sock *sk, struct sk_buff *skb);
+int toy_req_start(struct toy_request *req);
+int __toy_req_insert(struct toy_request *req);
+void __toy_req_unlist(struct toy_request *req);
+void __toy_req_unlink(struct toy_request *req);
+void toy_req_stop_timer(struct toy_request *req);
+bool toy_req_drop(struct toy_request *req);
+void toy_req_put(struct toy_request *req);
+void toy_req_rcv(struct sock *reqsk, struct sk_buff *skb);
+void toy_send_synack(struct toy_request *req);
+u16 toy_synack_window(const struct sock *l);
 
 /* A reference from a lookup: a socket's or a request's. */
 static inline void toy_sk_put(struct sock *sk)
