@@ -167,6 +167,43 @@ int toy_release(struct socket *sock)
  * case), an address this namespace owns, the privilege for a low port,
  * then "already bound" and the port table.
  */
+/*
+ * An AF_TOY address from the user: long enough (EINVAL), and of the
+ * socket's family (EAFNOSUPPORT), as inet's calls check theirs.
+ */
+int toy_addr_check(const struct sock *sk, const struct sockaddr *uaddr,
+		   int addr_len)
+{
+	if (addr_len < (int)sizeof(struct sockaddr_toy))
+		return -EINVAL;
+	if (uaddr->sa_family != sk->sk_family)
+		return -EAFNOSUPPORT;
+	return 0;
+}
+
+/*
+ * shutdown(): @how checked and turned into sk_shutdown bits, then what
+ * it means for the kind of socket, under the socket lock; whoever waits
+ * on the socket is woken.
+ */
+int toy_shutdown(struct socket *sock, int how)
+{
+	struct sock *sk = sock->sk;
+	int err;
+
+	how++;	/* SHUT_RD 0 -> RCV_SHUTDOWN 1, ... SHUT_RDWR -> 3 */
+	if ((how & ~SHUTDOWN_MASK) || !how)
+		return -EINVAL;
+	lock_sock(sk);
+	if (sk->sk_type == SOCK_STREAM)
+		err = toy_stream_shutdown(sock, how);
+	else
+		err = toy_dgram_shutdown(sk, how);
+	sk->sk_state_change(sk);
+	release_sock(sk);
+	return err;
+}
+
 int toy_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len)
 {
 	struct sockaddr_toy *addr = (struct sockaddr_toy *)uaddr;
@@ -176,10 +213,9 @@ int toy_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len)
 	u16 port;
 	int err;
 
-	if (addr_len < (int)sizeof(*addr))
-		return -EINVAL;
-	if (addr->stoy_family != sk->sk_family)
-		return -EAFNOSUPPORT;
+	err = toy_addr_check(sk, uaddr, addr_len);
+	if (err)
+		return err;
 
 	a = addr->stoy_addr.s_addr;
 	if (a != htonl(INADDR_ANY)) {

@@ -118,10 +118,9 @@ static int toy_v4_connect(struct sock *sk, struct sockaddr *uaddr,
 	u32 isn;
 	int err;
 
-	if (addr_len < (int)sizeof(*usin))
-		return -EINVAL;
-	if (usin->stoy_family != sk->sk_family)
-		return -EAFNOSUPPORT;
+	err = toy_addr_check(sk, uaddr, addr_len);
+	if (err)
+		return err;
 
 	toy_flow_to(&flow, sk, usin->stoy_addr.s_addr, usin->stoy_port);
 	rt = toy_route_output(sock_net(sk), &flow, sk);
@@ -241,21 +240,17 @@ out:
 }
 
 /*
- * shutdown(), as inet_shutdown() and tcp_shutdown(): SHUT_WR sends our
- * FIN once the data before it is sent; SHUT_RD makes reads return 0; a
- * socket that is not connected gets ENOTCONN; a listener (SHUT_RD) or a
- * connect in progress is dissolved.
+ * shutdown() of a stream socket (toy_shutdown(): @how in sk_shutdown
+ * bits, socket locked), as inet_shutdown() and tcp_shutdown(): SHUT_WR
+ * sends our FIN once the data before it is sent; SHUT_RD makes reads
+ * return 0; a socket that is not connected gets ENOTCONN; a listener
+ * (SHUT_RD) or a connect in progress is dissolved.
  */
 int toy_stream_shutdown(struct socket *sock, int how)
 {
 	struct sock *sk = sock->sk;
 	int err = 0;
 
-	how++;	/* SHUT_RD 0 -> RCV_SHUTDOWN 1, ... SHUT_RDWR -> 3 */
-	if ((how & ~SHUTDOWN_MASK) || !how)
-		return -EINVAL;
-
-	lock_sock(sk);
 	if (sock->state == SS_CONNECTING) {
 		if ((1 << sk->sk_state) &
 		    (TCPF_SYN_SENT | TCPF_SYN_RECV | TCPF_CLOSE))
@@ -281,8 +276,6 @@ int toy_stream_shutdown(struct socket *sock, int how)
 		sock->state = SS_UNCONNECTED;
 		break;
 	}
-	sk->sk_state_change(sk);
-	release_sock(sk);
 	return err;
 }
 

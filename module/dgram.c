@@ -93,10 +93,9 @@ int toy_dgram_connect(struct socket *sock, struct sockaddr *uaddr,
 		release_sock(sk);
 		return 0;
 	}
-	if (addr_len < (int)sizeof(*usin))
-		return -EINVAL;
-	if (usin->stoy_family != sk->sk_family)
-		return -EAFNOSUPPORT;
+	err = toy_addr_check(sk, uaddr, addr_len);
+	if (err)
+		return err;
 
 	lock_sock(sk);
 	toy_flow_to(&flow, sk, usin->stoy_addr.s_addr, usin->stoy_port);
@@ -495,22 +494,11 @@ void toy_dgram_unreach(struct net *net, struct sk_buff *skb)
 	kfree_skb(skb);
 }
 
-/* shutdown(), as UDP's: the flags only; nothing is sent. */
-static int toy_dgram_shutdown(struct socket *sock, int how)
+/* shutdown() of a datagram socket, as UDP's: the flags only. */
+int toy_dgram_shutdown(struct sock *sk, int how)
 {
-	struct sock *sk = sock->sk;
-	int err = 0;
-
-	how++;	/* SHUT_RD 0 -> RCV_SHUTDOWN 1, ... SHUT_RDWR -> 3 */
-	if ((how & ~SHUTDOWN_MASK) || !how)
-		return -EINVAL;
-	lock_sock(sk);
-	if (sk->sk_state == TCP_CLOSE)
-		err = -ENOTCONN;
 	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | how);
-	sk->sk_state_change(sk);
-	release_sock(sk);
-	return err;
+	return sk->sk_state == TCP_CLOSE ? -ENOTCONN : 0;
 }
 
 /* The datagram protocol; its memory fields are UDP's (mem.c). */
@@ -542,7 +530,7 @@ const struct proto_ops toy_dgram_ops = {
 	.poll		= datagram_poll,
 	.ioctl		= toy_dgram_ioctl,
 	.listen		= sock_no_listen,
-	.shutdown	= toy_dgram_shutdown,
+	.shutdown	= toy_shutdown,
 	.setsockopt	= toy_setsockopt,
 	.getsockopt	= toy_getsockopt,
 	.sendmsg	= toy_dgram_sendmsg,

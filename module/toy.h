@@ -718,6 +718,9 @@ void toy_send_reset(struct net *net, struct sk_buff *skb);
 void toy_sock_setup(struct sock *sk);
 void toy_sock_count_new(struct sock *sk);
 void toy_sock_count_gone(struct sock *sk);
+int toy_addr_check(const struct sock *sk, const struct sockaddr *uaddr,
+		   int addr_len);
+int toy_shutdown(struct socket *sock, int how);
 int toy_release(struct socket *sock);
 int toy_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len);
 int toy_getname(struct socket *sock, struct sockaddr *uaddr, int peer);
@@ -864,6 +867,7 @@ int toy_dgram_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 		      int flags);
 int toy_dgram_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg);
 extern const struct proto_ops toy_dgram_ops;
+int toy_dgram_shutdown(struct sock *sk, int how);
 void toy_dgram_rcv(struct net *net, struct sk_buff *skb);
 void toy_dgram_unreach(struct net *net, struct sk_buff *skb);
 struct sock *toy_lookup_dgram(struct net *net, __be32 saddr, __be16 sport,
