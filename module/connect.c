@@ -51,10 +51,10 @@ int toy_listen(struct socket *sock, int backlog)
 			goto out;
 		autobound = true;
 	}
-	WRITE_ONCE(sk->sk_state, TCP_LISTEN);
+	toy_set_state(sk, TCP_LISTEN);
 	err = toy_listen_hash(sk);
 	if (err) {
-		WRITE_ONCE(sk->sk_state, TCP_CLOSE);
+		toy_set_state(sk, TCP_CLOSE);
 		if (autobound)
 			toy_put_port(sk);
 	}
@@ -85,7 +85,7 @@ static void toy_disconnect(struct sock *sk)
 	toy_write_queue_purge(sk);
 	__skb_queue_purge(&sk->sk_receive_queue);
 	toy_unhash(sk);
-	WRITE_ONCE(sk->sk_state, TCP_CLOSE);
+	toy_set_state(sk, TCP_CLOSE);
 	WRITE_ONCE(sk->sk_daddr, 0);
 	WRITE_ONCE(sk->sk_dport, 0);
 	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
@@ -132,11 +132,11 @@ static int toy_v4_connect(struct sock *sk, struct sockaddr *uaddr,
 	}
 	ip_rt_put(rt);
 
-	WRITE_ONCE(sk->sk_state, TCP_SYN_SENT);
+	toy_set_state(sk, TCP_SYN_SENT);
 	err = toy_connect_hash(sk, flow.saddr, flow.daddr, usin->stoy_port,
 			       &isn);
 	if (err) {
-		WRITE_ONCE(sk->sk_state, TCP_CLOSE);
+		toy_set_state(sk, TCP_CLOSE);
 		return err;
 	}
 	toy_stream_connect_start(sk, isn);

@@ -483,7 +483,7 @@ void toy_dgram_unreach(struct net *net, struct sk_buff *skb)
 	sk = toy_lookup_dgram(net, iph->saddr, th->source, iph->daddr,
 			      th->dest, inet_iif(skb), inet_sdif(skb));
 	if (sk) {
-		if (READ_ONCE(sk->sk_state) == TCP_ESTABLISHED &&
+		if (toy_state_load(sk) == TCP_ESTABLISHED &&
 		    READ_ONCE(sk->sk_daddr) == iph->saddr &&
 		    READ_ONCE(sk->sk_dport) == th->source) {
 			WRITE_ONCE(sk->sk_err, ECONNREFUSED);

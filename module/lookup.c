@@ -271,7 +271,7 @@ static int toy_listener_score(const struct sock *sk, const struct net *net,
 {
 	if (READ_ONCE(sk->sk_num) != hnum ||
 	    READ_ONCE(sk->sk_rcv_saddr) != addr ||
-	    READ_ONCE(sk->sk_state) != TCP_LISTEN ||
+	    toy_state_load(sk) != TCP_LISTEN ||
 	    !net_eq(sock_net(sk), net) || !toy_dev_match(sk, dif, sdif))
 		return -1;
 	return READ_ONCE(sk->sk_bound_dev_if) ? 2 : 1;
@@ -417,7 +417,7 @@ static struct sock *toy_walk_owners(struct hlist_head *head, u32 idx,
 
 	hlist_for_each_entry_rcu(tb, head, node)
 		hlist_for_each_entry_rcu(sk, &tb->owners, sk_bind_node) {
-			if (closed && READ_ONCE(sk->sk_state) != TCP_CLOSE)
+			if (closed && toy_state_load(sk) != TCP_CLOSE)
 				continue;
 			if (!idx--)
 				return sk;

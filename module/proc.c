@@ -236,7 +236,7 @@ static int toy_seq_show(struct seq_file *seq, void *v)
 		toy_seq_show_tw(seq, st->num, toy_tw(sk));
 		goto out;
 	}
-	state = READ_ONCE(sk->sk_state);
+	state = toy_state_load(sk);
 	timer = toy_seq_timer(sk, &expires);
 	if (state == TCP_LISTEN) {
 		rx_queue = READ_ONCE(sk->sk_ack_backlog);
@@ -303,7 +303,7 @@ static int toy_dgram_seq_show(struct seq_file *seq, void *v)
 			   (int)seq->index - 1, READ_ONCE(sk->sk_rcv_saddr), READ_ONCE(sk->sk_num),
 			   READ_ONCE(sk->sk_daddr),
 			   ntohs(READ_ONCE(sk->sk_dport)),
-			   READ_ONCE(sk->sk_state), sk_wmem_alloc_get(sk),
+			   toy_state_load(sk), sk_wmem_alloc_get(sk),
 			   sk_rmem_alloc_get(sk), 0, 0UL, 0,
 			   from_kuid_munged(seq_user_ns(seq), sock_i_uid(sk)),
 			   0, sock_i_ino(sk), refcount_read(&sk->sk_refcnt), sk,

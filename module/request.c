@@ -138,7 +138,7 @@ static void toy_req_timer(struct timer_list *t)
 
 	spin_lock(&lts->req_lock);
 	if (!hlist_unhashed(&req->lnode)) {
-		if (READ_ONCE(l->sk_state) == TCP_LISTEN && req->retries < max) {
+		if (toy_state_load(l) == TCP_LISTEN && req->retries < max) {
 			req->retries++;
 			mod_timer(&req->timer,
 				  jiffies + toy_synack_timeout(req->retries));

@@ -97,9 +97,15 @@ bool toy_clear_deferred(struct sock *sk, int bit)
 	return true;
 }
 
+/* Every change of a socket's state (inet_sk_state_store()). */
 void toy_set_state(struct sock *sk, int state)
 {
-	WRITE_ONCE(sk->sk_state, state);
+	/*
+	 * A release, paired with the acquire of toy_state_load() in those
+	 * who read the state without the socket lock: what was written
+	 * before the change is seen with it.
+	 */
+	smp_store_release(&sk->sk_state, state);
 }
 
 /*

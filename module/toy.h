@@ -741,6 +741,14 @@ void toy_timer_arm(struct sock *sk, struct timer_list *t,
 void toy_timer_stop(struct sock *sk, struct timer_list *t);
 void toy_done(struct sock *sk);
 void toy_set_state(struct sock *sk, int state);
+
+/* A socket's state, read without its lock (inet_sk_state_load()). */
+static inline int toy_state_load(const struct sock *sk)
+{
+	/* Pairs with the release in toy_set_state(). */
+	return smp_load_acquire(&sk->sk_state);
+}
+
 void toy_stream_close(struct sock *sk, long timeout);
 void toy_shutdown_send(struct sock *sk, int how);
 void toy_established(struct sock *sk);

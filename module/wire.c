@@ -429,7 +429,7 @@ static void toy_dgram_err(struct net *net, struct sk_buff *skb)
 			      th->source, inet_iif(skb), inet_sdif(skb));
 	if (!sk)
 		return;
-	if (READ_ONCE(sk->sk_state) == TCP_ESTABLISHED &&
+	if (toy_state_load(sk) == TCP_ESTABLISHED &&
 	    READ_ONCE(sk->sk_daddr) == iph->daddr &&
 	    READ_ONCE(sk->sk_dport) == th->dest) {
 		WRITE_ONCE(sk->sk_err, icmp_err_convert[code].errno);
