@@ -314,7 +314,7 @@ int toy_setsockopt(struct socket *sock, int level, int optname,
 		sk->sk_reuseport = !!val;
 		break;
 	case TOY_KEEPIDLE:
-		if (val < 1 || val > 32767) {
+		if (val < 1 || val > TOY_KEEP_TIME_MAX) {
 			err = -EINVAL;
 			break;
 		}
@@ -323,13 +323,13 @@ int toy_setsockopt(struct socket *sock, int level, int optname,
 			toy_keepalive(sk, 1);
 		break;
 	case TOY_KEEPINTVL:
-		if (val < 1 || val > 32767)
+		if (val < 1 || val > TOY_KEEP_TIME_MAX)
 			err = -EINVAL;
 		else
 			ts->keepintvl = val;
 		break;
 	case TOY_KEEPCNT:
-		if (val < 1 || val > 127)
+		if (val < 1 || val > TOY_KEEPCNT_MAX)
 			err = -EINVAL;
 		else
 			ts->keepcnt = val;

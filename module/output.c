@@ -68,14 +68,14 @@ static struct rtable *toy_sk_route(struct sock *sk)
 u16 toy_mtu_to_mss(u32 mtu)
 {
 	return clamp_t(u32, mtu - sizeof(struct iphdr) - sizeof(struct toyhdr),
-		       64, TOY_MAX_MSS);
+		       TOY_MIN_MSS, TOY_MAX_MSS);
 }
 
 u16 toy_route_mss(struct sock *sk)
 {
 	struct rtable *rt = toy_sk_route(sk);
 
-	return toy_mtu_to_mss(rt ? dst_mtu(&rt->dst) : 576);
+	return toy_mtu_to_mss(rt ? dst_mtu(&rt->dst) : TOY_DEFAULT_MTU);
 }
 
 /*

@@ -318,9 +318,9 @@ void toy_stream_init_sock(struct sock *sk)
 	timer_setup(&ts->rtx_timer, toy_rtx_timer, 0);
 	timer_setup(&ts->misc_timer, toy_misc_timer, 0);
 	skb_queue_head_init(&ts->ooo_queue);
-	ts->keepidle = 7200;
-	ts->keepintvl = 75;
-	ts->keepcnt = 9;
+	ts->keepidle = TOY_KEEPIDLE_DEFAULT;
+	ts->keepintvl = TOY_KEEPINTVL_DEFAULT;
+	ts->keepcnt = TOY_KEEPCNT_DEFAULT;
 	ts->scaling_ratio = TOY_DEFAULT_RATIO;
 	toy_listen_init(sk);
 }

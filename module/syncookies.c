@@ -126,7 +126,7 @@ static u16 toy_syn_route_mss(struct sock *sk, struct sk_buff *skb)
 {
 	struct toy_flow flow;
 	struct rtable *rt;
-	u32 mtu = 576;
+	u32 mtu = TOY_DEFAULT_MTU;
 
 	toy_flow_reply_tuple(&flow, skb);
 	toy_flow_route_of(&flow, sk);

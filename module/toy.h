@@ -712,6 +712,16 @@ u16 toy_mtu_to_mss(u32 mtu);
 			 sizeof(struct toyhdr))
 #define TOY_MAX_WINDOW	65535U	/* 16-bit window, no scaling */
 #define TOY_MAX_MSS	16384U	/* four segments fit the window */
+#define TOY_MIN_MSS	64	/* the floor of toy_mtu_to_mss() */
+#define TOY_DEFAULT_MTU	576	/* with no route: what every IPv4 host takes */
+
+/* Keepalive (TOY_KEEPIDLE and friends): TCP's defaults and bounds. */
+#define TOY_KEEPIDLE_DEFAULT	7200	/* seconds */
+#define TOY_KEEPINTVL_DEFAULT	75	/* seconds */
+#define TOY_KEEPCNT_DEFAULT	9
+#define TOY_KEEP_TIME_MAX	32767	/* MAX_TCP_KEEPIDLE, seconds */
+#define TOY_KEEPCNT_MAX		127	/* MAX_TCP_KEEPCNT */
+
 void toy_send_reset(struct net *net, struct sk_buff *skb);
 
 /* af_toy.c: what every AF_TOY socket shares. */
