@@ -25,26 +25,43 @@
  *   - The socket holds one reference on its struct sock from sk_alloc();
  *     toy_release() drops it.  Every table entry holds one more: a bind
  *     bucket's owner list, the listener table, the connection table
- *     (bind.c, lookup.c).  toy_release() unhashes before it drops its own.
- *   - Half-open entries (listen.c) hold a reference on their listener.
- *     TIME_WAIT entries (timewait.c) hold none, on anything: neither the
+ *     (bind.c, lookup.c).  A socket is unhashed before its own reference
+ *     goes.
+ *   - Every armed timer holds one, and so does work a timer left to the
+ *     socket's owner (a bit in toy_sock.deferred); whoever disarms the
+ *     timer or does the work drops it (stream.c).
+ *   - A half-open entry (request.c) holds its listener; the connection
+ *     table and its armed timer each hold the entry.
+ *   - TIME_WAIT entries (timewait.c) hold none, on anything: neither the
  *     module nor the namespace waits 2 MSL for them; the namespace's exit
  *     (run for every namespace by module unload too) ends them, timers
- *     included, and module exit waits for their RCU frees.
- *   - Sockets are SOCK_RCU_FREE: the memory outlives the last reference
- *     by an RCU grace period, so a receive-path lookup under
- *     rcu_read_lock() may read a socket it finds and takes a reference
- *     with refcount_inc_not_zero().  The core's RCU callback frees it
- *     and only then drops the module reference, so rmmod cannot run
- *     ahead of it.
+ *     included, and module exit waits for their RCU frees.  The
+ *     connection table, the bind bucket and the armed timer each hold
+ *     the entry.
+ *   - Sockets are SOCK_RCU_FREE, entries and buckets freed after a grace
+ *     period: a receive-path lookup under rcu_read_lock() may read what
+ *     it finds, and takes a reference with refcount_inc_not_zero().  The
+ *     core's RCU callback frees a socket and only then drops the module
+ *     reference, so rmmod cannot run ahead of it.
  *
- * Locking.  lock_sock() guards a socket's state; the port tables have a
- * spinlock per hash slot (toy.h, struct toy_hslot).  Order:
- *   lock_sock(sk) -> bind slot -> listener or connection slot.
- * Slot locks are taken with bottom halves off, since the receive path
- * will write the tables from softirq.  The live-object counters and the
- * per-namespace statistics are atomic or per-CPU and need no lock; the
- * per-namespace sysctls are read with READ_ONCE or under their seqlock.
+ * Locks, outermost first (each file's comments point here):
+ *   1. a listener's socket lock (lock_sock(), or bh_lock_sock() on the
+ *      receive path), or any socket's;
+ *   2. a child's socket lock, nested (a child being made or reset);
+ *   3. a listener's req_lock (its half-open entries, request.c);
+ *   4. a bind slot lock (bind.c);
+ *   5. a listener or connection slot lock (lookup.c).
+ * No code holds two slots of one table.  Slot locks are taken with
+ * bottom halves off, since the receive path writes the tables from
+ * softirq.  Timers: a connection's take its socket lock (bh_lock_sock(),
+ * or leave the work to the owner); a half-open entry's takes only
+ * req_lock; a TIME_WAIT entry's takes 4 then 5 and releases 5 last
+ * (timewait.c says why).  A datagram socket's receive queue lock is
+ * taken alone.  The live-object counters and the per-namespace
+ * statistics are atomic or per-CPU and need no lock; the per-namespace
+ * sysctls are read with READ_ONCE or under their seqlock.  A socket's
+ * state changes only through toy_set_state() (a release); who reads it
+ * without the socket lock uses toy_state_load() (an acquire).
  *
  * Memory.  As TCP's and UDP's (mem.c): what a socket queues is charged
  * to its buffers (SO_SNDBUF, SO_RCVBUF), to its protocol's pages

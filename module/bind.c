@@ -33,10 +33,10 @@
  * the range even when it is nearly full.  (TCP also tries ports of one
  * parity first; AF_TOY keeps the walk plain.)
  *
- * Locks and references: see struct toy_hslot and struct toy_sock in
- * toy.h.  A bucket's owners change under its bind slot lock; an owner
- * holds a reference for its membership.  Buckets are kfree_rcu()'d, so
- * the datagram receive path may walk the owners under RCU alone.
+ * Locks and references: the Implementation notes (af_toy.c).  A
+ * bucket's owners change under its bind slot lock; an owner holds a
+ * reference for its membership.  Buckets are kfree_rcu()'d, so the
+ * datagram receive path may walk the owners under RCU alone.
  */
 
 #include <linux/random.h>

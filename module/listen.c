@@ -25,12 +25,8 @@
  * Closing a listener resets every half-open entry and every child that
  * was never accepted.
  *
- * Locks, outermost first:
- *   listener socket lock (lock_sock, or bh_lock_sock on the receive path)
- *     -> child socket lock (a child being made or reset)
- *   listener req_lock (its entry list)
- *     -> bind slot -> connection slot (toy.h)
- * An entry's rules (its timer, its list) are request.c's.
+ * Locks: the listener's socket lock, then a child's (see the
+ * Implementation notes, af_toy.c); an entry's rules are request.c's.
  */
 
 #include <linux/slab.h>
@@ -235,7 +231,7 @@ static void toy_req_finish(struct sock *sk, struct toy_request *req,
 	child = toy_child_create(sk, req, th);
 	if (!child)
 		goto drop;
-	/* Listener, then child (listen.c's lock order). */
+	/* Listener, then child (the lock order, af_toy.c). */
 	bh_lock_sock(child);
 	mss = toy_route_mss(child);
 	/* A cookie's MSS is the table's, at or below the route's. */

@@ -25,10 +25,10 @@
  * of its slaves), and beats an unbound one; an unbound one receives from
  * every device (inet_bound_dev_eq() with l3mdev_accept on).
  *
- * Locks and references: see struct toy_hslot and struct toy_sock in
- * toy.h.  A socket in the listener or connection table holds a reference
- * for it (sk_nulls_add_node_rcu()).  Sockets are SOCK_RCU_FREE: a reader
- * under RCU never touches freed memory, and takes a reference with
+ * Locks and references: the Implementation notes (af_toy.c).  A socket
+ * in the listener or connection table holds a reference for it
+ * (sk_nulls_add_node_rcu()).  Sockets are SOCK_RCU_FREE: a reader under
+ * RCU never touches freed memory, and takes a reference with
  * refcount_inc_not_zero() before leaving the read side.
  */
 

@@ -66,7 +66,7 @@
  * Memory is freed an RCU grace period after the last reference, because
  * receive-path lookups read entries under rcu_read_lock() alone.
  *
- * Locks: the bind slot lock, then the connection slot lock (toy.h);
+ * Locks: the bind slot lock, then the connection slot lock (af_toy.c);
  * an entry has no lock of its own; what it holds is fixed at creation
  * except @tb (bind slot lock) and the timer.
  */

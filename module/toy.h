@@ -448,8 +448,7 @@ struct toy_mib {
  * are hlist_nulls lists ending in their own slot number, as TCP's: a
  * reader that ends on another slot's number walks its chain again.
  *
- * Lock order: lock_sock(sk) -> bind slot -> listener or connection slot.
- * No code holds two slots of the same table at once.
+ * Lock order: the Implementation notes (af_toy.c).
  */
 struct toy_hslot {
 	union {
