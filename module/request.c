@@ -186,7 +186,6 @@ struct toy_request *toy_req_alloc(struct sock *sk, struct sk_buff *skb)
 	sock_hold(sk);
 	req->listener = sk;
 	req->irs = ntohl(th->seq);
-	req->window = ntohs(th->window);
 	req->rcv_wnd = toy_synack_window(sk);
 	timer_setup(&req->timer, toy_req_timer, 0);
 	toy_live_inc(TOY_LIVE_REQ);

@@ -64,7 +64,7 @@ struct toy_sock {
 	bool			bind_user;
 
 	/*
-	 * Connection state (stream.c, output.c), under the socket lock:
+	 * Connection state (input.c, output.c, cong.c), under the socket lock:
 	 * lock_sock() in process context; bh_lock_sock() on the receive
 	 * path and in timers, which defer to the owner while it holds the
 	 * socket.  Names and meanings are RFC 793's (3.2).
@@ -132,8 +132,8 @@ struct toy_sock {
 	/*
 	 * Timers, each holding a socket reference while armed (stream.c):
 	 * @rtx_timer retransmits (SYN, SYN-ACK, data, FIN) and probes a
-	 * zero window; @misc_timer ends TIME_WAIT, an orphaned FIN_WAIT_2,
-	 * and sends keepalive probes.
+	 * zero window; @misc_timer ends an orphaned FIN_WAIT_2 and sends
+	 * keepalive probes.
 	 */
 	struct timer_list	rtx_timer;
 	struct timer_list	misc_timer;
@@ -175,8 +175,9 @@ static inline void toy_conn_reset(struct toy_sock *ts)
 
 /*
  * Work a timer (or an ICMP error) found it could not do because a user
- * held the socket; the owner does it in release_sock() (proto.release_cb).  A set bit holds a
- * socket reference and counts as a live timer, like the timer itself.
+ * held the socket; the owner does it in release_sock()
+ * (proto.release_cb).  A set bit holds a socket reference and counts as
+ * a live timer, like the timer itself.
  */
 enum {
 	TOY_DEFER_RTX,		/* the retransmission timer fired */
@@ -212,7 +213,6 @@ struct toy_request {
 	u32			iss;
 	u32			irs;
 	u16			mss;
-	u16			window;		/* the peer's, from its SYN */
 	u8			retries;
 	u16			rcv_wnd;	/* the window our SYN-ACK offers */
 	u32			last_oow_ack;	/* jiffies of the last answer
