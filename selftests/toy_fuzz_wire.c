@@ -2096,7 +2096,7 @@ static void send_malformed(struct fz *f, const struct target *t, int mode,
  * unreachable, to a listener and to a closed port, in one packet, in
  * 8-byte fragments and with IP options.
  */
-TEST_F(fuzz, every_malformed_segment_counted)
+TEST_F_TIMEOUT(fuzz, every_malformed_segment_counted, FUZZ_TIMEOUT)
 {
 	static const int modes[] = { IPM_PLAIN, IPM_FRAG_TINY, IPM_OPTS };
 	struct fz *f = self->f;
