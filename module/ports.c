@@ -204,8 +204,8 @@ static void __toy_bucket_del(struct sock *sk)
  * bound socket), for which SO_REUSEADDR and SO_REUSEPORT may exempt;
  * an automatic choice takes only a port nobody overlaps.
  */
-static bool toy_bind_conflict(const struct sock *sk, __be32 addr,
-			      const struct sock *sk2, bool relax)
+bool toy_bind_conflict(const struct sock *sk, __be32 addr,
+		       const struct sock *sk2, bool relax)
 {
 	__be32 addr2 = READ_ONCE(sk2->sk_rcv_saddr);
 	int dev = READ_ONCE(sk->sk_bound_dev_if);
@@ -815,8 +815,8 @@ static bool toy_match_rcv(const struct sock *sk, const struct net *net,
  * device the segment came in on beats an unbound one (TCP's
  * compute_score()).
  */
-static int toy_listener_score(const struct sock *sk, const struct net *net,
-			      __be32 addr, u16 hnum, int dif, int sdif)
+int toy_listener_score(const struct sock *sk, const struct net *net,
+		       __be32 addr, u16 hnum, int dif, int sdif)
 {
 	if (READ_ONCE(sk->sk_num) != hnum ||
 	    READ_ONCE(sk->sk_rcv_saddr) != addr ||
@@ -947,8 +947,8 @@ struct sock *toy_lookup_stream_listener(struct net *net, __be32 saddr,
  * owners (UDP's chains have the same property; such a race may miss a
  * socket, never deliver to a wrong one).
  */
-static int toy_dgram_score(const struct sock *sk, __be32 saddr, __be16 sport,
-			   __be32 daddr, u16 hnum, int dif, int sdif)
+int toy_dgram_score(const struct sock *sk, __be32 saddr, __be16 sport,
+		    __be32 daddr, u16 hnum, int dif, int sdif)
 {
 	__be32 rcv_saddr = READ_ONCE(sk->sk_rcv_saddr);
 	__be32 peer = READ_ONCE(sk->sk_daddr);
