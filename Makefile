@@ -20,15 +20,16 @@ KDIR_DEBUG = $(shell scripts/build-debug-kernel)/linux
 
 KSFT_DIR := $(B)/linux-src/tools/testing/selftests
 CHECKPATCH := $(B)/linux-src/scripts/checkpatch.pl
-STYLE_FILES := $(wildcard module/*.c module/*.h) uapi/linux/toy.h
+STYLE_FILES := $(wildcard module/*.c module/*.h module/kunit/*.c) \
+	uapi/linux/toy.h
 
 # $(call kbuild,OBJDIR,KDIR[,EXTRA]): make the symlink tree, run Kbuild.
 define kbuild
-	@mkdir -p $(1)/module $(1)/uapi
+	@mkdir -p $(1)/module/kunit $(1)/uapi
 	@find $(1)/module -xtype l -delete
 	@ln -sfn $(TOP)/uapi/linux $(1)/uapi/linux
 	@ln -sf $(TOP)/Kbuild $(1)/Kbuild
-	@for f in module/*.[ch]; do ln -sf $(TOP)/$$f $(1)/$$f; done
+	@for f in module/*.[ch] module/kunit/*.c; do ln -sf $(TOP)/$$f $(1)/$$f; done
 	$(MAKE) -C $(2) M=$(1) $(3) modules
 endef
 

@@ -160,8 +160,8 @@ static void __toy_sk_bucket_del(struct sock *sk)
  * bound socket), for which SO_REUSEADDR and SO_REUSEPORT may exempt;
  * an automatic choice takes only a port nobody overlaps.
  */
-static bool toy_bind_conflict(const struct sock *sk, __be32 addr,
-			      const struct sock *sk2, bool relax)
+bool toy_bind_conflict(const struct sock *sk, __be32 addr,
+		       const struct sock *sk2, bool relax)
 {
 	__be32 addr2 = READ_ONCE(sk2->sk_rcv_saddr);
 	int dev = READ_ONCE(sk->sk_bound_dev_if);

@@ -359,8 +359,8 @@ static int toy_dgram_queue_rcv(struct sock *sk, struct sk_buff *skb)
  * owners (UDP's chains have the same property; such a race may miss a
  * socket, never deliver to a wrong one).
  */
-static int toy_dgram_score(const struct sock *sk, __be32 saddr, __be16 sport,
-			   __be32 daddr, u16 hnum, int dif, int sdif)
+int toy_dgram_score(const struct sock *sk, __be32 saddr, __be16 sport,
+		    __be32 daddr, u16 hnum, int dif, int sdif)
 {
 	__be32 rcv_saddr = READ_ONCE(sk->sk_rcv_saddr);
 	__be32 peer = READ_ONCE(sk->sk_daddr);

@@ -67,7 +67,7 @@ void toy_reset(struct sock *sk)
  * window offer) nor start beyond the right edge of that offer.  A
  * segment at exactly rcv_nxt is acceptable even into a zero window.
  */
-static bool toy_seq_ok(const struct toy_sock *ts, u32 seq, u32 end_seq)
+bool toy_seq_ok(const struct toy_sock *ts, u32 seq, u32 end_seq)
 {
 	return !toy_before(end_seq, ts->rcv_wup) &&
 	       !toy_after(seq, ts->rcv_nxt + toy_receive_window(ts));

@@ -266,8 +266,8 @@ static bool toy_match_rcv(const struct sock *sk, const struct net *net,
  * device the segment came in on beats an unbound one (TCP's
  * compute_score()).
  */
-static int toy_listener_score(const struct sock *sk, const struct net *net,
-			      __be32 addr, u16 hnum, int dif, int sdif)
+int toy_listener_score(const struct sock *sk, const struct net *net,
+		       __be32 addr, u16 hnum, int dif, int sdif)
 {
 	if (READ_ONCE(sk->sk_num) != hnum ||
 	    READ_ONCE(sk->sk_rcv_saddr) != addr ||

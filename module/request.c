@@ -213,7 +213,7 @@ bool toy_req_drop(struct toy_request *req)
 }
 
 /* tcp_in_window(): does [@seq, @end_seq) touch [@s_win, @e_win)? */
-static bool toy_req_in_window(u32 seq, u32 end_seq, u32 s_win, u32 e_win)
+bool toy_req_in_window(u32 seq, u32 end_seq, u32 s_win, u32 e_win)
 {
 	if (seq == s_win)
 		return true;

@@ -944,4 +944,22 @@ bool toy_out_of_resources(struct sock *sk, bool do_reset);
 int toy_sysctl_global_init(void);
 void toy_sysctl_global_exit(void);
 
+/*
+ * Pure rules that the KUnit suites (module/kunit/) call directly, each
+ * defined next to its caller.  They touch no table and no lock, only
+ * their arguments, so a test can feed them fake sockets.
+ */
+/* input.c: RFC 793's acceptability test of a segment. */
+bool toy_seq_ok(const struct toy_sock *ts, u32 seq, u32 end_seq);
+/* request.c: the same for a segment to a half-open entry. */
+bool toy_req_in_window(u32 seq, u32 end_seq, u32 s_win, u32 e_win);
+/* bind.c: who may share a port. */
+bool toy_bind_conflict(const struct sock *sk, __be32 addr,
+		       const struct sock *sk2, bool relax);
+/* lookup.c, dgram.c: who receives a segment, a datagram. */
+int toy_listener_score(const struct sock *sk, const struct net *net,
+		       __be32 addr, u16 hnum, int dif, int sdif);
+int toy_dgram_score(const struct sock *sk, __be32 saddr, __be16 sport,
+		    __be32 daddr, u16 hnum, int dif, int sdif);
+
 #endif /* _TOY_H */
