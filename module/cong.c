@@ -50,12 +50,16 @@ u32 toy_now_us(void)
 /* RFC 6298 (2.2, 2.3): the RTO from SRTT and RTTVAR, clamped. */
 unsigned long toy_calc_rto(const struct toy_sock *ts)
 {
-	u32 rto_us;
+	u64 rto_us;
 
 	if (!ts->srtt_us)
 		return TOY_RTO_INIT;
-	rto_us = ts->srtt_us + max_t(u32, 4 * ts->rttvar_us,
+	/* In 64 bits, held at the ceiling before it becomes jiffies:
+	 * samples of over 18 minutes would wrap a u32 to a short timeout.
+	 */
+	rto_us = ts->srtt_us + max_t(u64, 4ULL * ts->rttvar_us,
 				     jiffies_to_usecs(1));
+	rto_us = min_t(u64, rto_us, jiffies_to_usecs(TOY_RTO_MAX));
 	return clamp_t(unsigned long, usecs_to_jiffies(rto_us), TOY_RTO_MIN,
 		       TOY_RTO_MAX);
 }
