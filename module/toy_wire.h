@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * AF_TOY on the wire (wire.c): where a packet goes, the header it
+ * carries, the one path by which every packet reaches IP, and the sizes
+ * that follow from IPv4 and a 16-bit window.  Included through toy.h.
+ */
+#ifndef _TOY_WIRE_H
+#define _TOY_WIRE_H
+
+#include <linux/ip.h>
+#include <linux/netdevice.h>
+#include <linux/skbuff.h>
+#include <linux/uidgid.h>
+#include <linux/toy.h>
+
+struct rtable;
+struct sock;
+struct net;
+
+/* wire.c: the IPv4 protocol handler and control segments. */
+int toy_wire_init(void);
+void toy_wire_exit(void);
+
+/**
+ * struct toy_flow - where a packet goes, and how it is routed.
+ * @saddr: source address (0 before routing: the route's choice).
+ * @daddr: destination address.
+ * @sport: source port.
+ * @dport: destination port.
+ * @oif: output interface, 0: any.
+ * @mark: fwmark, for policy routing.
+ * @uid: for uid routing rules.
+ * @priority: skb->priority.
+ * @frag: may be fragmented (datagrams): no DF.
+ *
+ * A socket's own (toy_flow_tuple() and toy_flow_route_of()), or, for an
+ * answer with no socket, the reverse of what it answers
+ * (toy_flow_reply_tuple()) with a context of its own.
+ */
+struct toy_flow {
+	__be32	saddr;
+	__be32	daddr;
+	__be16	sport;
+	__be16	dport;
+	int	oif;
+	u32	mark;
+	kuid_t	uid;
+	u32	priority;
+	bool	frag;
+};
+
+/**
+ * struct toy_seg - the header fields of a packet to send (struct toyhdr).
+ * @seq: sequence number.
+ * @ack: acknowledgment number (sent as is: 0 unless @flags has TOY_ACK).
+ * @window: receive window.
+ * @flags: TOY_SYN, TOY_ACK, TOY_FIN, TOY_RST.
+ * @type: TOY_TYPE_STREAM (0), TOY_TYPE_DGRAM or TOY_TYPE_UNREACH.
+ */
+struct toy_seg {
+	u32	seq;
+	u32	ack;
+	u16	window;
+	u8	flags;
+	u8	type;
+};
+
+void toy_flow_tuple(struct toy_flow *flow, const struct sock *sk);
+void toy_flow_reply_tuple(struct toy_flow *flow, const struct sk_buff *skb);
+void toy_flow_route_of(struct toy_flow *flow, const struct sock *sk);
+void toy_flow_to(struct toy_flow *flow, struct sock *sk, __be32 daddr,
+		 __be16 dport);
+void toy_flow_no_socket(struct toy_flow *flow, struct net *net,
+			const struct sk_buff *skb);
+struct rtable *toy_route_output(struct net *net, struct toy_flow *flow,
+				const struct sock *sk);
+void toy_push_header(struct sk_buff *skb, const struct toy_flow *flow,
+		     const struct toy_seg *seg);
+int toy_ip_out(struct net *net, struct sk_buff *skb, struct rtable *rt,
+	       const struct toy_flow *flow);
+int toy_xmit_ctl(struct net *net, struct toy_flow *flow,
+		 const struct toy_seg *seg);
+u16 toy_mtu_to_mss(u32 mtu);
+
+/* Room for the link layer, IPv4 and our header in front of the data. */
+#define TOY_MAX_HEADER	(MAX_HEADER + sizeof(struct iphdr) + \
+			 sizeof(struct toyhdr))
+#define TOY_MAX_WINDOW	65535U	/* 16-bit window, no scaling */
+#define TOY_MAX_MSS	16384U	/* four segments fit the window */
+#define TOY_MIN_MSS	64	/* the floor of toy_mtu_to_mss() */
+#define TOY_DEFAULT_MTU	576	/* with no route: what every IPv4 host takes */
+
+void toy_send_reset(struct net *net, struct sk_buff *skb);
+
+#endif /* _TOY_WIRE_H */
