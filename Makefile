@@ -20,6 +20,8 @@ KDIR_DEBUG = $(shell scripts/build-debug-kernel)/linux
 
 KSFT_DIR := $(B)/linux-src/tools/testing/selftests
 CHECKPATCH := $(B)/linux-src/scripts/checkpatch.pl
+KERNEL_DOC := $(B)/linux-src/scripts/kernel-doc
+KDOC_FILES := $(wildcard module/*.c module/*.h)
 STYLE_FILES := $(wildcard module/*.c module/*.h module/kunit/*.c) \
 	uapi/linux/toy.h
 
@@ -47,7 +49,7 @@ help:
 	@echo "make shell        an interactive shell in the VM, module loaded"
 	@echo "make fuzz         the fuzzing, race and load lanes, long (FUZZ_TIME=1800"
 	@echo "                  seconds, FUZZ_SEED= replays a run, KERNEL=debug, LANES=)"
-	@echo "make style        checkpatch --strict on module/ and uapi/"
+	@echo "make style        checkpatch --strict on module/ and uapi/, kernel-doc"
 	@echo "make sparse       sparse (C=2) on module/"
 	@echo "make clean        remove build/ (the debug kernel cache stays)"
 
@@ -106,6 +108,11 @@ style: setup
 		-f $(STYLE_FILES) | grep -E 'ERROR|WARNING|CHECK'); \
 	if [ -n "$$out" ]; then echo "$$out"; exit 1; fi; \
 	echo "checkpatch --strict: clean ($(words $(STYLE_FILES)) files)"
+	@scripts/kdoc-check module
+	@out=$$(perl $(KERNEL_DOC) -none -v $(KDOC_FILES) 2>&1 | \
+		grep -v ': info: Scanning doc for '); \
+	if [ -n "$$out" ]; then echo "$$out"; exit 1; fi; \
+	echo "kernel-doc: every shared struct and function, clean"
 
 sparse: setup
 	@$(call kbuild,$(B)/obj-stock,$(KDIR_STOCK),C=2 CHECK=sparse) 2>&1 | tee $(B)/sparse.log

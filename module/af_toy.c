@@ -112,10 +112,12 @@ static void toy_sock_destruct(struct sock *sk)
 	toy_live_dec(TOY_LIVE_SOCK);
 }
 
-/*
- * What every AF_TOY socket gets, whether socket() or a listener made it
- * (listen.c): the protocol number, destructor, RCU freeing, memory
- * accounting; a stream socket also its timers, queues, backlog and
+/**
+ * toy_sock_setup() - What every AF_TOY socket gets.
+ * @sk: a new socket, made by socket() or by a listener (listen.c).
+ *
+ * The protocol number, destructor, RCU freeing, memory accounting; a
+ * stream socket also its timers, queues, option defaults, backlog and
  * write-space handlers.
  */
 void toy_sock_setup(struct sock *sk)
@@ -133,9 +135,11 @@ void toy_sock_setup(struct sock *sk)
 	toy_mem_sock_init(sk);
 }
 
-/*
- * A new socket, from socket() or a listener, counts in the live objects,
- * in /proc/net/protocols and in SockCreate.
+/**
+ * toy_sock_count_new() - Count a new socket.
+ * @sk: the socket, from socket() or a listener.
+ *
+ * In the live objects, in /proc/net/protocols and in SockCreate.
  */
 void toy_sock_count_new(struct sock *sk)
 {
@@ -144,9 +148,12 @@ void toy_sock_count_new(struct sock *sk)
 	TOY_INC_STATS(sock_net(sk), TOY_MIB_SOCKCREATE);
 }
 
-/*
- * A socket its user (or, for a child never accepted, its listener) let
- * go: SockRelease, and out of /proc/net/protocols.  It leaves the live
+/**
+ * toy_sock_count_gone() - Count a socket that was let go.
+ * @sk: the socket, let go by its user or, for a child never accepted, by
+ *      its listener.
+ *
+ * SockRelease, and out of /proc/net/protocols.  It leaves the live
  * objects when it is freed (toy_sock_destruct()).
  */
 void toy_sock_count_gone(struct sock *sk)
@@ -155,6 +162,18 @@ void toy_sock_count_gone(struct sock *sk)
 	TOY_INC_STATS(sock_net(sk), TOY_MIB_SOCKRELEASE);
 }
 
+/**
+ * toy_release() - close() of an AF_TOY socket.
+ * @sock: the socket; nothing to do if it has no sock.
+ *
+ * A stream socket closes its connection (toy_stream_release()); a
+ * datagram socket gives its port back and shuts down.  Either is
+ * orphaned and loses the reference it held since sk_alloc(); what the
+ * tables and timers hold keeps it until they let go.
+ *
+ * Context: process context; takes the socket lock.
+ * Return: 0.
+ */
 int toy_release(struct socket *sock)
 {
 	struct sock *sk = sock->sk;
@@ -178,15 +197,15 @@ int toy_release(struct socket *sock)
 	return 0;
 }
 
-/*
- * bind().  The checks and their order are __inet_bind()'s: the address
- * length, the family (AF_TOY only; AF_TOY has no AF_UNSPEC compatibility
- * case), an address this namespace owns, the privilege for a low port,
- * then "already bound" and the port table.
- */
-/*
- * An AF_TOY address from the user: long enough (EINVAL), and of the
- * socket's family (EAFNOSUPPORT), as inet's calls check theirs.
+/**
+ * toy_addr_check() - Check an AF_TOY address from the user.
+ * @sk: the socket it is for.
+ * @uaddr: the address.
+ * @addr_len: its length.
+ *
+ * Long enough, and of the socket's family, as inet's calls check theirs.
+ *
+ * Return: 0, -EINVAL (too short) or -EAFNOSUPPORT (another family).
  */
 int toy_addr_check(const struct sock *sk, const struct sockaddr *uaddr,
 		   int addr_len)
@@ -198,10 +217,19 @@ int toy_addr_check(const struct sock *sk, const struct sockaddr *uaddr,
 	return 0;
 }
 
-/*
- * shutdown(): @how checked and turned into sk_shutdown bits, then what
- * it means for the kind of socket, under the socket lock; whoever waits
- * on the socket is woken.
+/**
+ * toy_shutdown() - shutdown() of an AF_TOY socket.
+ * @sock: the socket.
+ * @how: SHUT_RD, SHUT_WR or SHUT_RDWR.
+ *
+ * @how is checked and turned into sk_shutdown bits, then the kind of
+ * socket does what they mean (toy_stream_shutdown(),
+ * toy_dgram_shutdown()) under the socket lock; whoever waits on the
+ * socket is woken.
+ *
+ * Context: process context; takes the socket lock.
+ * Return: 0, -EINVAL for a bad @how, or -ENOTCONN for a socket in CLOSE
+ *         (its bits are set all the same).
  */
 int toy_shutdown(struct socket *sock, int how)
 {
@@ -221,6 +249,24 @@ int toy_shutdown(struct socket *sock, int how)
 	return err;
 }
 
+/**
+ * toy_bind() - bind() of an AF_TOY socket.
+ * @sock: the socket.
+ * @uaddr: the address, a struct sockaddr_toy.
+ * @addr_len: its length.
+ *
+ * The checks and their order are __inet_bind()'s: the address length,
+ * the family (AF_TOY only; AF_TOY has no AF_UNSPEC compatibility case),
+ * an address of this namespace (local, multicast or broadcast), the
+ * privilege for a port below ip_unprivileged_port_start, then "already
+ * bound" and the port table (toy_bind_port()).  A nonzero address or
+ * port is locked (SOCK_BINDADDR_LOCK, SOCK_BINDPORT_LOCK): a disconnect
+ * keeps it.
+ *
+ * Context: process context; takes the socket lock.
+ * Return: 0, -EINVAL, -EAFNOSUPPORT, -EADDRNOTAVAIL, -EACCES,
+ *         -EADDRINUSE or -ENOMEM.
+ */
 int toy_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len)
 {
 	struct sockaddr_toy *addr = (struct sockaddr_toy *)uaddr;
@@ -264,10 +310,18 @@ out:
 	return err;
 }
 
-/*
- * getsockname()/getpeername(), as inet_getname(): the peer of a socket
- * that is not connected (or still in SYN_SENT) is ENOTCONN; padding is
- * zeroed so no kernel bytes reach the user.
+/**
+ * toy_getname() - getsockname() and getpeername() of an AF_TOY socket.
+ * @sock: the socket.
+ * @uaddr: where the address goes, a struct sockaddr_toy.
+ * @peer: 0 for the local address, else the peer's.
+ *
+ * As inet_getname(): the peer of a socket that is not connected (or
+ * still in SYN_SENT) is ENOTCONN; padding is zeroed so no kernel bytes
+ * reach the user.
+ *
+ * Context: process context; takes the socket lock.
+ * Return: the length of the address, or -ENOTCONN.
  */
 int toy_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
 {
@@ -294,10 +348,21 @@ int toy_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
 	return sizeof(*sin);
 }
 
-/*
- * Options at SOL_TOY (uapi/linux/toy.h); SOL_SOCKET ones never get here.
+/**
+ * toy_setsockopt() - setsockopt() at SOL_TOY.
+ * @sock: the socket.
+ * @level: the level; SOL_SOCKET never gets here.
+ * @optname: TOY_REUSEPORT, or, for a stream socket, TOY_KEEPIDLE,
+ *           TOY_KEEPINTVL or TOY_KEEPCNT (uapi/linux/toy.h).
+ * @optval: the value, an int.
+ * @optlen: its length.
+ *
  * Unknown levels and names are ENOPROTOOPT, as TCP answers; values out
- * of range are EINVAL, as for TCP_KEEPIDLE and friends.
+ * of range are EINVAL, as for TCP_KEEPIDLE and friends.  A new
+ * TOY_KEEPIDLE restarts the keepalive timer if SO_KEEPALIVE is on.
+ *
+ * Context: process context; takes the socket lock.
+ * Return: 0, -ENOPROTOOPT, -EINVAL or -EFAULT.
  */
 int toy_setsockopt(struct socket *sock, int level, int optname,
 		   sockptr_t optval, unsigned int optlen)
@@ -356,6 +421,20 @@ int toy_setsockopt(struct socket *sock, int level, int optname,
 	return err;
 }
 
+/**
+ * toy_getsockopt() - getsockopt() at SOL_TOY.
+ * @sock: the socket.
+ * @level: the level; SOL_SOCKET never gets here.
+ * @optname: as for toy_setsockopt().
+ * @optval: where the value goes, an int, cut to *@optlen bytes.
+ * @optlen: the room at @optval; set to the length written.
+ *
+ * Reads the option without the socket lock.
+ *
+ * Return: 0; -ENOPROTOOPT for an unknown level or name, or a keepalive
+ *         option of a datagram socket; -EINVAL for a negative *@optlen;
+ *         -EFAULT.
+ */
 int toy_getsockopt(struct socket *sock, int level, int optname,
 		   char __user *optval, int __user *optlen)
 {

@@ -47,6 +47,14 @@
 
 #include "toy.h"
 
+/**
+ * toy_bslot() - The bind table slot of a port.
+ * @net: the namespace.
+ * @sp: the port space.
+ * @port: the port, host order.
+ *
+ * Return: the slot of @port in @sp's bind table of @net.
+ */
 struct toy_hslot *toy_bslot(const struct net *net, enum toy_space sp,
 			    u16 port)
 {
@@ -62,7 +70,15 @@ static struct toy_hslot *toy_sk_bslot(const struct sock *sk)
 
 /* ---- buckets (caller holds the bind slot lock: "__") ---------------- */
 
-/* Also called under rcu_read_lock() alone, by toy_lookup_dgram(). */
+/**
+ * __toy_bucket_find() - The bind bucket of a port.
+ * @slot: the port's bind slot (toy_bslot()).
+ * @port: the port, host order.
+ *
+ * Context: holds @slot's lock, or, in toy_lookup_dgram(), only
+ *          rcu_read_lock().
+ * Return: the bucket, or NULL if nobody holds @port.
+ */
 struct toy_bind_bucket *__toy_bucket_find(struct toy_hslot *slot, u16 port)
 {
 	struct toy_bind_bucket *tb;
@@ -100,10 +116,14 @@ static void __toy_bucket_put(struct toy_bind_bucket *tb)
 	toy_live_dec(TOY_LIVE_BUCKET);
 }
 
-/*
- * @skc, a socket or a TIME_WAIT entry, becomes an owner of @tb, with a
- * reference; @user: through bind() (it then keeps others from sharing
- * the port with connect()).
+/**
+ * __toy_bucket_join() - Become an owner of a bind bucket's port.
+ * @tb: the bucket.
+ * @skc: a socket or a TIME_WAIT entry; the bucket takes a reference.
+ * @user: counted in @tb->nr_user (toy_sock.bind_user): connect() then
+ *        does not share the port.
+ *
+ * Context: holds the bind slot lock of @tb.
  */
 void __toy_bucket_join(struct toy_bind_bucket *tb, struct sock_common *skc,
 		       bool user)
@@ -115,9 +135,14 @@ void __toy_bucket_join(struct toy_bind_bucket *tb, struct sock_common *skc,
 		tb->nr_user++;
 }
 
-/*
- * The reverse of __toy_bucket_join(); the bucket goes with its last
- * owner.  The caller still has a reference on @skc.
+/**
+ * __toy_bucket_leave() - The reverse of __toy_bucket_join().
+ * @tb: the bucket; it goes (after a grace period) with its last owner.
+ * @skc: the owner; the bucket's reference on it is dropped.
+ * @user: as given to __toy_bucket_join().
+ *
+ * Context: holds the bind slot lock of @tb; the caller still has a
+ *          reference on @skc.
  */
 void __toy_bucket_leave(struct toy_bind_bucket *tb, struct sock_common *skc,
 			bool user)
@@ -130,7 +155,14 @@ void __toy_bucket_leave(struct toy_bind_bucket *tb, struct sock_common *skc,
 	refcount_dec(&skc->skc_refcnt);		/* the bucket's */
 }
 
-/* @sk takes @tb's port. */
+/**
+ * __toy_sk_bucket_add() - A socket takes a bind bucket's port.
+ * @tb: the bucket.
+ * @sk: the socket; its tb, bind_user and sk_num are set.
+ * @user: as for __toy_bucket_join().
+ *
+ * Context: holds the bind slot lock of @tb.
+ */
 void __toy_sk_bucket_add(struct toy_bind_bucket *tb, struct sock *sk,
 			 bool user)
 {
@@ -154,11 +186,18 @@ static void __toy_sk_bucket_del(struct sock *sk)
 
 /* ---- who may hold a port -------------------------------------------- */
 
-/*
- * Would @sk, about to hold @addr on the port, conflict with @sk2, which
- * holds it already?  @relax: an explicit port (bind() or listen() of a
- * bound socket), for which SO_REUSEADDR and SO_REUSEPORT may exempt;
- * an automatic choice takes only a port nobody overlaps.
+/**
+ * toy_bind_conflict() - Would two holders of one port conflict?
+ * @sk: the socket about to hold the port.
+ * @addr: the local address @sk would hold it on.
+ * @sk2: a socket or TIME_WAIT entry that holds the port already.
+ * @relax: an explicit port (bind() with a port, or listen()), for which
+ *         SO_REUSEADDR and SO_REUSEPORT may exempt; an automatic choice
+ *         takes only a port nobody overlaps.
+ *
+ * TCP's rules; see the top of this file.
+ *
+ * Return: true if they conflict.
  */
 bool toy_bind_conflict(const struct sock *sk, __be32 addr,
 		       const struct sock *sk2, bool relax)
@@ -248,9 +287,18 @@ static int toy_bind_ephemeral(struct sock *sk, __be32 addr)
 	return -EADDRINUSE;
 }
 
-/*
- * bind(): the caller holds lock_sock(), has checked the address and the
- * privilege, and knows @sk is not bound.  Port 0 picks one.
+/**
+ * toy_bind_port() - Take a port for bind(), or an automatic bind.
+ * @sk: the socket, not bound.
+ * @addr: the local address it holds the port on; INADDR_ANY: all.
+ * @port: the port, host order; 0: the first unreserved one nobody
+ *        overlaps, from a random point of ip_local_port_range.
+ *
+ * The caller has checked the address and the privilege.  @sk becomes an
+ * owner that connect() does not share the port with (toy_sock.bind_user).
+ *
+ * Context: holds lock_sock(); may sleep when @port is 0.
+ * Return: 0, -EADDRINUSE (taken, or no free port) or -ENOMEM.
  */
 int toy_bind_port(struct sock *sk, __be32 addr, u16 port)
 {
@@ -259,7 +307,15 @@ int toy_bind_port(struct sock *sk, __be32 addr, u16 port)
 	return toy_bind_ephemeral(sk, addr);
 }
 
-/* Leave the bind bucket (release, failed or dissolved connect). */
+/**
+ * toy_put_port() - Give a socket's port back.
+ * @sk: the socket; nothing happens if it holds no port.
+ *
+ * Leaves the bind bucket (release, failed or dissolved connect): sk_num
+ * goes back to 0, and the bucket with its last owner.
+ *
+ * Context: holds @sk's socket lock; takes the bind slot lock.
+ */
 void toy_put_port(struct sock *sk)
 {
 	struct toy_hslot *slot;
@@ -272,7 +328,15 @@ void toy_put_port(struct sock *sk)
 	spin_unlock_bh(&slot->lock);
 }
 
-/* Forget a local address that only connect() chose. */
+/**
+ * toy_reset_saddr() - Forget a local address that only connect() chose.
+ * @sk: the socket.
+ *
+ * Back to INADDR_ANY unless bind() fixed the address
+ * (SOCK_BINDADDR_LOCK); under the bind slot lock if @sk holds a port.
+ *
+ * Context: holds @sk's socket lock.
+ */
 void toy_reset_saddr(struct sock *sk)
 {
 	struct toy_hslot *slot;
@@ -303,6 +367,18 @@ static void __toy_set_peer(struct sock *sk, __be32 saddr, __be32 daddr,
 	WRITE_ONCE(sk->sk_dport, dport);
 }
 
+/**
+ * toy_set_peer() - Set or clear a datagram socket's peer.
+ * @sk: the datagram socket.
+ * @saddr: the local address that goes with the peer, unless bind() fixed
+ *         it; 0: back to the wildcard.
+ * @daddr: the peer's address; 0: none.
+ * @dport: the peer's port; 0: none.
+ *
+ * Under the bind slot lock if @sk holds a port (see __toy_set_peer()).
+ *
+ * Context: holds @sk's socket lock.
+ */
 void toy_set_peer(struct sock *sk, __be32 saddr, __be32 daddr, __be16 dport)
 {
 	struct toy_hslot *slot;
@@ -317,11 +393,17 @@ void toy_set_peer(struct sock *sk, __be32 saddr, __be32 daddr, __be16 dport)
 	spin_unlock_bh(&slot->lock);
 }
 
-/*
- * listen(): @sk is bound and already in TCP_LISTEN.  Check the port
- * again with the listener rule (an earlier SO_REUSEADDR sharer may have
- * started listening) and enter the listener table, all under the bind
- * slot lock so two listen() calls cannot both pass.
+/**
+ * toy_listen_hash() - Enter a listener in the listener table.
+ * @sk: the socket, bound and already in TCP_LISTEN.
+ *
+ * Check the port again with the listener rule (an earlier SO_REUSEADDR
+ * sharer may have started listening) and enter the listener table, all
+ * under the bind slot lock so two listen() calls cannot both pass.
+ *
+ * Context: holds lock_sock(); takes the bind slot lock, then the
+ *          listener slot lock.
+ * Return: 0, or -EADDRINUSE.
  */
 int toy_listen_hash(struct sock *sk)
 {
@@ -403,13 +485,26 @@ busy:
 	return -EADDRINUSE;
 }
 
-/*
- * connect(): @sk (lock_sock held, in SYN_SENT) gets a local port, if it
- * has none, and enters the connection table as (@saddr, port, @daddr,
- * @dport).  RFC 6056 algorithm 4; see the top of this file.  A port
- * whose 4-tuple to @daddr:@dport is in TIME_WAIT is skipped unless
- * tw_reuse allows taking the entry over; then *@tw_isn is the initial
- * sequence number the connection must start from (else 0).
+/**
+ * toy_connect_hash() - Take a local port and the 4-tuple for connect().
+ * @sk: the socket, in SYN_SENT.
+ * @saddr: the local address.
+ * @daddr: the remote address.
+ * @dport: the remote port, network order.
+ * @tw_isn: the initial sequence number the connection must start from
+ *          if it took a TIME_WAIT entry over, else 0.
+ *
+ * @sk gets a local port, if it has none, and enters the connection table
+ * as (@saddr, port, @daddr, @dport).  A bound socket keeps its port, and
+ * a TIME_WAIT entry of its 4-tuple blocks it whatever tw_reuse says.  An
+ * unbound one walks the ports as RFC 6056 algorithm 4 (see the top of
+ * this file), skipping those that bind() or listen() holds and those
+ * whose 4-tuple to @daddr:@dport is taken, unless by a TIME_WAIT entry
+ * that tw_reuse allows taking over.
+ *
+ * Context: holds lock_sock(); may sleep.
+ * Return: 0; -EADDRNOTAVAIL if the 4-tuple of a bound socket is taken, or
+ *         no port will do; -ENOMEM.
  */
 int toy_connect_hash(struct sock *sk, __be32 saddr, __be32 daddr,
 		     __be16 dport, u32 *tw_isn)

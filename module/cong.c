@@ -41,13 +41,26 @@
 #define TOY_INIT_CWND	10	/* RFC 6928's initial window */
 #define TOY_MAX_CWND	512
 
-/* The clock of RTT samples: microseconds, wrapping. */
+/**
+ * toy_now_us() - The clock of RTT samples.
+ *
+ * Return: the monotonic clock in microseconds, truncated to 32 bits: it
+ * wraps, and only the difference of two readings means anything.
+ */
 u32 toy_now_us(void)
 {
 	return (u32)div_u64(ktime_get_ns(), NSEC_PER_USEC);
 }
 
-/* RFC 6298 (2.2, 2.3): the RTO from SRTT and RTTVAR, clamped. */
+/**
+ * toy_calc_rto() - The RTO from SRTT and RTTVAR (RFC 6298 2.2, 2.3).
+ * @ts: the connection.
+ *
+ * SRTT + max(G, 4 RTTVAR), G being one jiffy.
+ *
+ * Return: the RTO in jiffies, between TOY_RTO_MIN and TOY_RTO_MAX;
+ * TOY_RTO_INIT before the first RTT sample.
+ */
 unsigned long toy_calc_rto(const struct toy_sock *ts)
 {
 	u64 rto_us;
@@ -64,7 +77,17 @@ unsigned long toy_calc_rto(const struct toy_sock *ts)
 		       TOY_RTO_MAX);
 }
 
-/* RFC 6298 (2.2, 2.3), with alpha 1/8 and beta 1/4. */
+/**
+ * toy_rtt_sample() - Take an RTT sample into SRTT, RTTVAR and the RTO.
+ * @sk: the connection.
+ * @rtt_us: the round-trip time, in microseconds, of a segment that went
+ *          only once (Karn); 0 counts as 1.
+ *
+ * RFC 6298 (2.2, 2.3), with alpha 1/8 and beta 1/4: the first sample
+ * sets SRTT, and RTTVAR to half of it; later ones move both.
+ *
+ * Context: socket lock held.
+ */
 void toy_rtt_sample(struct sock *sk, u32 rtt_us)
 {
 	struct toy_sock *ts = toy_sk(sk);
@@ -82,13 +105,30 @@ void toy_rtt_sample(struct sock *sk, u32 rtt_us)
 	ts->rto = toy_calc_rto(ts);
 }
 
-/* RFC 6298 (5.5): a timeout doubles the RTO, up to its ceiling. */
+/**
+ * toy_rto_backoff() - Double the RTO after a timeout (RFC 6298 5.5).
+ * @ts: the connection.
+ *
+ * Up to TOY_RTO_MAX.  The next ACK of new data computes it again from
+ * SRTT and RTTVAR (toy_ack_rcvd()).
+ *
+ * Context: socket lock held.
+ */
 void toy_rto_backoff(struct toy_sock *ts)
 {
 	ts->rto = min_t(unsigned long, ts->rto * 2, TOY_RTO_MAX);
 }
 
-/* A connection's first window, when it is established. */
+/**
+ * toy_cc_init() - Set up a connection's first window.
+ * @sk: the connection, its handshake complete.
+ *
+ * TOY_INIT_CWND segments, ssthresh TOY_MAX_CWND (no limit yet), no
+ * duplicate ACKs, no recovery, nothing in flight; the RTO from the RTT
+ * estimate so far (TOY_RTO_INIT without a sample).
+ *
+ * Context: socket lock held.
+ */
 void toy_cc_init(struct sock *sk)
 {
 	struct toy_sock *ts = toy_sk(sk);
@@ -102,9 +142,19 @@ void toy_cc_init(struct sock *sk)
 	ts->rto = toy_calc_rto(ts);
 }
 
-/*
- * A duplicate ACK while data is in flight.  True: the third; resend the
- * first unacknowledged segment (fast retransmit).
+/**
+ * toy_cc_on_dupack() - Count a duplicate ACK while data is in flight.
+ * @sk: the connection.
+ *
+ * The third in a row starts fast retransmit and fast recovery (RFC 5681
+ * 3.2, RFC 6582): ssthresh half the segments in flight (at least 2),
+ * cwnd ssthresh + 3, recovery until what is now snd_max is acknowledged.
+ * In recovery, each further one inflates the window by a segment, which
+ * has left the network.
+ *
+ * Context: socket lock held.
+ * Return: true for the third: the caller resends the first
+ * unacknowledged segment (fast retransmit).
  */
 bool toy_cc_on_dupack(struct sock *sk)
 {
@@ -139,9 +189,22 @@ static void toy_cc_grow(struct toy_sock *ts, u32 acked)
 	ts->cwnd = min_t(u32, ts->cwnd, TOY_MAX_CWND);
 }
 
-/*
- * @ack acknowledged @acked new segments.  True: a partial ACK in fast
- * recovery; resend the next hole.
+/**
+ * toy_cc_on_ack() - Account for an ACK of new data.
+ * @sk: the connection.
+ * @ack: the acknowledgment number, beyond the old snd_una.
+ * @acked: the segments it acknowledged whole (may be 0).
+ *
+ * Outside fast recovery the window grows: slow start below ssthresh,
+ * congestion avoidance above, at most TOY_MAX_CWND.  In recovery (RFC
+ * 6582 3.2 step 3), an ACK that covers the recovery point ends it with
+ * cwnd = ssthresh; a partial ACK deflates the window by @acked and adds
+ * back one segment for the resend.  The duplicate ACK count starts
+ * again either way.
+ *
+ * Context: socket lock held.
+ * Return: true on a partial ACK: the caller resends the first
+ * unacknowledged segment, the next hole.
  */
 bool toy_cc_on_ack(struct sock *sk, u32 ack, u32 acked)
 {
@@ -166,7 +229,16 @@ bool toy_cc_on_ack(struct sock *sk, u32 ack, u32 acked)
 	return true;
 }
 
-/* The retransmission timer fired with data in flight (RFC 5681 (4)). */
+/**
+ * toy_cc_on_timeout() - Shrink the window after a retransmission timeout.
+ * @ts: the connection, its packets_out still what was in flight.
+ *
+ * The timer fired with data in flight (RFC 5681 3.1, equation (4)):
+ * ssthresh half the segments in flight (at least 2), a window of one
+ * segment; duplicate ACKs and fast recovery are forgotten.
+ *
+ * Context: socket lock held.
+ */
 void toy_cc_on_timeout(struct toy_sock *ts)
 {
 	ts->ssthresh = max_t(u32, ts->packets_out / 2, 2);
@@ -176,7 +248,17 @@ void toy_cc_on_timeout(struct toy_sock *ts)
 	ts->in_recovery = false;
 }
 
-/* How many segments may be in flight now. */
+/**
+ * toy_cc_send_limit() - How many segments may be in flight now.
+ * @ts: the connection.
+ *
+ * The congestion window, first restarted (RFC 5681 4.1) when nothing is
+ * in flight and nothing was sent for more than an RTO; outside recovery,
+ * plus one segment for each of the first two duplicate ACKs (RFC 3042).
+ *
+ * Context: socket lock held.
+ * Return: the limit on packets_out, in segments.
+ */
 u32 toy_cc_send_limit(struct toy_sock *ts)
 {
 	/*

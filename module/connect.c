@@ -21,12 +21,20 @@
 
 #include "toy.h"
 
-/*
- * listen(), as inet_listen(): only an unconnected stream socket in CLOSE
- * or LISTEN; an unbound one gets an ephemeral port first; the port is
- * checked again, because a listener may not share it with anyone
- * SO_REUSEADDR let in before.  The socket layer has already clamped the
- * backlog to net.core.somaxconn.
+/**
+ * toy_listen() - listen() of a stream socket.
+ * @sock: the socket.
+ * @backlog: the accept queue's limit, already clamped to
+ *           net.core.somaxconn by the socket layer.
+ *
+ * As inet_listen(): only an unconnected stream socket in CLOSE or
+ * LISTEN; a listener only takes the new @backlog.  An unbound one gets
+ * an ephemeral port first (given back if listen() fails).  The port is
+ * checked again (toy_listen_hash()), because sockets that SO_REUSEADDR
+ * let share it may not both listen.
+ *
+ * Context: process context; takes the socket lock.
+ * Return: 0, -EINVAL, -EADDRINUSE or -ENOMEM.
  */
 int toy_listen(struct socket *sock, int backlog)
 {
@@ -160,13 +168,23 @@ static long toy_wait_for_connect(struct sock *sk, long timeo)
 	return timeo;
 }
 
-/*
- * connect() on a stream socket, with inet_stream_connect()'s errors:
- * AF_UNSPEC dissolves, EISCONN when connected or listening, EALREADY
- * while connecting, EINPROGRESS when nonblocking or when SO_SNDTIMEO
- * runs out.  A blocking connect() sleeps until the handshake ends
- * (toy_wait_for_connect()): established, refused, timed out, or
- * dissolved by another thread's connect(AF_UNSPEC) or shutdown().
+/**
+ * toy_stream_connect() - connect() of a stream socket.
+ * @sock: the socket.
+ * @uaddr: the peer's address; AF_UNSPEC dissolves.
+ * @addr_len: its length.
+ * @flags: the file's flags (O_NONBLOCK).
+ *
+ * With inet_stream_connect()'s errors: EISCONN when connected or
+ * listening, EALREADY while connecting, EINPROGRESS when nonblocking or
+ * when SO_SNDTIMEO runs out.  A blocking connect() sleeps until the
+ * handshake ends (toy_wait_for_connect()): established; refused or timed
+ * out (the socket's error, else ECONNABORTED); dissolved by another
+ * thread's connect(AF_UNSPEC) or shutdown() (EPIPE); or until a signal.
+ *
+ * Context: process context; takes the socket lock, and lets it go while
+ *          it sleeps.
+ * Return: 0 once connected, else a negative errno.
  */
 int toy_stream_connect(struct socket *sock, struct sockaddr *uaddr,
 		       int addr_len, int flags)
@@ -239,12 +257,18 @@ out:
 	return err;
 }
 
-/*
- * shutdown() of a stream socket (toy_shutdown(): @how in sk_shutdown
- * bits, socket locked), as inet_shutdown() and tcp_shutdown(): SHUT_WR
- * sends our FIN once the data before it is sent; SHUT_RD makes reads
- * return 0; a socket that is not connected gets ENOTCONN; a listener
- * (SHUT_RD) or a connect in progress is dissolved.
+/**
+ * toy_stream_shutdown() - shutdown() of a stream socket.
+ * @sock: the socket.
+ * @how: sk_shutdown bits (RCV_SHUTDOWN, SEND_SHUTDOWN), from
+ *       toy_shutdown().
+ *
+ * As inet_shutdown() and tcp_shutdown(): SHUT_WR sends our FIN once the
+ * data before it is sent; SHUT_RD makes reads return 0; a listener
+ * (SHUT_RD) or a connect in SYN_SENT is dissolved.
+ *
+ * Context: holds the socket lock.
+ * Return: 0, or -ENOTCONN for a socket in CLOSE.
  */
 int toy_stream_shutdown(struct socket *sock, int how)
 {
@@ -279,10 +303,18 @@ int toy_stream_shutdown(struct socket *sock, int how)
 	return err;
 }
 
-/*
- * close() of a stream socket (socket locked): the connection closes
- * (toy_stream_close()), in the background as an orphan if it still has
- * a FIN to send or to wait for, and the socket loses its file.
+/**
+ * toy_stream_release() - close() of a stream socket.
+ * @sk: the socket.
+ *
+ * The connection closes (toy_stream_close(); with SO_LINGER, unless the
+ * task is exiting, it waits up to the linger time for our FIN to be
+ * acknowledged), in the background as an orphan if it still has a FIN
+ * to send or to wait for: in FIN_WAIT2 for at most net.toy.fin_timeout.
+ * A socket in CLOSE leaves the tables and its port at once.  The socket
+ * loses its file.
+ *
+ * Context: holds the socket lock (toy_release()); may sleep.
  */
 void toy_stream_release(struct sock *sk)
 {

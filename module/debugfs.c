@@ -164,7 +164,12 @@ static const struct file_operations toy_lookup_fops = {
 	.llseek		= default_llseek,
 };
 
-/* debugfs may be absent or off: the module works without the file. */
+/**
+ * toy_debugfs_init() - Create /sys/kernel/debug/toy/lookup.
+ *
+ * Return: 0 always: debugfs may be absent or off, and the module works
+ *         without the file, so a failure is ignored.
+ */
 int toy_debugfs_init(void)
 {
 	toy_debugfs_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
@@ -173,6 +178,9 @@ int toy_debugfs_init(void)
 	return 0;
 }
 
+/**
+ * toy_debugfs_exit() - Remove what toy_debugfs_init() created, if anything.
+ */
 void toy_debugfs_exit(void)
 {
 	debugfs_remove_recursive(toy_debugfs_dir);

@@ -76,6 +76,24 @@ static void toy_dgram_disconnect(struct sock *sk)
 	sk_dst_reset(sk);
 }
 
+/**
+ * toy_dgram_connect() - connect() of a datagram socket: set its peer.
+ * @sock: the socket.
+ * @uaddr: the peer, or a sockaddr of family AF_UNSPEC.
+ * @addr_len: length of @uaddr.
+ * @flags: file flags (unused: nothing to wait for).
+ *
+ * As UDP's: the peer becomes the default destination and the only
+ * sender received from, and the local address becomes the route's
+ * source unless bind() set one.  A socket with no port gets one.  A
+ * broadcast peer needs SO_BROADCAST.  AF_UNSPEC forgets the peer (and
+ * gives back a port that only an automatic bind took).
+ *
+ * Context: process context; takes the socket lock.
+ * Return: 0; -EINVAL or -EAFNOSUPPORT for a bad address, the routing
+ * error, -EACCES for a broadcast peer without SO_BROADCAST, or the error
+ * of the automatic bind (-EAGAIN: no port free).
+ */
 int toy_dgram_connect(struct socket *sock, struct sockaddr *uaddr,
 		      int addr_len, int flags)
 {
@@ -149,6 +167,25 @@ static struct sk_buff *toy_dgram_alloc(struct sock *sk, struct msghdr *msg,
 	return skb;
 }
 
+/**
+ * toy_dgram_sendmsg() - Send one datagram.
+ * @sock: the socket.
+ * @msg: the message, and the destination if msg_name is set.
+ * @len: its length, at most TOY_DGRAM_MAX.
+ *
+ * To msg_name, or to the peer of a connected socket.  A socket with no
+ * port gets one.  The datagram is sent at once, in IP fragments if it
+ * is longer than the path's MTU; only the room for it in SO_SNDBUF is
+ * waited for (unless MSG_DONTWAIT).  The socket lock is held only to
+ * bind and to read the peer.
+ *
+ * Context: process context; may sleep.
+ * Return: @len, or a negative errno: -EOPNOTSUPP for MSG_OOB, -EMSGSIZE,
+ * -EINVAL or -EAFNOSUPPORT for a bad address, -EDESTADDRREQ without one
+ * on an unconnected socket, the error of the automatic bind (-EAGAIN: no
+ * port free), -EACCES for a broadcast without SO_BROADCAST, or the error
+ * of routing, allocation, copying or sending.
+ */
 int toy_dgram_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 {
 	DECLARE_SOCKADDR(struct sockaddr_toy *, usin, msg->msg_name);
@@ -216,6 +253,24 @@ int toy_dgram_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 	return len;
 }
 
+/**
+ * toy_dgram_recvmsg() - Receive one datagram.
+ * @sock: the socket.
+ * @msg: where the data and, if msg_name is set, the sender go.
+ * @len: room in @msg.
+ * @flags: MSG_DONTWAIT, MSG_PEEK, MSG_TRUNC ...
+ *
+ * As UDP's: a datagram longer than @len is cut (MSG_TRUNC in
+ * msg_flags), and one that cannot be copied is dropped (unless
+ * peeked).  skb_recv_datagram() does the waiting (SO_RCVTIMEO).  There
+ * is no error queue.
+ *
+ * Context: process context; may sleep; takes no socket lock.
+ * Return: the bytes copied (the datagram's full length with MSG_TRUNC
+ * in @flags); 0 instead of waiting after shutdown(SHUT_RD); or a
+ * negative errno: -EAGAIN for MSG_ERRQUEUE or when nothing came in
+ * time, a pending sk_err, a signal's, or -EFAULT.
+ */
 int toy_dgram_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 		      int flags)
 {
@@ -255,7 +310,20 @@ int toy_dgram_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 	return err;
 }
 
-/* SIOCINQ: the length of the next datagram (UDP's); SIOCOUTQ: unsent. */
+/**
+ * toy_dgram_ioctl() - ioctl() of a datagram socket.
+ * @sock: the socket.
+ * @cmd: SIOCINQ or SIOCOUTQ; others are not this family's.
+ * @arg: user pointer to the int answer.
+ *
+ * SIOCINQ: the length of the next datagram, 0 if none (UDP's);
+ * SIOCOUTQ: the bytes of sent datagrams not yet freed (sk_wmem_alloc,
+ * truesize included), as UDP's.
+ *
+ * Context: process context; takes the receive queue's lock.
+ * Return: 0, -EFAULT, or -ENOIOCTLCMD for another @cmd (the core then
+ * tries the generic device ioctls).
+ */
 int toy_dgram_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg)
 {
 	struct sock *sk = sock->sk;
@@ -351,13 +419,25 @@ static int toy_dgram_queue_rcv(struct sock *sk, struct sk_buff *skb)
 
 /* ---- receive ------------------------------------------------------- */
 
-/*
- * How well a datagram socket matches; -1: not at all (as UDP scores;
- * binding to the device the datagram came in on counts as much as an
- * address).  The port is checked too: a socket that left this bucket for
- * another while we stood on it leads the walk into the other bucket's
- * owners (UDP's chains have the same property; such a race may miss a
- * socket, never deliver to a wrong one).
+/**
+ * toy_dgram_score() - How well a datagram socket matches a datagram.
+ * @sk: the candidate socket.
+ * @saddr: the datagram's source address.
+ * @sport: its source port.
+ * @daddr: its destination address.
+ * @hnum: its destination port, host order.
+ * @dif: the device it came in on.
+ * @sdif: see toy_dev_match().
+ *
+ * As UDP scores: a bound address, a peer address, a peer port and a
+ * bound device each add the same, and each that differs from the
+ * datagram's rules @sk out.  @sk's port is checked too: a socket that
+ * left this bucket for another while we stood on it leads the walk into
+ * the other bucket's owners (UDP's chains have the same property; such
+ * a race may miss a socket, never deliver to a wrong one).
+ *
+ * Context: any; reads @sk's fields once each, without a lock.
+ * Return: -1 if @sk must not receive it, else a score of 1 or more.
  */
 int toy_dgram_score(const struct sock *sk, __be32 saddr, __be16 sport,
 		    __be32 daddr, u16 hnum, int dif, int sdif)
@@ -392,11 +472,23 @@ int toy_dgram_score(const struct sock *sk, __be32 saddr, __be16 sport,
 	return score;
 }
 
-/*
- * Who receives a datagram from @saddr:@sport to @daddr:@dport that
- * arrived on device @dif (@sdif: see toy_dev_match())?  Only the
- * destination port selects the candidates (the owners of its bucket).  Returns the
- * socket with a reference, or NULL.
+/**
+ * toy_lookup_dgram() - Find the socket that receives a datagram.
+ * @net: the namespace.
+ * @saddr: the datagram's source address.
+ * @sport: its source port.
+ * @daddr: its destination address.
+ * @dport: its destination port.
+ * @dif: the device it came in on.
+ * @sdif: see toy_dev_match().
+ *
+ * Only the destination port selects the candidates (the owners of its
+ * bucket); the best toy_dgram_score() wins, and a TOY_REUSEPORT group
+ * of equal scores is chosen from by a hash of the 4-tuple.  The winner
+ * is scored again once referenced, in case it was rebound meanwhile.
+ *
+ * Context: any; takes rcu_read_lock() itself, no lock.
+ * Return: the socket with a reference (the caller puts it), or NULL.
  */
 struct sock *toy_lookup_dgram(struct net *net, __be32 saddr, __be16 sport,
 			      __be32 daddr, __be16 dport, int dif, int sdif)
@@ -440,9 +532,16 @@ out:
 	return result;
 }
 
-/*
- * A datagram from toy_rcv() (validated, checksum good; softirq, RCU).
- * Consumes @skb.
+/**
+ * toy_dgram_rcv() - Deliver a received datagram.
+ * @net: the namespace it arrived in.
+ * @skb: the datagram, header validated and checksum good; consumed.
+ *
+ * Queued on the socket toy_lookup_dgram() finds (InDatagrams), or
+ * dropped if that socket's limits refuse it (RcvbufErrors).  With no
+ * socket, the sender gets a TOY_TYPE_UNREACH packet (NoPorts).
+ *
+ * Context: softirq, under rcu_read_lock() (from toy_rcv()).
  */
 void toy_dgram_rcv(struct net *net, struct sk_buff *skb)
 {
@@ -469,10 +568,16 @@ void toy_dgram_rcv(struct net *net, struct sk_buff *skb)
 	sock_put(sk);
 }
 
-/*
- * A TOY_TYPE_UNREACH packet: the port it comes from has no socket.  The
- * socket that sent there, if it is connected to exactly that port,
- * learns ECONNREFUSED.  Consumes @skb.
+/**
+ * toy_dgram_unreach() - Handle a received TOY_TYPE_UNREACH packet.
+ * @net: the namespace it arrived in.
+ * @skb: the packet, header validated and checksum good; consumed.
+ *
+ * The port it comes from has no socket.  The socket that sent there, if
+ * it is connected to exactly that address and port, learns ECONNREFUSED
+ * (sk_err); an unconnected one is not disturbed.
+ *
+ * Context: softirq, under rcu_read_lock() (from toy_rcv()).
  */
 void toy_dgram_unreach(struct net *net, struct sk_buff *skb)
 {
@@ -494,7 +599,16 @@ void toy_dgram_unreach(struct net *net, struct sk_buff *skb)
 	kfree_skb(skb);
 }
 
-/* shutdown() of a datagram socket, as UDP's: the flags only. */
+/**
+ * toy_dgram_shutdown() - shutdown() of a datagram socket.
+ * @sk: the socket.
+ * @how: sk_shutdown bits (RCV_SHUTDOWN, SEND_SHUTDOWN), already checked.
+ *
+ * As UDP's: the flags only, set even when the socket is not connected.
+ *
+ * Context: holds the socket lock (toy_shutdown()).
+ * Return: 0, or -ENOTCONN if the socket is not connected.
+ */
 int toy_dgram_shutdown(struct sock *sk, int how)
 {
 	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | how);

@@ -32,9 +32,18 @@
 
 #include "toy.h"
 
-/*
+/**
+ * toy_reset() - End a connection by a reset.
+ * @sk: the connection.
+ *
  * A valid reset (RFC 793 3.4, with RFC 5961's exact-sequence rule
- * applied by the caller): the error the user sees depends on the state.
+ * applied by the caller), or the one we send ourselves for data after
+ * close() (toy_rcv_data()).  As tcp_reset(), the error the user sees
+ * depends on the state: ECONNREFUSED in SYN_RECV, EPIPE in CLOSE_WAIT,
+ * none in CLOSING and LAST_ACK, ECONNRESET otherwise.  Counted in
+ * EstabResets.
+ *
+ * Context: socket lock held.
  */
 void toy_reset(struct sock *sk)
 {
@@ -61,11 +70,18 @@ void toy_reset(struct sock *sk)
 	toy_done(sk);
 }
 
-/*
- * RFC 793's acceptability test, as Linux applies it (tcp_sequence()):
- * the segment must not end before rcv_wup (the rcv_nxt of our last
- * window offer) nor start beyond the right edge of that offer.  A
- * segment at exactly rcv_nxt is acceptable even into a zero window.
+/**
+ * toy_seq_ok() - RFC 793's acceptability test of a segment.
+ * @ts: the connection.
+ * @seq: the segment's first sequence number.
+ * @end_seq: @seq plus its data, SYN and FIN.
+ *
+ * As Linux applies it (tcp_sequence()): the segment must not end before
+ * rcv_wup (the rcv_nxt of our last window offer) nor start beyond the
+ * right edge of that offer.  A segment at exactly rcv_nxt is acceptable
+ * even into a zero window.
+ *
+ * Return: true if the segment is acceptable.
  */
 bool toy_seq_ok(const struct toy_sock *ts, u32 seq, u32 end_seq)
 {
@@ -73,13 +89,22 @@ bool toy_seq_ok(const struct toy_sock *ts, u32 seq, u32 end_seq)
 	       !toy_after(seq, ts->rcv_nxt + toy_receive_window(ts));
 }
 
-/*
- * May we answer a segment we cannot accept (__tcp_oow_rate_limited())?
- * At most once per net.toy.invalid_ratelimit per connection: two peers
- * that each find the other's segments unacceptable would otherwise
- * ping-pong ACKs for ever, and a flood of forged segments would draw a
- * flood of answers.  @last_time: the connection's last answer, jiffies
- * (0: none yet).  True: skip this answer, counted in @mib.
+/**
+ * toy_oow_rate_limited() - Rate limit answers to unacceptable segments.
+ * @net: the namespace, for net.toy.invalid_ratelimit and @mib.
+ * @last_time: jiffies of the last answer of this connection, half-open
+ *             entry or TIME_WAIT entry (0: none yet); set to now when
+ *             this answer may go.
+ * @mib: the counter (TOY_MIB_*) of answers skipped.
+ *
+ * As __tcp_oow_rate_limited(): at most one answer per
+ * net.toy.invalid_ratelimit.  Two peers that each find the other's
+ * segments unacceptable would otherwise ping-pong ACKs for ever, and a
+ * flood of forged segments would draw a flood of answers.
+ *
+ * Context: any; the time at @last_time is read and written with
+ * READ_ONCE() and WRITE_ONCE(): no lock needed.
+ * Return: true to skip this answer (counted in @mib), false to send it.
  */
 bool toy_oow_rate_limited(struct net *net, u32 *last_time, int mib)
 {
@@ -334,11 +359,18 @@ static bool toy_rcv_ack(struct sock *sk, struct sk_buff *skb, u32 ack,
 	return toy_rcv_fin_acked(sk);
 }
 
-/*
- * Every synchronized state, and SYN_RECV of a simultaneous open: RFC
- * 9293 3.10.7.4's steps in order (3, security, and 6, URG, have nothing
- * to do here).  Also the first segment of a child (listen.c), with the
- * child locked.
+/**
+ * toy_rcv_state() - Process a segment in a synchronized state.
+ * @sk: the connection: in a synchronized state, in SYN_RECV of a
+ *      simultaneous open, or a child on its first segment (listen.c).
+ * @skb: the segment, skb->data at our header; consumed.
+ *
+ * RFC 9293 3.10.7.4's steps in order (3, security, and 6, URG, have
+ * nothing to do here).  Our header is pulled off first: from then on
+ * the skb holds only data, and its struct toy_skb_cb says what it was.
+ *
+ * Context: @sk's socket lock held.
+ * Return: 0.
  */
 int toy_rcv_state(struct sock *sk, struct sk_buff *skb)
 {
@@ -397,11 +429,18 @@ static int toy_stream_process(struct sock *sk, struct sk_buff *skb)
 	}
 }
 
-/*
- * The backlog, processed by the owner in release_sock() with bottom
+/**
+ * toy_stream_backlog_rcv() - Process a segment from the socket's backlog.
+ * @sk: the socket.
+ * @skb: the segment, skb->data at our header; consumed.
+ *
+ * proto.backlog_rcv: the owner runs it in release_sock() with bottom
  * halves enabled.  Segment processing takes locks that softirq takes too
  * (a child's socket lock, a listener's req_lock, table slots), so it
  * runs with bottom halves off, as on the receive path.
+ *
+ * Context: process context; the caller owns the socket (release_sock()).
+ * Return: 0.
  */
 int toy_stream_backlog_rcv(struct sock *sk, struct sk_buff *skb)
 {
@@ -413,7 +452,19 @@ int toy_stream_backlog_rcv(struct sock *sk, struct sk_buff *skb)
 	return ret;
 }
 
-/* From toy_rcv(): consumes @skb and the reference on @sk. */
+/**
+ * toy_stream_rcv() - Deliver a segment to what the lookup found.
+ * @sk: a socket, half-open entry or TIME_WAIT entry, and the lookup's
+ *      reference on it, which is consumed.
+ * @skb: the segment, skb->data at our header; consumed.
+ *
+ * From toy_rcv(), or from an entry that passes the segment on.  A
+ * half-open entry takes it to request.c, a TIME_WAIT entry to
+ * timewait.c.  A socket processes it under bh_lock_sock(), or, when a
+ * user holds it, queues it on its backlog (dropped if that is full).
+ *
+ * Context: softirq, on the receive path.
+ */
 void toy_stream_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	if (toy_is_req(sk)) {

@@ -35,6 +35,14 @@
 
 #include "toy.h"
 
+/**
+ * toy_listen_init() - Set up the listener fields of a new stream socket.
+ * @sk: the socket.
+ *
+ * req_lock, the lists of half-open entries and of children, a child's
+ * place in one (accept_node), and the SYN cookie state.  Every stream
+ * socket gets them (toy_stream_init_sock()): any may listen() later.
+ */
 void toy_listen_init(struct sock *sk)
 {
 	struct toy_sock *ts = toy_sk(sk);
@@ -339,12 +347,20 @@ drop:
 	return true;
 }
 
-/*
- * A segment for listener @sk (locked, not owned; LISTEN).  Consumes
- * @skb.  A reset is ignored; a SYN makes a half-open entry (or a
- * cookie), unless it also carries a FIN; an ACK completes the entry of
- * its 4-tuple, or returns a cookie, or is answered with a reset (as TCP
- * answers).
+/**
+ * toy_listen_rcv() - A segment for a listener.
+ * @sk: the listener, in LISTEN.
+ * @skb: the segment.
+ *
+ * A reset is ignored; a SYN makes a half-open entry (or a cookie),
+ * unless it also carries a FIN; an ACK completes the entry of its
+ * 4-tuple, or returns a cookie, or is answered with a reset (as TCP
+ * answers), but one for a connection that already exists is dropped.
+ * Consumes @skb.
+ *
+ * Context: the listener's socket lock held and not owned by a user (or
+ * from the backlog, by the owner); bottom halves off.
+ * Return: 0.
  */
 int toy_listen_rcv(struct sock *sk, struct sk_buff *skb)
 {
@@ -392,11 +408,16 @@ drop:
 	return 0;
 }
 
-/*
- * close() of a listener, or shutdown(SHUT_RD) and connect(AF_UNSPEC) of
- * one (socket locked and owned): out of the listener table, then every
- * half-open entry and every child nobody accepted is reset.  Segments
- * that arrive meanwhile wait in the backlog and find the socket closed.
+/**
+ * toy_listen_stop() - Stop listening.
+ * @sk: the listener.
+ *
+ * For close(), shutdown(SHUT_RD) and connect(AF_UNSPEC): out of the
+ * listener table, CLOSE, the cookie state reset, then every half-open
+ * entry and every child nobody accepted is reset.  Segments that arrive
+ * meanwhile wait in the backlog and find the socket closed.
+ *
+ * Context: lock_sock() held; may sleep (each child's socket lock).
  */
 void toy_listen_stop(struct sock *sk)
 {
@@ -450,9 +471,20 @@ void toy_listen_stop(struct sock *sk)
 	}
 }
 
-/*
- * accept(): the oldest child, grafted onto @newsock.  Blocks (up to
- * SO_RCVTIMEO) unless O_NONBLOCK; EINVAL when not listening.
+/**
+ * toy_accept() - accept(): hand the oldest child to a new socket.
+ * @sock: the listening socket.
+ * @newsock: the new socket, which the child is grafted onto.
+ * @flags: O_NONBLOCK: do not wait.
+ * @kern: unused.
+ *
+ * Waits for a child (up to SO_RCVTIMEO) unless O_NONBLOCK.  The
+ * reference the accept queue held on the child passes to @newsock.
+ *
+ * Context: process context; may sleep.
+ * Return: 0; -EINVAL when @sock is not listening, or stops while we
+ * wait; -EAGAIN when no child came in time; -ERESTARTSYS or -EINTR on a
+ * signal.
  */
 int toy_accept(struct socket *sock, struct socket *newsock, int flags,
 	       bool kern)

@@ -18,16 +18,37 @@
 
 static atomic_long_t toy_live[TOY_LIVE_NR];
 
+/**
+ * toy_live_inc() - Count one more live object.
+ * @kind: what kind of object was allocated or armed.
+ *
+ * Context: any; the counter is atomic.
+ */
 void toy_live_inc(enum toy_live_kind kind)
 {
 	atomic_long_inc(&toy_live[kind]);
 }
 
+/**
+ * toy_live_dec() - Count one live object less.
+ * @kind: what kind of object was freed or disarmed.
+ *
+ * Warns once if the count goes below zero: a decrement without its
+ * increment.
+ *
+ * Context: any; the counter is atomic.
+ */
 void toy_live_dec(enum toy_live_kind kind)
 {
 	WARN_ON_ONCE(atomic_long_dec_return(&toy_live[kind]) < 0);
 }
 
+/**
+ * toy_live_read() - Read a live-object counter.
+ * @kind: the kind of object.
+ *
+ * Return: how many objects of @kind are live now.
+ */
 long toy_live_read(enum toy_live_kind kind)
 {
 	return atomic_long_read(&toy_live[kind]);
@@ -76,14 +97,26 @@ static const struct attribute_group toy_live_group = {
 	.attrs	= toy_live_attrs,
 };
 
+/**
+ * toy_live_init() - Create the counters' files in /sys/module/toy/live/.
+ *
+ * Context: module init; may sleep.
+ * Return: 0, or the error of sysfs_create_group().
+ */
 int toy_live_init(void)
 {
 	return sysfs_create_group(&THIS_MODULE->mkobj.kobj, &toy_live_group);
 }
 
-/*
- * Called from module exit, when no socket can exist any more: anything
- * still counted here is a leak (or a timer that may run freed code).
+/**
+ * toy_live_exit() - Remove the counters' files and check that all are zero.
+ *
+ * Description: Called from module exit, and when module init fails after
+ * toy_live_init(), when no socket can exist any more: anything still
+ * counted here is a leak (or a timer that may run freed code), and
+ * gets a warning with its kind.
+ *
+ * Context: module exit or failed init; may sleep.
  */
 void toy_live_exit(void)
 {

@@ -44,12 +44,29 @@
 
 static siphash_key_t toy_hash_secret __read_mostly;
 
+/**
+ * toy_ports_init() - Draw the secret of every table hash.
+ *
+ * Once, at module load, before any namespace has tables.
+ */
 void toy_ports_init(void)
 {
 	get_random_bytes(&toy_hash_secret, sizeof(toy_hash_secret));
 }
 
-/* The hash of every table, keyed, per namespace. */
+/**
+ * toy_hash() - The hash of every table, keyed, per namespace.
+ * @net: the namespace, mixed in (net_hash_mix()).
+ * @a: first word; the bind and listener tables put their tag here
+ *     (TOY_HASH_BIND, TOY_HASH_LISTEN).
+ * @b: second word.
+ * @c: third word.
+ *
+ * SipHash with the secret of toy_ports_init(), so nobody outside can aim
+ * many entries at one chain.
+ *
+ * Return: the hash.
+ */
 u64 toy_hash(const struct net *net, u32 a, u32 b, u32 c)
 {
 	return siphash_4u32(a, b, c, net_hash_mix(net), &toy_hash_secret);
@@ -82,7 +99,13 @@ static struct toy_hslot *toy_lslot(const struct net *net, u32 hash)
 	return &toy_ports(net, TOY_SPACE_STREAM)->lhash[toy_lslot_nr(hash)];
 }
 
-/* The connection table's slot of @hash (sk_hash of its entries). */
+/**
+ * toy_eslot() - The connection table's slot of a hash.
+ * @net: the namespace.
+ * @hash: the hash (sk_hash of the table's entries).
+ *
+ * Return: the slot of @hash in @net's connection table.
+ */
 struct toy_hslot *toy_eslot(const struct net *net, u32 hash)
 {
 	return &toy_ports(net, TOY_SPACE_STREAM)->ehash[toy_eslot_nr(hash)];
@@ -90,7 +113,16 @@ struct toy_hslot *toy_eslot(const struct net *net, u32 hash)
 
 /* ---- listener table -------------------------------------------------- */
 
-/* The caller holds @sk's bind slot lock (toy_listen_hash()). */
+/**
+ * __toy_listener_insert() - Enter a listener in the listener table.
+ * @sk: the listener, bound, in TCP_LISTEN.
+ *
+ * @sk is hashed by its local address and port (sk_hash); the table
+ * takes a reference.
+ *
+ * Context: holds @sk's bind slot lock, bottom halves off
+ *          (toy_listen_hash()); takes the listener slot lock.
+ */
 void __toy_listener_insert(struct sock *sk)
 {
 	struct toy_hslot *lslot;
@@ -114,17 +146,28 @@ static bool toy_match4(const struct sock *sk, const struct net *net,
 	       net_eq(sock_net(sk), net);
 }
 
-/*
- * Enter @sk in the connection table as (@laddr, @lport, @raddr, @rport)
- * unless that 4-tuple is taken (-EADDRNOTAVAIL, as TCP): by a
- * connection, a half-open entry (the same SYN on another CPU), or a
- * TIME_WAIT entry.  The last may be taken over when @twp is given (a
- * port connect() chose) and net.toy.tw_reuse allows it: then the entry
+/**
+ * __toy_ehash_insert_unique() - Enter a new 4-tuple in the connection table.
+ * @sk: a socket or a half-open entry.
+ * @laddr: local address.
+ * @lport: local port, host order.
+ * @raddr: remote address.
+ * @rport: remote port, network order.
+ * @twp: NULL, or where a TIME_WAIT entry taken over goes.
+ *
+ * Enter @sk as (@laddr, @lport, @raddr, @rport), its addresses, remote
+ * port and sk_hash set, unless that 4-tuple is taken: by a connection, a
+ * half-open entry (the same SYN on another CPU), or a TIME_WAIT entry.
+ * The last may be taken over when @twp is given (a port connect() chose)
+ * and net.toy.tw_reuse allows it (toy_tw_unique()): then the entry
  * leaves the connection table here, *@twp gets it with a reference, and
  * the caller takes it out of its bind bucket and, once the locks are
- * dropped, stops its timer (toy_tw_deschedule_put()).  The caller holds
- * the bind slot lock of @lport, or the listener's req_lock, with bottom
- * halves off.
+ * dropped, stops its timer (toy_tw_deschedule_put()).
+ *
+ * Context: holds the bind slot lock of @lport, or the listener's
+ *          req_lock, with bottom halves off; takes the connection slot
+ *          lock.
+ * Return: 0, or -EADDRNOTAVAIL (as TCP) if the 4-tuple is taken.
  */
 int __toy_ehash_insert_unique(struct sock *sk, __be32 laddr, u16 lport,
 			      __be32 raddr, __be16 rport, struct toy_tw **twp)
@@ -167,10 +210,12 @@ int __toy_ehash_insert_unique(struct sock *sk, __be32 laddr, u16 lport,
 	return 0;
 }
 
-/*
- * A listener's half-open entry enters the connection table under its
- * 4-tuple, unless the tuple is taken: -EADDRNOTAVAIL.  The caller holds
- * the listener's req_lock.
+/**
+ * __toy_req_hash() - Enter a half-open entry in the connection table.
+ * @reqsk: the entry, its 4-tuple set.
+ *
+ * Context: holds the listener's req_lock, with bottom halves off.
+ * Return: 0, or -EADDRNOTAVAIL if the 4-tuple is taken.
  */
 int __toy_req_hash(struct sock *reqsk)
 {
@@ -179,7 +224,15 @@ int __toy_req_hash(struct sock *reqsk)
 					 reqsk->sk_dport, NULL);
 }
 
-/* Out of the connection table; the caller holds the listener's req_lock. */
+/**
+ * __toy_req_unhash() - Take a half-open entry out of the connection table.
+ * @reqsk: the entry.
+ *
+ * The table's reference on @reqsk goes with it.
+ *
+ * Context: holds the listener's req_lock, with bottom halves off.
+ * Return: true if @reqsk was in the table.
+ */
 bool __toy_req_unhash(struct sock *reqsk)
 {
 	struct toy_hslot *slot = toy_eslot(sock_net(reqsk), reqsk->sk_hash);
@@ -191,12 +244,20 @@ bool __toy_req_unhash(struct sock *reqsk)
 	return done;
 }
 
-/*
- * The handshake of @reqsk completed: @child (4-tuple set) takes the
- * listener's port, as TCP's __inet_inherit_port(), and replaces the
- * request in the connection table in one step, so a segment of the
- * connection always finds one or the other.  The caller holds the
- * listener's req_lock and knows the request is still hashed.
+/**
+ * __toy_child_hash() - Put a new child in its half-open entry's place.
+ * @child: the new socket, its 4-tuple set.
+ * @listener: the listener, whose port @child takes.
+ * @reqsk: the entry whose handshake completed; still in the table.
+ *
+ * @child joins the bind bucket of the listener's port, as TCP's
+ * __inet_inherit_port(), and replaces @reqsk in the connection table in
+ * one step, so a segment of the connection always finds one or the
+ * other.  The table's reference on @reqsk goes; the bucket and the table
+ * each take one on @child.
+ *
+ * Context: holds the listener's req_lock, with bottom halves off; takes
+ *          the bind slot lock, then the connection slot lock.
  */
 void __toy_child_hash(struct sock *child, struct sock *listener,
 		      struct sock *reqsk)
@@ -216,7 +277,16 @@ void __toy_child_hash(struct sock *child, struct sock *listener,
 	spin_unlock(&bslot->lock);
 }
 
-/* Leave the listener or connection table, whichever @sk is in. */
+/**
+ * toy_unhash() - Leave the listener or connection table.
+ * @sk: the socket: the listener table's if in TCP_LISTEN, else the
+ *      connection table's; nothing happens if it is in neither.
+ *
+ * The table's reference goes with it.
+ *
+ * Context: holds @sk's socket lock; takes the slot lock with bottom
+ *          halves off.
+ */
 void toy_unhash(struct sock *sk)
 {
 	struct toy_hslot *slot;
@@ -233,17 +303,30 @@ void toy_unhash(struct sock *sk)
 
 /* ---- receive-path lookups (RCU) -------------------------------------- */
 
+/**
+ * toy_sk_get_rcu() - Take a reference on what a lookup found.
+ * @sk: a socket, a half-open or TIME_WAIT entry, or NULL.
+ *
+ * Context: rcu_read_lock(), under which @sk was found.
+ * Return: @sk with a new reference, or NULL if @sk is NULL or its count
+ *         already reached zero (it is being freed).
+ */
 struct sock *toy_sk_get_rcu(struct sock *sk)
 {
 	return sk && refcount_inc_not_zero(&sk->sk_refcnt) ? sk : NULL;
 }
 
-/*
- * May @sk take a segment that arrived on device @dif?  (@sdif: 0, or,
- * when that device is a VRF slave, the slave, and @dif its VRF.)  As
- * TCP's and UDP's inet_bound_dev_eq(): a socket bound to a device only
- * takes what came in on it, or, bound to a VRF, on its slaves; an
- * unbound one takes everything.
+/**
+ * toy_dev_match() - May a socket take a segment from this device?
+ * @sk: the socket, or an entry of the connection table.
+ * @dif: the device the segment arrived on; its VRF if it is a VRF slave.
+ * @sdif: 0, or, when that device is a VRF slave, the slave.
+ *
+ * As TCP's and UDP's inet_bound_dev_eq() with l3mdev_accept on: a socket
+ * bound to a device only takes what came in on it, or, bound to a VRF,
+ * on its slaves; an unbound one takes everything.
+ *
+ * Return: true if @sk may take the segment.
  */
 bool toy_dev_match(const struct sock *sk, int dif, int sdif)
 {
@@ -261,10 +344,20 @@ static bool toy_match_rcv(const struct sock *sk, const struct net *net,
 	       toy_dev_match(sk, dif, sdif);
 }
 
-/*
- * How well listener @sk matches; -1: not at all.  One bound to the
- * device the segment came in on beats an unbound one (TCP's
- * compute_score()).
+/**
+ * toy_listener_score() - How well a listener matches a segment.
+ * @sk: an entry of the listener table.
+ * @net: the segment's namespace.
+ * @addr: the local address looked up (the destination, or INADDR_ANY).
+ * @hnum: the local port, host order.
+ * @dif: the device the segment came in on (see toy_dev_match()).
+ * @sdif: 0, or the VRF slave it came in on.
+ *
+ * @sk matches if it listens on exactly (@addr, @hnum) in @net and may
+ * take the segment from that device.  One bound to the device beats an
+ * unbound one (TCP's compute_score()).
+ *
+ * Return: -1 if @sk does not match; 2 if it is bound to a device; 1.
  */
 int toy_listener_score(const struct sock *sk, const struct net *net,
 		       __be32 addr, u16 hnum, int dif, int sdif)
@@ -327,10 +420,23 @@ begin:
 	return result;
 }
 
-/*
- * Who receives a stream segment from @saddr:@sport to @daddr:@dport that
- * arrived on device @dif (@sdif: see toy_dev_match())?  Returns the
- * socket with a reference, or NULL.
+/**
+ * toy_lookup_stream() - Who receives a stream segment.
+ * @net: the namespace it arrived in.
+ * @saddr: its source address.
+ * @sport: its source port.
+ * @daddr: its destination address.
+ * @dport: its destination port.
+ * @dif: the device it arrived on (see toy_dev_match()).
+ * @sdif: 0, or the VRF slave it arrived on.
+ *
+ * The connection table's entry of the exact 4-tuple (a socket, a
+ * half-open entry or a TIME_WAIT entry), else a listener
+ * (toy_lookup_stream_listener()).
+ *
+ * Context: softirq or process context; takes rcu_read_lock() itself.
+ * Return: the receiver with a reference (drop it with toy_sk_put()), or
+ *         NULL.
  */
 struct sock *toy_lookup_stream(struct net *net, __be32 saddr, __be16 sport,
 			       __be32 daddr, __be16 dport, int dif, int sdif)
@@ -370,7 +476,23 @@ out:
 	return sk;
 }
 
-/* The listener part of toy_lookup_stream() alone (a SYN on TIME_WAIT). */
+/**
+ * toy_lookup_stream_listener() - The listener part of toy_lookup_stream().
+ * @net: the namespace the segment arrived in.
+ * @saddr: its source address.
+ * @sport: its source port.
+ * @daddr: its destination address.
+ * @dport: its destination port.
+ * @dif: the device it arrived on (see toy_dev_match()).
+ * @sdif: 0, or the VRF slave it arrived on.
+ *
+ * A listener on @daddr first, then a wildcard one; among equal members
+ * of a SO_REUSEPORT group, the one a hash of the 4-tuple picks.  Called
+ * alone for a SYN that finds a TIME_WAIT entry.
+ *
+ * Context: softirq or process context; takes rcu_read_lock() itself.
+ * Return: the listener with a reference, or NULL.
+ */
 struct sock *toy_lookup_stream_listener(struct net *net, __be32 saddr,
 					__be16 sport, __be32 daddr,
 					__be16 dport, int dif, int sdif)
@@ -431,10 +553,14 @@ static const u32 toy_walk_slots[TOY_WALK_DONE] = {
 	[TOY_WALK_BOUND]	= BIT(TOY_BHASH_BITS),
 };
 
-/*
- * Start a walk of the stream space (every listener, then every entry of
- * the connection table, then every socket that only holds a port) or of
- * the datagram space (every socket that holds a port).
+/**
+ * toy_walk_start() - Start a walk of one port space's tables.
+ * @w: the walk.
+ * @sp: the space.
+ *
+ * The stream space: every listener, then every entry of the connection
+ * table, then every socket that only holds a port.  The datagram space:
+ * every socket that holds a port.
  */
 void toy_walk_start(struct toy_walk *w, enum toy_space sp)
 {
@@ -444,10 +570,17 @@ void toy_walk_start(struct toy_walk *w, enum toy_space sp)
 	w->idx = 0;
 }
 
-/*
+/**
+ * toy_walk_find() - The entry a walk stands on.
+ * @net: the namespace.
+ * @w: the walk (toy_walk_start()).
+ *
  * The entry @w stands on or, if it is gone, the next one, with @w moved
- * there; NULL at the end.  Step on with w->idx++.  Under RCU: entries
- * that move while the walk runs may be missed or seen twice.
+ * there.  Step on with w->idx++.  Entries that move while the walk runs
+ * may be missed or seen twice.
+ *
+ * Context: rcu_read_lock(); no reference is taken.
+ * Return: the entry, or NULL at the end.
  */
 struct sock *toy_walk_find(struct net *net, struct toy_walk *w)
 {
@@ -513,6 +646,17 @@ static void toy_hslots_free(struct toy_hslot *slots, unsigned int bits,
 /* Distinct lock classes, so lockdep checks the bind -> ehash order. */
 static struct lock_class_key toy_bhash_key, toy_lhash_key, toy_ehash_key;
 
+/**
+ * toy_ports_init_net() - Allocate a namespace's port tables.
+ * @net: the new namespace.
+ *
+ * The stream space's bind, listener and connection tables, the datagram
+ * space's bind table, and random RFC 6056 perturbations.  On failure
+ * nothing is left allocated.
+ *
+ * Context: process context (pernet init); may sleep.
+ * Return: 0 or -ENOMEM.
+ */
 int toy_ports_init_net(struct net *net)
 {
 	struct toy_ports *stream = toy_ports(net, TOY_SPACE_STREAM);
@@ -531,6 +675,14 @@ int toy_ports_init_net(struct net *net)
 	return 0;
 }
 
+/**
+ * toy_ports_exit_net() - Free a namespace's port tables.
+ * @net: the namespace.
+ *
+ * Every table is empty by now (each socket held the namespace, and
+ * toy_tw_purge_net() ended the TIME_WAIT entries); a chain that is not
+ * draws a warning.  Also undoes a failed toy_ports_init_net().
+ */
 void toy_ports_exit_net(struct net *net)
 {
 	struct toy_ports *stream = toy_ports(net, TOY_SPACE_STREAM);

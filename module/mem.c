@@ -76,6 +76,16 @@ static void toy_mem_defaults(long *mem, unsigned long div)
 	mem[2] = mem[0] * 2;
 }
 
+/**
+ * toy_mem_init() - Set up the memory limits and counters of both protocols.
+ *
+ * Description: net.toy.mem and net.toy.dgram_mem get their defaults
+ * (as tcp_mem's and udp_mem's), the socket and orphan counters are
+ * made, and the two global sysctls registered.
+ *
+ * Context: module init, before either protocol is registered; may sleep.
+ * Return: 0, or a negative errno with nothing left allocated.
+ */
 int toy_mem_init(void)
 {
 	int err;
@@ -105,7 +115,14 @@ out_stream:
 	return err;
 }
 
-/* No socket is left: every page and every count must be back. */
+/**
+ * toy_mem_exit() - Undo toy_mem_init().
+ *
+ * Description: No socket is left: every page and every count must be
+ * back, and a warning says which is not.
+ *
+ * Context: module exit or failed init; may sleep.
+ */
 void toy_mem_exit(void)
 {
 	toy_sysctl_global_exit();
@@ -119,9 +136,15 @@ void toy_mem_exit(void)
 	percpu_counter_destroy(&toy_sockets_allocated);
 }
 
-/*
+/**
+ * toy_enter_memory_pressure() - Put @sk's protocol under memory pressure.
+ * @sk: the socket being charged.
+ *
  * proto.enter_memory_pressure, as tcp_enter_memory_pressure(): the flag
- * holds when it began (never 0), and each start is counted once.
+ * holds when it began (jiffies, never 0), and each start is counted once
+ * (MemoryPressures, in @sk's namespace).
+ *
+ * Context: any; the flag is set with cmpxchg().
  */
 void toy_enter_memory_pressure(struct sock *sk)
 {
@@ -136,7 +159,15 @@ void toy_enter_memory_pressure(struct sock *sk)
 		TOY_INC_STATS(sock_net(sk), TOY_MIB_MEMORYPRESSURES);
 }
 
-/* proto.leave_memory_pressure: below the pressure threshold again. */
+/**
+ * toy_leave_memory_pressure() - End memory pressure of @sk's protocol.
+ * @sk: the socket being charged or uncharged.
+ *
+ * proto.leave_memory_pressure: the core calls it once the protocol's
+ * pages are at or below the min limit again (not merely below pressure).
+ *
+ * Context: any; the flag is cleared with xchg().
+ */
 void toy_leave_memory_pressure(struct sock *sk)
 {
 	unsigned long *pressure = sk->sk_prot->memory_pressure;
@@ -145,9 +176,14 @@ void toy_leave_memory_pressure(struct sock *sk)
 		xchg(pressure, 0);
 }
 
-/*
- * Pages charged to @prot, the per-CPU parts included (a racy sum: each
- * part is read once, while others may change).
+/**
+ * toy_mem_pages() - Pages charged to a protocol.
+ * @prot: toy_stream_prot or toy_dgram_prot.
+ *
+ * The per-CPU parts are included (a racy sum: each part is read once,
+ * while others may change).
+ *
+ * Return: the pages charged to @prot, 0 when nothing is.
  */
 long toy_mem_pages(const struct proto *prot)
 {
@@ -159,20 +195,35 @@ long toy_mem_pages(const struct proto *prot)
 	return pages;
 }
 
+/**
+ * toy_orphans_sum() - Count the orphans of every namespace.
+ *
+ * Return: the number of stream sockets counted as orphans, never below 0.
+ */
 s64 toy_orphans_sum(void)
 {
 	return percpu_counter_sum_positive(&toy_orphan_count);
 }
 
-/* A new socket (socket() or a listener's child), as tcp_init_sock(). */
+/**
+ * toy_mem_sock_init() - Count a new socket in its protocol's sockets.
+ * @sk: the new socket (socket() or a listener's child), of either kind.
+ *
+ * As tcp_init_sock() does.  toy_mem_sock_destruct() undoes it.
+ */
 void toy_mem_sock_init(struct sock *sk)
 {
 	sk_sockets_allocated_inc(sk);
 }
 
-/*
- * The socket is being freed, its queues already purged: the pages it
- * still holds go back, and it leaves the counts.
+/**
+ * toy_mem_sock_destruct() - Give back what a socket being freed holds.
+ * @sk: the socket, its queues already purged (toy_sock_destruct()).
+ *
+ * The pages it still holds go back, and it leaves the counts: its
+ * protocol's sockets and, if it was an orphan, the orphans.
+ *
+ * Context: the socket's destructor, once its last reference is gone.
  */
 void toy_mem_sock_destruct(struct sock *sk)
 {
@@ -185,14 +236,22 @@ void toy_mem_sock_destruct(struct sock *sk)
 	}
 }
 
-/*
+/**
+ * toy_mem_child_init() - Give a new child its listener's memory cgroup.
+ * @child: the child, just allocated.
+ * @listener: its listener.
+ *
  * A child is made on the receive path, where sk_alloc() associates no
  * memory cgroup (mem_cgroup_sk_alloc() needs a task): charge it to its
  * listener's cgroup, as sk_clone_lock() did before Linux 5.9.  (6.1
  * associates the accepting task's cgroup in inet_csk_accept() and
  * charges what the child already holds there, with memcg calls that are
  * not exported to modules.)  A child made in process context, from the
- * listener's backlog, already has the cgroup of that task.
+ * listener's backlog, already has the cgroup of that task and is left
+ * alone.  The reference taken on the cgroup is the core's to drop when
+ * the child is freed.
+ *
+ * Context: softirq or process context; holds the listener's socket lock.
  */
 void toy_mem_child_init(struct sock *child, const struct sock *listener)
 {
@@ -206,12 +265,18 @@ void toy_mem_child_init(struct sock *child, const struct sock *listener)
 #endif
 }
 
-/*
- * Charge @skb to the write queue beyond the limits, as TCP's
- * sk_forced_mem_schedule() does for a FIN or the head of a split
- * segment, which must not fail.  That function is not exported: when
- * the pages cannot be scheduled, sk_forward_alloc goes below zero and
- * the next schedule of this socket takes them.
+/**
+ * toy_wmem_charge_forced() - Charge an skb to the write queue, limits or not.
+ * @sk: the stream socket.
+ * @skb: the skb about to be queued (its truesize is charged).
+ *
+ * As TCP's sk_forced_mem_schedule() does for a FIN or for the new skb
+ * that takes the rest of a split segment, which must not fail.  That
+ * function is not exported: when the pages cannot be scheduled,
+ * sk_forward_alloc goes below zero and the next schedule of this socket
+ * takes them.
+ *
+ * Context: holds the socket lock.
  */
 void toy_wmem_charge_forced(struct sock *sk, struct sk_buff *skb)
 {
@@ -249,10 +314,17 @@ static bool toy_check_oom(struct sock *sk, int shift)
 	return too_many_orphans || out_of_memory;
 }
 
-/*
- * close() made @sk (locked, SOCK_DEAD) an orphan: count it, and when
- * there are too many, or the protocol has no memory, reset it now
- * instead of letting it finish in the background, as tcp_close() does.
+/**
+ * toy_orphan_add() - Count a closed stream socket as an orphan.
+ * @sk: the socket close() just orphaned (SOCK_DEAD).
+ *
+ * Count it, and when there are too many (net.toy.max_orphans), or the
+ * protocol is over its hard limit, reset it now instead of letting it
+ * finish in the background, as tcp_close() does (OrphanOverflow).  A
+ * socket already in TCP_CLOSE is no orphan: it is freed with its last
+ * reference.
+ *
+ * Context: holds the socket lock.
  */
 void toy_orphan_add(struct sock *sk)
 {
@@ -268,12 +340,19 @@ void toy_orphan_add(struct sock *sk)
 	}
 }
 
-/*
- * An orphan's retransmission or probe timer fired (@sk locked): as
- * tcp_out_of_resources(), when there are too many orphans or the
- * protocol is over its hard limit, end it (with a reset if @do_reset)
- * rather than keep its memory.  Orphans count double without a reset.
- * True if @sk is gone.
+/**
+ * toy_out_of_resources() - End an orphan that holds memory it should not.
+ * @sk: a socket whose retransmission or probe timer fired.
+ * @do_reset: whether to send a reset when ending it.
+ *
+ * As tcp_out_of_resources(): if @sk is an orphan and there are too many
+ * orphans or the protocol is over its hard limit, end it (with a reset
+ * if @do_reset) rather than keep its memory (OrphanOverflow).  Orphans
+ * count double without a reset.
+ *
+ * Context: holds the socket lock.
+ * Return: true if @sk was ended (closed, out of the tables; it is freed
+ * with its last reference), false if it goes on.
  */
 bool toy_out_of_resources(struct sock *sk, bool do_reset)
 {

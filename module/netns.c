@@ -68,11 +68,30 @@ static struct pernet_operations toy_net_ops = {
 	.size	= sizeof(struct toy_net),
 };
 
+/**
+ * toy_net_register() - Set up AF_TOY's state in every network namespace.
+ *
+ * Description: Registers toy_net_ops: toy_net_init() runs now for
+ * every existing namespace and later for each new one, toy_net_exit()
+ * for each that dies.
+ *
+ * Context: module init; may sleep (takes pernet_ops_rwsem).
+ * Return: 0, or the error of register_pernet_subsys(), such as one
+ * toy_net_init() returned (the namespaces already set up are undone).
+ */
 int toy_net_register(void)
 {
 	return register_pernet_subsys(&toy_net_ops);
 }
 
+/**
+ * toy_net_unregister() - Tear down AF_TOY's state in every namespace.
+ *
+ * Description: Runs toy_net_exit() for every namespace still alive,
+ * which ends their TIME_WAIT entries too.
+ *
+ * Context: module exit or failed init; may sleep (takes pernet_ops_rwsem).
+ */
 void toy_net_unregister(void)
 {
 	unregister_pernet_subsys(&toy_net_ops);

@@ -59,11 +59,17 @@ static struct rtable *toy_sk_route(struct sock *sk)
 	return rt;
 }
 
-/*
- * The data a segment may carry on a path of @mtu: what the two headers
- * leave, at least 64 bytes (TCP's floor, tcp_min_snd_mss, is 48; ICMP
- * cannot push a route below ip_rt_min_pmtu, 552, so only a device with
- * a smaller MTU meets the floor), at most TOY_MAX_MSS.
+/**
+ * toy_mtu_to_mss() - The data a segment may carry on a path.
+ * @mtu: the path MTU.
+ *
+ * What the IPv4 header and ours leave, at least TOY_MIN_MSS (TCP's
+ * floor, tcp_min_snd_mss, is 48; ICMP cannot push a route below
+ * ip_rt_min_pmtu, 552, so only a device with a smaller MTU meets the
+ * floor), at most TOY_MAX_MSS.
+ *
+ * Return: the MSS.  @mtu must be at least the 40 bytes of the two
+ * headers: the subtraction is unsigned.
  */
 u16 toy_mtu_to_mss(u32 mtu)
 {
@@ -71,6 +77,17 @@ u16 toy_mtu_to_mss(u32 mtu)
 		       TOY_MIN_MSS, TOY_MAX_MSS);
 }
 
+/**
+ * toy_route_mss() - The MSS of a connection's route.
+ * @sk: the connection, or a child, its 4-tuple set.
+ *
+ * The route is looked up and cached in sk_dst_cache if it is not there
+ * yet.  The handshake takes the connection's MSS from this.
+ *
+ * Context: socket lock held.
+ * Return: toy_mtu_to_mss() of the route's MTU, or of TOY_DEFAULT_MTU
+ * when there is no route.
+ */
 u16 toy_route_mss(struct sock *sk)
 {
 	struct rtable *rt = toy_sk_route(sk);
@@ -78,13 +95,19 @@ u16 toy_route_mss(struct sock *sk)
 	return toy_mtu_to_mss(rt ? dst_mtu(&rt->dst) : TOY_DEFAULT_MTU);
 }
 
-/*
- * The MSS for the next segment, as tcp_current_mss(): the route's MTU
- * may have shrunk since the connection began (a device's MTU lowered,
- * a path MTU learnt from ICMP), and a segment larger than the route
- * takes is never sent: IPv4 refuses it (DF) with EMSGSIZE.  The MSS
- * only goes down: the one of the handshake's route is the ceiling.
- * 0: no MSS yet (before the handshake completed).
+/**
+ * toy_current_mss() - The MSS for the next segment.
+ * @sk: the connection.
+ *
+ * As tcp_current_mss(): the route's MTU may have shrunk since the
+ * connection began (a device's MTU lowered, a path MTU learnt from
+ * ICMP), and a segment larger than the route takes is never sent: IPv4
+ * refuses it (DF) with EMSGSIZE.  The MSS only goes down: the one of the
+ * handshake's route is the ceiling.  A lower one is kept in the
+ * connection's mss and counted (TOY_MIB_MTUREDUCED).
+ *
+ * Context: socket lock held.
+ * Return: the MSS; 0 before the handshake completed (no MSS yet).
  */
 u16 toy_current_mss(struct sock *sk)
 {
@@ -105,13 +128,20 @@ u16 toy_current_mss(struct sock *sk)
 	return ts->mss;
 }
 
-/*
- * ICMP said a segment was too big for the path (the route already
- * knows the new MTU: wire.c updated it), as tcp_v4_mtu_reduced():
- * follow it with the MSS, and since every segment in flight that is
- * larger than that was dropped, send them again at once at the new
- * size (tcp_simple_retransmit()).  This is no congestion signal: the
- * congestion window stays as it is.
+/**
+ * toy_mtu_reduced() - Follow a path MTU that ICMP lowered.
+ * @sk: the connection.
+ *
+ * ICMP said a segment was too big for the path (the route already knows
+ * the new MTU: wire.c updated it), as tcp_v4_mtu_reduced(): follow it
+ * with the MSS.  A segment in flight larger than that was dropped, so if
+ * there is one, everything from snd_una is sent again at once at the
+ * new size, as tcp_simple_retransmit() does for the large ones.  This is
+ * no congestion signal: the congestion window and the RTO stay as they
+ * are.
+ *
+ * Context: socket lock held: bh_lock_sock() in the ICMP handler, or the
+ * owner in release_sock() when the handler deferred it (TOY_DEFER_MTU).
  */
 void toy_mtu_reduced(struct sock *sk)
 {
@@ -193,17 +223,32 @@ static int toy_send_ctl(struct sock *sk, u32 seq, u8 flags)
 	return toy_send_skb(sk, skb, seq, flags);
 }
 
-/* SYN (SYN_SENT) or SYN-ACK (SYN_RECV of a simultaneous open). */
+/**
+ * toy_send_syn() - Send our SYN, or the SYN-ACK of a simultaneous open.
+ * @sk: the connection, in SYN_SENT or SYN_RECV.
+ * @ack: a SYN-ACK (SYN_RECV of a simultaneous open), acknowledging the
+ *       peer's SYN.
+ *
+ * Its sequence number is iss.  A failure to send is not reported: the
+ * retransmission timer sends it again.
+ *
+ * Context: socket lock held.
+ */
 void toy_send_syn(struct sock *sk, bool ack)
 {
 	toy_send_ctl(sk, toy_sk(sk)->iss, TOY_SYN | (ack ? TOY_ACK : 0));
 }
 
-/*
+/**
+ * toy_send_ack() - Send an ACK, with the window we offer.
+ * @sk: the connection; nothing is sent in CLOSE.
+ *
  * An ACK carries toy_acceptable_seq(), never snd_nxt, which a timeout
  * moves back: the peer takes window updates only from segments that do
  * not go backwards (RFC 793's SND.WL1 rule), and one that did would
  * never reopen a window it sees closed.
+ *
+ * Context: socket lock held.
  */
 void toy_send_ack(struct sock *sk)
 {
@@ -212,16 +257,29 @@ void toy_send_ack(struct sock *sk)
 	toy_send_ctl(sk, toy_acceptable_seq(toy_sk(sk)), TOY_ACK);
 }
 
-/* A reset from a connection (abort, unread data at close). */
+/**
+ * toy_send_active_reset() - Send a reset from a connection.
+ * @sk: the connection.
+ *
+ * An abort: unread data at close, SO_LINGER with a zero timeout, a
+ * connection given up.  RST and ACK, at toy_acceptable_seq().
+ *
+ * Context: socket lock held.
+ */
 void toy_send_active_reset(struct sock *sk)
 {
 	toy_send_ctl(sk, toy_acceptable_seq(toy_sk(sk)), TOY_RST | TOY_ACK);
 }
 
-/*
+/**
+ * toy_send_probe() - Send a segment the peer must answer.
+ * @sk: the connection.
+ *
  * A segment below the window (snd_una - 1, no data) that the peer must
  * answer with an ACK carrying its window: zero-window and keepalive
  * probes, as TCP's tcp_xmit_probe_skb().
+ *
+ * Context: socket lock held.
  */
 void toy_send_probe(struct sock *sk)
 {
@@ -277,11 +335,16 @@ static int toy_split(struct sock *sk, struct sk_buff *skb, u32 len)
 	return 0;
 }
 
-/*
- * The interval of zero-window probes (and of attempts to send when
- * every transmission fails): the RTO, doubled for each one unanswered,
+/**
+ * toy_probe_when() - The interval of zero-window probes.
+ * @ts: the connection.
+ *
+ * Also of attempts to send when every transmission fails: the RTO,
+ * doubled for each probe sent since data was last in flight (backoff),
  * as TCP's inet_csk_rto_backoff().  The data RTO itself is not touched,
  * so a window that opens again finds it as it was.
+ *
+ * Return: the interval in jiffies, at most TOY_RTO_MAX.
  */
 unsigned long toy_probe_when(const struct toy_sock *ts)
 {
@@ -300,7 +363,19 @@ static int toy_fit_mss(struct sock *sk, struct sk_buff *skb)
 	return toy_split(sk, skb, mss);
 }
 
-/* Send what the windows allow, from send_head on. */
+/**
+ * toy_push() - Send what the windows allow, from send_head on.
+ * @sk: the connection.
+ *
+ * Up to the congestion limit (toy_cc_send_limit()) and the peer's
+ * window.  A segment is split to the current MSS first, and, with
+ * nothing in flight, to the window's right edge.  One below snd_max is
+ * a retransmission (no RTT sample).  The first segment in flight starts
+ * the retransmission timer; data left waiting with nothing in flight (a
+ * closed window, a failed transmission) starts the probe timer instead.
+ *
+ * Context: socket lock held; does not sleep.
+ */
 void toy_push(struct sock *sk)
 {
 	struct toy_sock *ts = toy_sk(sk);
@@ -354,7 +429,17 @@ void toy_push(struct sock *sk)
 			      jiffies + toy_probe_when(ts));
 }
 
-/* Queue our FIN: on the last unsent segment, or a segment of its own. */
+/**
+ * toy_send_fin() - Queue our FIN and send what the windows allow.
+ * @sk: the connection, just moved to FIN_WAIT1 or LAST_ACK.
+ * @gfp: allocation flags, for a FIN in a segment of its own.
+ *
+ * The FIN goes on the last unsent segment, or in a segment of its own.
+ * When that allocation fails (only if @gfp may not block), the
+ * connection is aborted with a reset: without a FIN it could never end.
+ *
+ * Context: socket lock held; sleeps only if @gfp allows it.
+ */
 void toy_send_fin(struct sock *sk, gfp_t gfp)
 {
 	struct toy_sock *ts = toy_sk(sk);
@@ -407,7 +492,14 @@ static void toy_retransmit_head(struct sock *sk)
 	toy_transmit(sk, skb);
 }
 
-/* proto's sk_write_space: wake writers once a third of SO_SNDBUF is free. */
+/**
+ * toy_write_space() - Wake writers once a third of SO_SNDBUF is free.
+ * @sk: the socket.
+ *
+ * The socket's sk_write_space (toy_sock_setup()), called when ACKs free
+ * queued segments and when SO_SNDBUF is set: wakes poll() and sendmsg()
+ * waiters, and SIGIO owners unless sending is shut down.
+ */
 void toy_write_space(struct sock *sk)
 {
 	struct socket *sock = sk->sk_socket;
@@ -426,17 +518,22 @@ void toy_write_space(struct sock *sk)
 	rcu_read_unlock();
 }
 
-/*
- * May a segment carrying @ack be processed (tcp_ack()'s first checks)?
- *   TOY_ACK_UNSENT  it acknowledges what we never sent: drop the whole
- *                   segment, unanswered (RFC 793 would answer; an
- *                   answer is how two confused peers ping-pong ACKs);
- *   TOY_ACK_BLIND   it is older than any the peer could have seen,
- *                   snd_una - max_window: a blind injection (RFC 5961
- *                   5.2): drop the segment, data and all, and send a
- *                   challenge ACK;
- *   TOY_ACK_OLD     an old duplicate: its data counts, its ACK does not;
- *   TOY_ACK_OK      the rest.
+/**
+ * toy_ack_check() - May a segment carrying an ACK be processed?
+ * @sk: the connection.
+ * @ack: the segment's acknowledgment number.
+ *
+ * tcp_ack()'s first checks.
+ *
+ * Return:
+ * * %TOY_ACK_UNSENT - it acknowledges what we never sent: drop the whole
+ *   segment, unanswered (RFC 793 would answer; an answer is how two
+ *   confused peers ping-pong ACKs);
+ * * %TOY_ACK_BLIND - it is older than any the peer could have seen
+ *   (before snd_una - max_window, or before iss): a blind injection (RFC
+ *   5961 5.2): drop the segment, data and all, and send a challenge ACK;
+ * * %TOY_ACK_OLD - an old duplicate: its data counts, its ACK does not;
+ * * %TOY_ACK_OK - the rest.
  */
 int toy_ack_check(const struct sock *sk, u32 ack)
 {
@@ -505,10 +602,24 @@ static u32 toy_clean_write_queue(struct sock *sk, u32 ack, u32 *rtt_us)
 	return acked;
 }
 
-/*
- * An acceptable ACK (toy_ack_check() said TOY_ACK_OK): window update,
- * then what it acknowledges.  @pure: no data, no FIN, so it may count
- * as a duplicate ACK.
+/**
+ * toy_ack_rcvd() - Take an acceptable ACK.
+ * @sk: the connection.
+ * @ack: the acknowledgment number; toy_ack_check() said TOY_ACK_OK.
+ * @seq: the segment's sequence number, for the window update rule.
+ * @window: the window the segment offers.
+ * @pure: no data, no FIN, so it may count as a duplicate ACK.
+ *
+ * The window update (RFC 793's SND.WL1 and SND.WL2 rule), then what it
+ * acknowledges.  One that acknowledges nothing new is a duplicate ACK
+ * if it is @pure, leaves the window as it was and data is in flight
+ * (toy_cc_on_dupack()).  One that acknowledges new data frees the
+ * segments it covers, takes an RTT sample (Karn) or else computes the
+ * RTO again, restarts the retransmission timer while data is in flight
+ * (RFC 6298 5.3) or stops it, and wakes writers.  Either way, what the
+ * windows allow now is sent.
+ *
+ * Context: socket lock held.
  */
 void toy_ack_rcvd(struct sock *sk, u32 ack, u32 seq, u16 window, bool pure)
 {
@@ -615,7 +726,21 @@ static void toy_probe_timer(struct sock *sk)
 	toy_timer_arm(sk, &ts->rtx_timer, jiffies + toy_probe_when(ts));
 }
 
-/* The retransmission timer in a synchronized state. */
+/**
+ * toy_rtx_expired_data() - The retransmission timer in a synchronized state.
+ * @sk: the connection.
+ *
+ * An orphan over the orphan or memory limits is reset and ended
+ * (toy_out_of_resources()).  With nothing in flight but data waiting,
+ * this is the probe timer.  With data in flight, a timeout: once
+ * net.toy.retries2 timeouts in a row have passed (an orphan has its own
+ * limit), the connection fails with ETIMEDOUT, or the soft error ICMP
+ * left; else the window falls to one segment, the RTO doubles, and
+ * everything from snd_una is sent again (go-back-N).
+ *
+ * Context: socket lock held: bh_lock_sock() in the timer, or the owner
+ * in release_sock() when the timer deferred it (TOY_DEFER_RTX).
+ */
 void toy_rtx_expired_data(struct sock *sk)
 {
 	struct toy_sock *ts = toy_sk(sk);
@@ -642,7 +767,15 @@ void toy_rtx_expired_data(struct sock *sk)
 	toy_push(sk);
 }
 
-/* Drop every queued segment (the connection is over). */
+/**
+ * toy_write_queue_purge() - Drop every queued segment.
+ * @sk: the connection, which is over.
+ *
+ * The write queue, its memory given back, and the out-of-order queue;
+ * nothing is left in flight or to send.
+ *
+ * Context: socket lock held, or the socket's destructor.
+ */
 void toy_write_queue_purge(struct sock *sk)
 {
 	struct toy_sock *ts = toy_sk(sk);

@@ -350,6 +350,14 @@ static int toy_sockstat_show(struct seq_file *seq, void *v)
 	return 0;
 }
 
+/**
+ * toy_proc_init_net() - Create a namespace's /proc/net files.
+ * @net: the namespace.
+ *
+ * toy_stat, toy, toy_dgram and toy_sockstat; on failure none is left.
+ *
+ * Return: 0 or -ENOMEM.
+ */
 int toy_proc_init_net(struct net *net)
 {
 	if (!proc_create_net_single("toy_stat", 0444, net->proc_net,
@@ -375,6 +383,10 @@ err_stat:
 	return -ENOMEM;
 }
 
+/**
+ * toy_proc_exit_net() - Remove a namespace's /proc/net files.
+ * @net: the namespace.
+ */
 void toy_proc_exit_net(struct net *net)
 {
 	remove_proc_entry("toy_sockstat", net->proc_net);

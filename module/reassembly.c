@@ -67,9 +67,14 @@ static void toy_fin(struct sock *sk)
 
 /* ---- the window we offer -------------------------------------------- */
 
-/*
- * What is left of the window we last offered (tcp_receive_window()):
- * the peer may send up to rcv_wup + rcv_wnd, wherever rcv_nxt is now.
+/**
+ * toy_receive_window() - What is left of the window we last offered.
+ * @ts: the connection.
+ *
+ * As tcp_receive_window(): the peer may send up to rcv_wup + rcv_wnd,
+ * wherever rcv_nxt is now.
+ *
+ * Return: the bytes from rcv_nxt to that edge; 0 if rcv_nxt is past it.
  */
 u32 toy_receive_window(const struct toy_sock *ts)
 {
@@ -78,10 +83,15 @@ u32 toy_receive_window(const struct toy_sock *ts)
 	return win > 0 ? win : 0;
 }
 
-/*
- * The data the free receive buffer can take: free memory times the
- * measured share of data in it (scaling_ratio; an skb costs its data
- * plus its overhead), at most 64 KiB.
+/**
+ * toy_space_window() - The data the free receive buffer can take.
+ * @sk: the connection.
+ *
+ * Free memory (SO_RCVBUF less sk_rmem_alloc) times the measured share of
+ * data in it (scaling_ratio: an skb costs its data plus its overhead).
+ *
+ * Return: that many bytes, at most TOY_MAX_WINDOW; 0 when the buffer is
+ * full.
  */
 u32 toy_space_window(const struct sock *sk)
 {
@@ -91,9 +101,16 @@ u32 toy_space_window(const struct sock *sk)
 	return min_t(u64, win, TOY_MAX_WINDOW);
 }
 
-/*
- * Learn the share of data in the memory a received segment costs, from
- * segments large enough to be representative (Linux's scaling_ratio).
+/**
+ * toy_measure_ratio() - Learn the share of data in a segment's memory.
+ * @sk: the connection.
+ * @skb: a received segment, header pulled.
+ *
+ * As Linux's scaling_ratio: skb->len / skb->truesize in 1/256, kept
+ * between 1 and 255, taken only from segments of TOY_MIN_RATIO_LEN bytes
+ * or more, large enough to be representative.
+ *
+ * Context: socket lock held.
  */
 void toy_measure_ratio(struct sock *sk, const struct sk_buff *skb)
 {
@@ -105,12 +122,19 @@ void toy_measure_ratio(struct sock *sk, const struct sk_buff *skb)
 	toy_sk(sk)->scaling_ratio = clamp_t(u32, val, 1, 255);
 }
 
-/*
- * The window we offer (tcp_select_window()): what the free buffer can
- * take, but never less than what is left of the last offer, because
- * the peer may already have sent up to its right edge (RFC 9293
- * 3.8.6.2.2: the right edge never moves left).  Remembered, with the
- * rcv_nxt it starts from: the acceptability test holds us to it.
+/**
+ * toy_select_window() - Choose the window to offer, and remember it.
+ * @sk: the connection.
+ *
+ * As tcp_select_window(): what the free buffer can take, but never less
+ * than what is left of the last offer, because the peer may already
+ * have sent up to its right edge (RFC 9293 3.8.6.2.2: the right edge
+ * never moves left).  Remembered in rcv_wnd, with the rcv_nxt it starts
+ * from in rcv_wup: the acceptability test (toy_seq_ok()) holds us to it.
+ *
+ * Context: socket lock held; called for every segment the connection
+ * sends.
+ * Return: the window, at most TOY_MAX_WINDOW.
  */
 u16 toy_select_window(struct sock *sk)
 {
@@ -321,10 +345,22 @@ static bool toy_rmem_schedule(struct sock *sk, struct sk_buff *skb)
 	return true;
 }
 
-/*
- * RFC 9293 3.10.7.4 steps 7 and 8: the text and FIN of an acceptable
- * segment (header pulled).  Consumes @skb.  Answers with an ACK whenever
- * the segment carried anything.
+/**
+ * toy_rcv_data() - Take the text and FIN of an acceptable segment.
+ * @sk: the connection.
+ * @skb: the segment, header pulled, its seq, end_seq and flags in
+ *       struct toy_skb_cb; consumed.
+ *
+ * RFC 9293 3.10.7.4 steps 7 and 8.  In sequence, the data goes to the
+ * receive queue and the FIN ends the peer's side; beyond rcv_nxt, the
+ * segment waits in the out-of-order queue; all duplicate, or without
+ * room, it is dropped.  After the peer's FIN, or in a state other than
+ * ESTABLISHED, FIN_WAIT1 and FIN_WAIT2, nothing more counts.  Answers
+ * with an ACK whenever the segment carried anything, except new data
+ * after close() or SHUT_RD in FIN_WAIT1 or FIN_WAIT2, which resets the
+ * connection, as TCP does.
+ *
+ * Context: socket lock held.
  */
 void toy_rcv_data(struct sock *sk, struct sk_buff *skb)
 {

@@ -35,6 +35,13 @@
 
 #define TOY_SYNACK_RTO	HZ	/* the first SYN-ACK retransmission */
 
+/**
+ * toy_req_put() - Drop a reference on a half-open entry.
+ * @req: the entry.
+ *
+ * The last one drops the entry's reference on its listener and frees the
+ * entry after an RCU grace period.
+ */
 void toy_req_put(struct toy_request *req)
 {
 	if (refcount_dec_and_test(&req->common.skc_refcnt)) {
@@ -44,7 +51,12 @@ void toy_req_put(struct toy_request *req)
 	}
 }
 
-/* The window a listener's SYN-ACK offers. */
+/**
+ * toy_synack_window() - The window a listener's SYN-ACK offers.
+ * @l: the listener.
+ *
+ * Return: half its receive buffer, at most TOY_MAX_WINDOW.
+ */
 u16 toy_synack_window(const struct sock *l)
 {
 	return min_t(u32, READ_ONCE(l->sk_rcvbuf) / 2, TOY_MAX_WINDOW);
@@ -67,14 +79,27 @@ static void toy_req_xmit(struct toy_request *req, u32 seq, u8 flags)
 	toy_xmit_ctl(sock_net(rsk), &flow, &seg);
 }
 
+/**
+ * toy_send_synack() - Send a half-open entry's SYN-ACK (again).
+ * @req: the entry.
+ *
+ * From the entry's ISN, acknowledging the peer's SYN and offering the
+ * entry's window, routed as the listener's own segments are.
+ */
 void toy_send_synack(struct toy_request *req)
 {
 	toy_req_xmit(req, req->iss, TOY_SYN | TOY_ACK);
 }
 
-/*
- * Into the connection table and onto the listener's list, counted for
- * the listener and the namespace; caller holds req_lock.
+/**
+ * __toy_req_insert() - Put a new half-open entry in the tables.
+ * @req: the entry, in none yet.
+ *
+ * Into the connection table (which takes a reference) and onto the
+ * listener's list, counted for the listener and the namespace.
+ *
+ * Context: the listener's req_lock held, bottom halves off.
+ * Return: 0, or -EADDRNOTAVAIL if its 4-tuple is taken.
  */
 int __toy_req_insert(struct toy_request *req)
 {
@@ -90,7 +115,15 @@ int __toy_req_insert(struct toy_request *req)
 	return 0;
 }
 
-/* Off the listener's list, uncounted; caller holds req_lock. */
+/**
+ * __toy_req_unlist() - Take a half-open entry off its listener's list.
+ * @req: the entry, on the list.
+ *
+ * Uncounted too.  It stays in the connection table: a completing
+ * handshake replaces it there with the child (__toy_child_hash()).
+ *
+ * Context: the listener's req_lock held.
+ */
 void __toy_req_unlist(struct toy_request *req)
 {
 	struct toy_sock *lts = toy_sk(req->listener);
@@ -100,13 +133,29 @@ void __toy_req_unlist(struct toy_request *req)
 	atomic_dec(&toy_pernet(sock_net(req->listener))->req_count);
 }
 
-/* Off the listener's list and the table; caller holds req_lock. */
+/**
+ * __toy_req_unlink() - Take a half-open entry off its list and the table.
+ * @req: the entry, on the list.
+ *
+ * Leaving the connection table drops the table's reference; the caller
+ * has one of its own.
+ *
+ * Context: the listener's req_lock held, bottom halves off.
+ */
 void __toy_req_unlink(struct toy_request *req)
 {
 	__toy_req_unlist(req);
 	__toy_req_unhash(toy_req_sk(req));
 }
 
+/**
+ * toy_req_stop_timer() - Disarm a half-open entry's timer.
+ * @req: the entry, already off its listener's list.
+ *
+ * If the timer was pending, its reference and live count are dropped.
+ * A handler already running finds the entry off the list, does not
+ * rearm, and drops its own.
+ */
 void toy_req_stop_timer(struct toy_request *req)
 {
 	if (del_timer(&req->timer)) {
@@ -159,9 +208,18 @@ static void toy_req_timer(struct timer_list *t)
 	toy_req_put(req);
 }
 
-/*
- * A new entry for listener @sk from the SYN in @skb: the 4-tuple, the
- * peer's ISN and window; not yet in any table, its timer not armed.
+/**
+ * toy_req_alloc() - A new half-open entry for a listener.
+ * @sk: the listener.
+ * @skb: the SYN (or the ACK that returns a cookie).
+ *
+ * Filled in from @skb and @sk: the 4-tuple, the peer's ISN and the
+ * window our SYN-ACK offers (from an ACK that returns a cookie, the
+ * caller sets both ISNs itself).  Not yet in any table, its timer not
+ * armed, its own ISN not chosen; it holds a reference on @sk.  Allocated
+ * with GFP_ATOMIC.
+ *
+ * Return: the entry, with one reference (the caller's), or NULL.
  */
 struct toy_request *toy_req_alloc(struct sock *sk, struct sk_buff *skb)
 {
@@ -192,9 +250,14 @@ struct toy_request *toy_req_alloc(struct sock *sk, struct sk_buff *skb)
 	return req;
 }
 
-/*
- * Take @req off its listener and the table, if it is still there; true
- * if this call did (and so may answer for it).
+/**
+ * toy_req_drop() - Take a half-open entry off its listener and the table.
+ * @req: the entry.
+ *
+ * If it is still there; its timer is stopped too.
+ *
+ * Context: bottom halves off (the receive path); takes req_lock.
+ * Return: true if this call took it off (and so may answer for it).
  */
 bool toy_req_drop(struct toy_request *req)
 {
@@ -212,7 +275,16 @@ bool toy_req_drop(struct toy_request *req)
 	return mine;
 }
 
-/* tcp_in_window(): does [@seq, @end_seq) touch [@s_win, @e_win)? */
+/**
+ * toy_req_in_window() - tcp_in_window(): does a segment touch a window?
+ * @seq: the segment's first sequence number.
+ * @end_seq: the sequence number after it (data, SYN and FIN counted).
+ * @s_win: the window's left edge.
+ * @e_win: its right edge.
+ *
+ * Return: true if [@seq, @end_seq) touches [@s_win, @e_win): it starts at
+ * @s_win, overlaps the window, or is empty and sits at @e_win.
+ */
 bool toy_req_in_window(u32 seq, u32 end_seq, u32 s_win, u32 e_win)
 {
 	if (seq == s_win)
@@ -299,12 +371,19 @@ static void toy_rcv_again(struct net *net, struct sk_buff *skb)
 	toy_stream_rcv(sk, skb);
 }
 
-/*
- * A segment the receive path found a half-open entry for (no lock
- * held).  Consumes @skb and the reference on @rsk.  A reset at the
- * right sequence number ends the entry; a SYN is handled as
- * toy_req_syn() says; an ACK goes to the listener, which completes the
- * handshake under its lock.
+/**
+ * toy_req_rcv() - A segment the receive path found a half-open entry for.
+ * @rsk: the entry, with the lookup's reference.
+ * @skb: the segment.
+ *
+ * A reset at the right sequence number ends the entry; a SYN is handled
+ * as toy_req_syn() says; an ACK goes to the listener, which completes
+ * the handshake under its lock (toy_listen_rcv(), or its backlog while a
+ * user holds it).  An entry that is gone, or whose listener no longer
+ * listens, is dropped and the segment looked up again.  Consumes @skb
+ * and the reference on @rsk.
+ *
+ * Context: softirq, no lock held; takes the listener's socket lock.
  */
 void toy_req_rcv(struct sock *rsk, struct sk_buff *skb)
 {
@@ -354,10 +433,18 @@ drop:
 	toy_req_put(req);
 }
 
-/*
- * @req, new, enters the table and its listener's list, and answers its
- * SYN; its timer will send the SYN-ACK again.  -EADDRNOTAVAIL: the
- * 4-tuple is taken (the same SYN on another CPU, say).
+/**
+ * toy_req_start() - Start a new half-open entry.
+ * @req: the entry, new, its ISN chosen.
+ *
+ * It enters the table and its listener's list, and answers its SYN; its
+ * timer will send the SYN-ACK again.  The caller's reference stays the
+ * caller's.
+ *
+ * Context: bottom halves off (the listener's receive path); takes
+ * req_lock.
+ * Return: 0, or -EADDRNOTAVAIL if the 4-tuple is taken (the same SYN on
+ * another CPU, say): then @req is in no table, its timer not armed.
  */
 int toy_req_start(struct toy_request *req)
 {

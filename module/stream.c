@@ -54,12 +54,26 @@
 
 static siphash_key_t toy_isn_secret __read_mostly;
 
+/**
+ * toy_stream_init() - Draw the secret key of toy_isn(), at module init.
+ */
 void toy_stream_init(void)
 {
 	get_random_bytes(&toy_isn_secret, sizeof(toy_isn_secret));
 }
 
-/* RFC 6528: ISN = M + F(localip, localport, remoteip, remoteport, key). */
+/**
+ * toy_isn() - The initial sequence number of a new connection.
+ * @saddr: the local address.
+ * @sport: the local port.
+ * @daddr: the remote address.
+ * @dport: the remote port.
+ *
+ * RFC 6528: ISN = M + F(localip, localport, remoteip, remoteport, key),
+ * F being SipHash under the key toy_stream_init() drew.
+ *
+ * Return: the ISN.
+ */
 u32 toy_isn(__be32 saddr, __be16 sport, __be32 daddr, __be16 dport)
 {
 	u32 hash = siphash_3u32((__force u32)saddr, (__force u32)daddr,
@@ -70,6 +84,18 @@ u32 toy_isn(__be32 saddr, __be16 sport, __be32 daddr, __be16 dport)
 	return hash + (u32)(ktime_get_real_ns() >> 6);
 }
 
+/**
+ * toy_timer_arm() - Arm one of a socket's timers, or move its expiry.
+ * @sk: the socket.
+ * @t: its rtx_timer or misc_timer.
+ * @expires: when it fires, in jiffies.
+ *
+ * A timer that was not pending takes a socket reference and counts in
+ * the "timers" live-object counter; its handler, or toy_timer_stop(),
+ * drops both.  A pending one only gets the new expiry.
+ *
+ * Context: the socket lock held (or a child not yet in any table).
+ */
 void toy_timer_arm(struct sock *sk, struct timer_list *t,
 		   unsigned long expires)
 {
@@ -79,6 +105,17 @@ void toy_timer_arm(struct sock *sk, struct timer_list *t,
 	}
 }
 
+/**
+ * toy_timer_stop() - Disarm one of a socket's timers.
+ * @sk: the socket.
+ * @t: its rtx_timer or misc_timer.
+ *
+ * If @t was pending, the socket reference and the live count it held are
+ * dropped.  A handler that has already started is not waited for: it
+ * drops its own when it is done.
+ *
+ * Context: the socket lock held; the caller has a reference of its own.
+ */
 void toy_timer_stop(struct sock *sk, struct timer_list *t)
 {
 	if (del_timer(t)) {
@@ -87,7 +124,16 @@ void toy_timer_stop(struct sock *sk, struct timer_list *t)
 	}
 }
 
-/* Forget work a timer left to the owner; true if there was some. */
+/**
+ * toy_clear_deferred() - Forget work a timer left to the owner.
+ * @sk: the socket.
+ * @bit: the TOY_DEFER_* bit of that work.
+ *
+ * A set bit's socket reference and live count are dropped.
+ *
+ * Context: the socket lock held; the caller has a reference of its own.
+ * Return: true if there was some.
+ */
 bool toy_clear_deferred(struct sock *sk, int bit)
 {
 	if (!test_and_clear_bit(bit, &toy_sk(sk)->deferred))
@@ -97,7 +143,16 @@ bool toy_clear_deferred(struct sock *sk, int bit)
 	return true;
 }
 
-/* Every change of a socket's state (inet_sk_state_store()). */
+/**
+ * toy_set_state() - Change a socket's state, as inet_sk_state_store().
+ * @sk: the socket.
+ * @state: the new state (TCP_*).
+ *
+ * Every change of a socket's state goes through here, but for a new
+ * child's first (listen.c), made before anyone else can see it.
+ *
+ * Context: the socket lock held.
+ */
 void toy_set_state(struct sock *sk, int state)
 {
 	/*
@@ -108,13 +163,17 @@ void toy_set_state(struct sock *sk, int state)
 	smp_store_release(&sk->sk_state, state);
 }
 
-/*
- * The connection is over (refused, reset, timed out, closed): timers
- * off, queued data dropped, out of the tables, the port given back
- * unless bind() chose it and a user still has the socket, and whoever
- * waits is woken (to read sk_err, if set).  Caller holds the socket
- * lock.  An orphan goes away when the references of the tables and
- * timers it held are gone.
+/**
+ * toy_done() - The connection is over: refused, reset, timed out, closed.
+ * @sk: the socket.
+ *
+ * Timers off, the data queued to send dropped, out of the connection
+ * table, CLOSE and shut down both ways, the port given back unless
+ * bind() chose it and a user still has the socket, and whoever waits is
+ * woken (to read sk_err, if set).  An orphan goes away when the
+ * references of the tables and timers it held are gone.
+ *
+ * Context: the socket lock held.
  */
 void toy_done(struct sock *sk)
 {
@@ -134,7 +193,19 @@ void toy_done(struct sock *sk)
 		sk_error_report(sk);
 }
 
-/* The handshake is complete (active or simultaneous open). */
+/**
+ * toy_established() - The handshake is complete: enter ESTABLISHED.
+ * @sk: the socket, in SYN_SENT or SYN_RECV (a simultaneous open).
+ *
+ * The SYN's retransmission stops; the MSS comes from the route;
+ * congestion control and, with SO_KEEPALIVE, keepalive start.  From
+ * SYN_RECV, a FIN that close() or shutdown() left for now goes out
+ * (toy_shutdown_send()).  Unless the socket is an orphan, its user is
+ * woken.
+ *
+ * Context: the socket lock held (the receive path, or the owner
+ * processing the backlog).
+ */
 void toy_established(struct sock *sk)
 {
 	struct toy_sock *ts = toy_sk(sk);
@@ -269,9 +340,17 @@ static void toy_misc_timer(struct timer_list *t)
 	toy_timer_run(&ts->sk, TOY_DEFER_MISC, toy_misc_expired);
 }
 
-/*
- * proto.release_cb: release_sock() calls it with the socket lock held,
- * before giving up ownership; work deferred by a timer is done here.
+/**
+ * toy_stream_release_cb() - Do the work timers left to the owner.
+ * @sk: the socket.
+ *
+ * proto.release_cb, as TCP's tcp_release_cb(): release_sock() calls it
+ * before giving up ownership.  The work of each TOY_DEFER_* bit that is
+ * set (a timer's, or ICMP's lowered path MTU) is done here, and the
+ * reference the bit held dropped.
+ *
+ * Context: release_sock(), with the socket spinlock held and bottom
+ * halves off: may not sleep.
  */
 void toy_stream_release_cb(struct sock *sk)
 {
@@ -294,7 +373,18 @@ void toy_stream_release_cb(struct sock *sk)
 	}
 }
 
-/* proto.keepalive: SO_KEEPALIVE was set or cleared (socket locked). */
+/**
+ * toy_keepalive() - Start or stop keepalive probes.
+ * @sk: the socket.
+ * @val: nonzero: (re)start the idle wait; 0: stop.
+ *
+ * proto.keepalive (SO_KEEPALIVE set or cleared); also when TOY_KEEPIDLE
+ * changes and when a connection is established.  Only ESTABLISHED and
+ * CLOSE_WAIT run it (on the misc timer); in other states this does
+ * nothing.
+ *
+ * Context: the socket lock held (or a child not yet in any table).
+ */
 void toy_keepalive(struct sock *sk, int val)
 {
 	struct toy_sock *ts = toy_sk(sk);
@@ -311,6 +401,13 @@ void toy_keepalive(struct sock *sk, int val)
 	}
 }
 
+/**
+ * toy_stream_init_sock() - Set up what a new stream socket needs.
+ * @sk: the socket, new (from socket() or a listener).
+ *
+ * Its timers, out-of-order queue, keepalive defaults, initial receive
+ * buffer ratio and listener fields (toy_listen_init()).
+ */
 void toy_stream_init_sock(struct sock *sk)
 {
 	struct toy_sock *ts = toy_sk(sk);
@@ -325,11 +422,15 @@ void toy_stream_init_sock(struct sock *sk)
 	toy_listen_init(sk);
 }
 
-/*
- * connect(): the socket is in SYN_SENT with its 4-tuple in the
- * connection table; choose the ISN (@isn if it took the 4-tuple over
- * from a TIME_WAIT entry), send the SYN, start the timer.
- * Caller holds lock_sock().
+/**
+ * toy_stream_connect_start() - Send the SYN of connect().
+ * @sk: the socket, in SYN_SENT with its 4-tuple in the connection table.
+ * @isn: the ISN, if it took the 4-tuple over from a TIME_WAIT entry; or 0.
+ *
+ * A clean connection state (toy_conn_reset()), the ISN (toy_isn()'s
+ * unless @isn), the SYN sent and the retransmission timer started.
+ *
+ * Context: lock_sock() held.
  */
 void toy_stream_connect_start(struct sock *sk, u32 isn)
 {
@@ -351,11 +452,15 @@ void toy_stream_connect_start(struct sock *sk, u32 isn)
 	toy_timer_arm(sk, &ts->rtx_timer, jiffies + ts->rto);
 }
 
-/*
- * Disarm every timer (close, disconnect, end of the connection), and
- * forget work a timer deferred to the owner.  A handler already running
- * finds the socket in a state with nothing to do, or defers to the
- * owner, whose release_cb then finds nothing to do.
+/**
+ * toy_stream_stop() - Disarm every timer and forget deferred work.
+ * @sk: the socket.
+ *
+ * At close, disconnect and the end of the connection.  A handler already
+ * running finds the socket in a state with nothing to do, or defers to
+ * the owner, whose release_cb then finds nothing to do.
+ *
+ * Context: the socket lock held; the caller has a reference of its own.
  */
 void toy_stream_stop(struct sock *sk)
 {
@@ -368,12 +473,18 @@ void toy_stream_stop(struct sock *sk)
 	toy_clear_deferred(sk, TOY_DEFER_MTU);
 }
 
-/*
- * close() of a stream socket (socket locked), as tcp_close(): a
- * listener stops; a connection with unread data, or SO_LINGER with a
- * zero timeout, is aborted with a reset; otherwise our FIN is queued and
- * the connection closes in the background as an orphan.  With SO_LINGER
- * (@timeout), wait for the FIN to be acknowledged first.
+/**
+ * toy_stream_close() - close() of a stream socket, as tcp_close().
+ * @sk: the socket.
+ * @timeout: SO_LINGER's time, in jiffies; 0: do not wait.
+ *
+ * A listener stops; a connection in SYN_SENT ends; one with unread data,
+ * or SO_LINGER with a zero timeout, is aborted with a reset; otherwise
+ * our FIN is queued and the connection closes in the background as an
+ * orphan (toy_stream_release()).  With @timeout, wait up to that long
+ * for the FIN to be acknowledged first.
+ *
+ * Context: lock_sock() held; may sleep.
  */
 void toy_stream_close(struct sock *sk, long timeout)
 {
@@ -408,12 +519,20 @@ void toy_stream_close(struct sock *sk, long timeout)
 		sk_stream_wait_close(sk, timeout);
 }
 
-/*
- * Send our FIN if the state allows (shutdown(SHUT_WR), close()).  In
- * SYN_RECV (a simultaneous open) the FIN waits for the handshake to
- * complete (RFC 793 3.9, CLOSE in SYN-RECEIVED: "queue for processing
+/**
+ * toy_shutdown_send() - Send our FIN if the state allows it.
+ * @sk: the socket.
+ * @how: sk_shutdown bits; only SEND_SHUTDOWN does anything.
+ *
+ * For shutdown(SHUT_WR) and close(): ESTABLISHED goes to FIN_WAIT1,
+ * CLOSE_WAIT to LAST_ACK, and the FIN follows the data queued before
+ * it.  In SYN_RECV (a simultaneous open) the FIN waits for the handshake
+ * to complete (RFC 793 3.9, CLOSE in SYN-RECEIVED: "queue for processing
  * after entering ESTABLISHED state"): toy_established() sends it.
- * Until then the SYN's retransmission timer bounds the wait.
+ * Until then the SYN's retransmission timer bounds the wait.  Other
+ * states send nothing.
+ *
+ * Context: lock_sock() held; may sleep for the FIN's memory.
  */
 void toy_shutdown_send(struct sock *sk, int how)
 {

@@ -78,6 +78,26 @@ static int toy_queue_segment(struct sock *sk, struct msghdr *msg,
 	return size;
 }
 
+/**
+ * toy_stream_sendmsg() - Queue a user's bytes on a stream socket.
+ * @sock: the socket.
+ * @msg: the data; msg_flags: MSG_DONTWAIT, MSG_NOSIGNAL ...
+ * @len: its length.
+ *
+ * As tcp_sendmsg(): waits for the handshake to complete, then copies
+ * the bytes into segments of at most one MSS on the write queue and
+ * pushes them, waiting for room in SO_SNDBUF and in the protocol's
+ * memory unless nonblocking (SO_SNDTIMEO bounds the wait).  A segment
+ * is queued only after all its bytes were copied in.  EPIPE raises
+ * SIGPIPE unless MSG_NOSIGNAL.
+ *
+ * Context: process context; may sleep; holds the socket lock except
+ * while sleeping.
+ * Return: the bytes queued if any were, else a negative errno:
+ * -EOPNOTSUPP for MSG_OOB, -EPIPE when the socket cannot send (not
+ * connected, shut down for writing), a pending socket error, -EAGAIN,
+ * a signal's, -ENOBUFS or -EFAULT.
+ */
 int toy_stream_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 {
 	int flags = msg->msg_flags;
@@ -210,6 +230,28 @@ static int toy_recv_wait(struct sock *sk, long *timeo)
 	return err < 0 ? err : 0;
 }
 
+/**
+ * toy_stream_recvmsg() - Read in-order bytes from a stream socket.
+ * @sock: the socket.
+ * @msg: where the bytes go.
+ * @len: room in @msg.
+ * @flags: MSG_DONTWAIT, MSG_PEEK, MSG_WAITALL, MSG_ERRQUEUE ...
+ *
+ * As tcp_recvmsg(): copies from the receive queue in order, waiting
+ * until SO_RCVLOWAT bytes (all @len with MSG_WAITALL) were copied, or
+ * until the stream ends, an error, a signal or the timeout.  Data is
+ * consumed only after it was copied out, so a bad buffer loses nothing;
+ * MSG_PEEK consumes nothing.  Room made in the receive queue is offered
+ * to the peer (a window update) when worth it.  MSG_ERRQUEUE reads the
+ * error queue instead (sock_recv_errqueue()).
+ *
+ * Context: process context; may sleep; holds the socket lock except
+ * while sleeping.
+ * Return: the bytes copied, 0 at the end of the stream, or a negative
+ * errno: -EOPNOTSUPP for MSG_OOB, -ENOTCONN on a listener or a socket
+ * never connected, a pending socket error, -EAGAIN, -EPIPE after
+ * connect(AF_UNSPEC) meanwhile, a signal's, or -EFAULT.
+ */
 int toy_stream_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 		       int flags)
 {
@@ -283,13 +325,23 @@ out:
 	return copied;
 }
 
-/*
- * poll(), as tcp_poll(): a listener is readable when a child waits; a
- * connection is readable with data or once the peer closed (RDHUP),
- * writable while a third of SO_SNDBUF is free (and after SHUT_WR, so a
- * writer learns EPIPE), HUP when both directions are shut or it is
- * closed, ERR with a pending error.  Nothing is readable or writable
+/**
+ * toy_stream_poll() - poll() of a stream socket.
+ * @file: the socket's file.
+ * @sock: the socket.
+ * @wait: the poll table.
+ *
+ * As tcp_poll(): a listener is readable when a child waits; a
+ * connection is readable with data or once its receive side is shut
+ * (the peer's FIN or SHUT_RD: RDHUP too), writable while a third of
+ * SO_SNDBUF is free (and after SHUT_WR, so a writer learns EPIPE), HUP
+ * when both directions are shut or it is closed, ERR with a pending
+ * error or a non-empty error queue.  Data and room are not reported
  * during the handshake.
+ *
+ * Context: process context; takes no socket lock (reads the state with
+ * an acquire, the rest with READ_ONCE).
+ * Return: the EPOLL* mask.
  */
 __poll_t toy_stream_poll(struct file *file, struct socket *sock,
 			 poll_table *wait)
@@ -340,10 +392,20 @@ __poll_t toy_stream_poll(struct file *file, struct socket *sock,
 	return mask;
 }
 
-/*
- * SIOCINQ (FIONREAD): bytes ready to read; SIOCOUTQ: bytes not yet
- * acknowledged; SIOCOUTQNSD: bytes not yet sent.  Others fall back to
- * the generic device ioctls.
+/**
+ * toy_stream_ioctl() - ioctl() of a stream socket.
+ * @sock: the socket.
+ * @cmd: SIOCINQ, SIOCOUTQ or SIOCOUTQNSD; others are not this family's.
+ * @arg: user pointer to the int answer.
+ *
+ * SIOCINQ (FIONREAD): bytes received in order and not yet read;
+ * SIOCOUTQ: bytes not yet acknowledged; SIOCOUTQNSD: bytes not yet
+ * sent (both 0 in SYN_SENT and CLOSE).  Others fall back to the generic
+ * device ioctls.
+ *
+ * Context: process context; takes the socket lock.
+ * Return: 0, -EINVAL on a listener, -EFAULT, or -ENOIOCTLCMD for
+ * another @cmd.
  */
 int toy_stream_ioctl(struct socket *sock, unsigned int cmd,
 		     unsigned long arg)

@@ -138,7 +138,13 @@ static u16 toy_syn_route_mss(struct sock *sk, struct sk_buff *skb)
 	return toy_mtu_to_mss(mtu);
 }
 
-/* A new listener has sent no cookie within the validity. */
+/**
+ * toy_cookie_listen_init() - Reset a listener's SYN cookie state.
+ * @sk: the socket: new, or a listener that stops.
+ *
+ * It has sent no cookie within the validity, so no ACK is checked as a
+ * cookie, and the SYN flood warning may be logged again.
+ */
 void toy_cookie_listen_init(struct sock *sk)
 {
 	struct toy_sock *ts = toy_sk(sk);
@@ -172,10 +178,15 @@ static bool toy_synq_no_recent_overflow(const struct sock *sk)
 	return !time_between32(now, last - HZ, last + TOY_COOKIE_VALID);
 }
 
-/*
- * A SYN found the half-open entries at a limit, or syncookies is 2
- * (tcp_syn_flood_action()): true if it gets a cookie, false if it is
- * dropped.  The first time for a listener, the log says which.
+/**
+ * toy_syn_flood_action() - A cookie, or a drop? (tcp_syn_flood_action())
+ * @sk: the listener.
+ *
+ * A SYN found the half-open entries at a limit, or syncookies is 2.  The
+ * first time for a listener, unless syncookies is 2, the log says which
+ * (rate limited).
+ *
+ * Return: true if the SYN gets a cookie, false if it is dropped.
  */
 bool toy_syn_flood_action(struct sock *sk)
 {
@@ -190,9 +201,16 @@ bool toy_syn_flood_action(struct sock *sk)
 	return syncookies;
 }
 
-/*
- * cookie_v4_init_sequence(): the ISN of the SYN-ACK that answers SYN
- * @skb to listener @sk without an entry.
+/**
+ * toy_cookie_init_sequence() - The cookie: a SYN-ACK's ISN.
+ * @sk: the listener.
+ * @skb: the SYN, answered without an entry.
+ *
+ * cookie_v4_init_sequence().  The cookie carries the largest MSS of
+ * toy_msstab[] at or below the route's; the listener notes that it sent
+ * a cookie, and SyncookiesSent counts it.
+ *
+ * Return: the ISN.
  */
 u32 toy_cookie_init_sequence(struct sock *sk, struct sk_buff *skb)
 {
@@ -210,11 +228,17 @@ u32 toy_cookie_init_sequence(struct sock *sk, struct sk_buff *skb)
 			       ntohl(th->seq), idx);
 }
 
-/*
- * cookie_v4_check(): ACK @skb found no entry at listener @sk.  Returns
- * the MSS its cookie carries, or 0 when it brings none of ours (counted
- * in SyncookiesFailed while cookies are in use): the listener's reset
- * answers it then.
+/**
+ * toy_cookie_check() - Does an ACK return one of our cookies?
+ * @sk: the listener.
+ * @skb: an ACK that found no half-open entry.
+ *
+ * cookie_v4_check().  Checked only while syncookies is on and the
+ * listener sent cookies in the last two minutes; a wrong or old cookie
+ * then counts in SyncookiesFailed, a good one in SyncookiesRecv.
+ *
+ * Return: the MSS the cookie carries, or 0 when it brings none of ours:
+ * the listener's reset answers it then.
  */
 u16 toy_cookie_check(struct sock *sk, struct sk_buff *skb)
 {

@@ -115,11 +115,29 @@ static void toy_tn_port_range(const struct toy_net *tn, int *low, int *high)
 	} while (read_seqretry(&tn->port_range_lock, seq));
 }
 
+/**
+ * toy_port_range() - Read net.toy.ip_local_port_range.
+ * @net: the namespace.
+ * @low: set to the lowest port for automatic choice.
+ * @high: set to the highest.
+ *
+ * The pair is read as one, under the range's seqlock: a writer may be
+ * changing it.
+ *
+ * Context: any; takes no lock, retries while a writer is active.
+ */
 void toy_port_range(const struct net *net, int *low, int *high)
 {
 	toy_tn_port_range(toy_pernet(net), low, high);
 }
 
+/**
+ * toy_port_reserved() - Is @port in net.toy.ip_local_reserved_ports?
+ * @net: the namespace.
+ * @port: the port, host order.
+ *
+ * Return: true if automatic choice must skip @port.
+ */
 bool toy_port_reserved(const struct net *net, u16 port)
 {
 	return test_bit(port, toy_pernet(net)->reserved_ports);
@@ -304,6 +322,18 @@ static const struct ctl_table toy_sysctl_template[] = {
 	{ }
 };
 
+/**
+ * toy_sysctl_init_net() - Set up a namespace's sysctls and their defaults.
+ * @net: the new namespace.
+ *
+ * Sets every value the template lists to its default (and zeroes the
+ * counters the limits apply to: TIME_WAIT entries, half-open entries,
+ * orphans), allocates the reserved-ports bitmap and registers a copy
+ * of toy_sysctl_template whose .data point into @net's struct toy_net.
+ *
+ * Context: namespace init (toy_net_init()); may sleep.
+ * Return: 0, or -ENOMEM (nothing is left allocated).
+ */
 int toy_sysctl_init_net(struct net *net)
 {
 	struct toy_net *tn = toy_pernet(net);
@@ -369,6 +399,14 @@ err:
 	return -ENOMEM;
 }
 
+/**
+ * toy_sysctl_exit_net() - Remove a namespace's sysctls.
+ * @net: the namespace.
+ *
+ * Unregisters the table, then frees it and the reserved-ports bitmap.
+ *
+ * Context: namespace exit, or init unwinding; may sleep.
+ */
 void toy_sysctl_exit_net(struct net *net)
 {
 	struct toy_net *tn = toy_pernet(net);
@@ -400,6 +438,15 @@ static struct ctl_table toy_sysctl_global[] = {
 
 static struct ctl_table_header *toy_sysctl_global_hdr;
 
+/**
+ * toy_sysctl_global_init() - Register net.toy.mem and net.toy.dgram_mem.
+ *
+ * Description: They exist in the initial namespace only: the memory
+ * they limit is the whole system's.
+ *
+ * Context: module init (toy_mem_init()); may sleep.
+ * Return: 0, or -ENOMEM.
+ */
 int toy_sysctl_global_init(void)
 {
 	toy_sysctl_global_hdr = register_net_sysctl(&init_net, "net/toy",
@@ -407,6 +454,11 @@ int toy_sysctl_global_init(void)
 	return toy_sysctl_global_hdr ? 0 : -ENOMEM;
 }
 
+/**
+ * toy_sysctl_global_exit() - Unregister net.toy.mem and net.toy.dgram_mem.
+ *
+ * Context: module exit or failed init (toy_mem_exit()); may sleep.
+ */
 void toy_sysctl_global_exit(void)
 {
 	unregister_net_sysctl_table(toy_sysctl_global_hdr);

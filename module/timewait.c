@@ -80,6 +80,11 @@
 
 static struct kmem_cache *toy_tw_cachep __read_mostly;
 
+/**
+ * toy_tw_init() - Create the entries' cache, at module init.
+ *
+ * Return: 0, or -ENOMEM.
+ */
 int toy_tw_init(void)
 {
 	/* No bigger than TCP's tcp_timewait_sock. */
@@ -90,7 +95,13 @@ int toy_tw_init(void)
 	return toy_tw_cachep ? 0 : -ENOMEM;
 }
 
-/* Module exit, after every namespace purged its entries. */
+/**
+ * toy_tw_exit() - Destroy the entries' cache, at module exit.
+ *
+ * Context: after every namespace purged its entries (or, when module
+ * init fails, before any namespace had some); waits for their RCU frees,
+ * so may sleep.
+ */
 void toy_tw_exit(void)
 {
 	rcu_barrier();		/* the entries' RCU frees */
@@ -102,6 +113,12 @@ static void toy_tw_free_rcu(struct rcu_head *head)
 	kmem_cache_free(toy_tw_cachep, container_of(head, struct toy_tw, rcu));
 }
 
+/**
+ * toy_tw_put() - Drop a reference on a TIME_WAIT entry.
+ * @tw: the entry.
+ *
+ * The last one frees it after an RCU grace period.
+ */
 void toy_tw_put(struct toy_tw *tw)
 {
 	if (refcount_dec_and_test(&tw->common.skc_refcnt)) {
@@ -112,7 +129,15 @@ void toy_tw_put(struct toy_tw *tw)
 
 /* ---- the tables ------------------------------------------------------ */
 
-/* Out of its bind bucket; the caller holds the bind slot lock. */
+/**
+ * __toy_tw_bind_unhash() - Take a TIME_WAIT entry out of its bind bucket.
+ * @tw: the entry.
+ *
+ * If it is still in one.  The bucket's reference goes with it (never the
+ * last: the caller has one of its own).
+ *
+ * Context: the bind slot lock of its port held, bottom halves off.
+ */
 void __toy_tw_bind_unhash(struct toy_tw *tw)
 {
 	struct toy_bind_bucket *tb = tw->tb;
@@ -123,7 +148,16 @@ void __toy_tw_bind_unhash(struct toy_tw *tw)
 	__toy_bucket_leave(tb, &tw->common, tw->bind_user);
 }
 
-/* Out of the connection table; the caller holds its slot lock. */
+/**
+ * __toy_tw_ehash_unhash() - Take a TIME_WAIT entry off the connection table.
+ * @tw: the entry.
+ *
+ * The table's reference goes with it (never the last: the caller has one
+ * of its own), and the namespace counts one entry less.
+ *
+ * Context: its connection slot lock held, bottom halves off.
+ * Return: true if this call took it out, false if it was not there.
+ */
 bool __toy_tw_ehash_unhash(struct toy_tw *tw)
 {
 	struct sock *sk = toy_tw_sk(tw);
@@ -199,11 +233,15 @@ static void toy_tw_unlock(struct toy_hslot *bslot, struct toy_hslot *eslot)
 	spin_unlock_bh(&eslot->lock);	/* last: see above */
 }
 
-/*
- * End @tw now, for someone who holds a reference (and gives it up
- * here): out of the tables, if still there, and the timer stopped.
- * True if this call took it out of the connection table.  Never with a
- * slot lock held: the timer handler takes them.
+/**
+ * toy_tw_deschedule_put() - End a TIME_WAIT entry now; drop a reference.
+ * @tw: the entry, with a reference of the caller's, given up here.
+ *
+ * Out of the tables, if still there, and the timer stopped, waiting for
+ * a handler that has already started (del_timer_sync()).
+ *
+ * Context: no slot lock held: the timer handler takes them.
+ * Return: true if this call took it out of the connection table.
  */
 bool toy_tw_deschedule_put(struct toy_tw *tw)
 {
@@ -239,10 +277,15 @@ static void toy_tw_timer(struct timer_list *t)
 	toy_tw_unlock(bslot, eslot);
 }
 
-/*
+/**
+ * toy_tw_purge_net() - End every TIME_WAIT entry of a namespace now.
+ * @net: the namespace.
+ *
  * The namespace is going away (no socket of it is left, no segment can
- * arrive) or the module is: end every TIME_WAIT entry now, timer
- * included, as inet_twsk_purge() does.
+ * arrive) or the module is: every entry ends, timer included, as
+ * inet_twsk_purge() does.
+ *
+ * Context: the namespace's exit; may sleep.
  */
 void toy_tw_purge_net(struct net *net)
 {
@@ -280,7 +323,14 @@ static unsigned long toy_tw_len(const struct net *net)
 	return msecs_to_jiffies(2 * READ_ONCE(toy_pernet(net)->msl_ms));
 }
 
-/* A new connection on the old 4-tuple starts above the old one. */
+/**
+ * toy_tw_isn() - The ISN of a new connection on an entry's 4-tuple.
+ * @tw: the entry.
+ *
+ * Above the old connection's: its snd_nxt + 65537, as TCP.
+ *
+ * Return: that ISN, never 0 (0 means "choose one").
+ */
 u32 toy_tw_isn(const struct toy_tw *tw)
 {
 	u32 isn = tw->snd_nxt + 65535 + 2;
@@ -288,7 +338,16 @@ u32 toy_tw_isn(const struct toy_tw *tw)
 	return isn ? isn : 1;	/* 0 means "choose one" */
 }
 
-/* May connect() take @tw's 4-tuple over?  (tcp_twsk_unique()) */
+/**
+ * toy_tw_unique() - May connect() take an entry's 4-tuple over?
+ * @tw: the TIME_WAIT entry.
+ *
+ * As tcp_twsk_unique(): net.toy.tw_reuse is 1, or 2 and the connection
+ * went over loopback (bound to lo, or a loopback address at either end),
+ * and the entry is at least a second old.
+ *
+ * Return: true if it may.
+ */
 bool toy_tw_unique(const struct toy_tw *tw)
 {
 	const struct sock *sk = (const struct sock *)tw;
@@ -301,9 +360,15 @@ bool toy_tw_unique(const struct toy_tw *tw)
 	return reuse && time_after_eq(jiffies, tw->created + HZ);
 }
 
-/*
- * @sk (socket lock held) has entered TIME_WAIT: hand the 4-tuple to a
- * new entry and close the socket.  Our last ACK has been sent.
+/**
+ * toy_time_wait() - Hand a connection that reached TIME_WAIT to an entry.
+ * @sk: the socket, in FIN_WAIT2 or CLOSING; our last ACK has been sent.
+ *
+ * A new entry takes the 4-tuple for 2 x net.toy.msl_ms and @sk closes
+ * (toy_done()).  Beyond net.toy.max_tw_buckets, or with no memory for an
+ * entry, @sk closes without one (TimeWaitOverflow).
+ *
+ * Context: the socket lock held.
  */
 void toy_time_wait(struct sock *sk)
 {
@@ -376,10 +441,15 @@ static void toy_tw_oow_ack(struct toy_tw *tw)
 		toy_tw_send_ack(tw);
 }
 
-/*
- * A segment the receive path found @sk, a TIME_WAIT entry, for (no lock
- * held).  Consumes @skb and the reference on @sk.  The rules are at the
- * top of this file.
+/**
+ * toy_tw_rcv() - A segment the receive path found a TIME_WAIT entry for.
+ * @sk: the entry, with the lookup's reference.
+ * @skb: the segment.
+ *
+ * The rules are at the top of this file.  Consumes @skb and the
+ * reference on @sk.
+ *
+ * Context: softirq, no lock held.
  */
 void toy_tw_rcv(struct sock *sk, struct sk_buff *skb)
 {

@@ -50,7 +50,11 @@ static u32 toy_seg_len(const struct sk_buff *skb, const struct toyhdr *th)
 
 /* ---- send ------------------------------------------------------------ */
 
-/* The 4-tuple of @sk (a socket, half-open entry or TIME_WAIT entry). */
+/**
+ * toy_flow_tuple() - Fill in a flow's 4-tuple from a socket's.
+ * @flow: the flow; only its addresses and ports are written.
+ * @sk: a socket, half-open entry or TIME_WAIT entry.
+ */
 void toy_flow_tuple(struct toy_flow *flow, const struct sock *sk)
 {
 	flow->saddr = sk->sk_rcv_saddr;
@@ -59,7 +63,11 @@ void toy_flow_tuple(struct toy_flow *flow, const struct sock *sk)
 	flow->dport = sk->sk_dport;
 }
 
-/* The 4-tuple back to the sender of @skb. */
+/**
+ * toy_flow_reply_tuple() - Fill in a flow's 4-tuple back to a sender.
+ * @flow: the flow; only its addresses and ports are written.
+ * @skb: a received segment, its IPv4 and transport headers set.
+ */
 void toy_flow_reply_tuple(struct toy_flow *flow, const struct sk_buff *skb)
 {
 	const struct toyhdr *th = toy_hdr(skb);
@@ -71,9 +79,13 @@ void toy_flow_reply_tuple(struct toy_flow *flow, const struct sk_buff *skb)
 	flow->dport = th->source;
 }
 
-/*
- * How @sk's packets are routed: its device, mark and uid, so that policy
- * routing sees what connect() saw, and its priority.
+/**
+ * toy_flow_route_of() - Fill in how a socket's packets are routed.
+ * @flow: the flow; its addresses and ports are left as they are.
+ * @sk: a full socket (for a half-open entry's packets, its listener).
+ *
+ * Its device, mark and uid, so that policy routing sees what connect()
+ * saw, and its priority; @flow->frag is cleared (DF).
  */
 void toy_flow_route_of(struct toy_flow *flow, const struct sock *sk)
 {
@@ -84,10 +96,17 @@ void toy_flow_route_of(struct toy_flow *flow, const struct sock *sk)
 	flow->frag = false;
 }
 
-/*
- * @sk's flow to @daddr:@dport, before routing: from its bound address
- * (none if that is a broadcast or multicast one: the route picks) and
- * its port.
+/**
+ * toy_flow_to() - A socket's flow to a destination, before routing.
+ * @flow: the flow, all of it written.
+ * @sk: the socket.
+ * @daddr: the destination address.
+ * @dport: the destination port, network order.
+ *
+ * From @sk's port and bound address, routed as @sk is
+ * (toy_flow_route_of()).  A bound address that is not a local one of
+ * this host (a broadcast or multicast one) is left out: the route picks
+ * the source.
  */
 void toy_flow_to(struct toy_flow *flow, struct sock *sk, __be32 daddr,
 		 __be16 dport)
@@ -102,10 +121,15 @@ void toy_flow_to(struct toy_flow *flow, struct sock *sk, __be32 daddr,
 	flow->dport = dport;
 }
 
-/*
- * An answer to @skb that no socket sends (a reset, port unreachable):
- * back to its sender, with the incoming mark if so configured and the
- * namespace's uid, as ip_send_unicast_reply().
+/**
+ * toy_flow_no_socket() - The flow of an answer that no socket sends.
+ * @flow: the flow, all of it written.
+ * @net: the namespace @skb arrived in.
+ * @skb: the segment answered (with a reset, a port unreachable).
+ *
+ * Back to the sender of @skb, with its mark if net.ipv4.fwmark_reflect
+ * says so and the namespace's uid, as ip_send_unicast_reply(); any
+ * device, priority 0.
  */
 void toy_flow_no_socket(struct toy_flow *flow, struct net *net,
 			const struct sk_buff *skb)
@@ -116,10 +140,15 @@ void toy_flow_no_socket(struct toy_flow *flow, struct net *net,
 	flow->uid = sock_net_uid(net, NULL);
 }
 
-/*
- * The route for @flow; @sk: the socket sending, for its IPsec policy (or
- * NULL).  On success flow->saddr and flow->daddr are the route's: the
- * source address it chose when @flow had none.
+/**
+ * toy_route_output() - Route a flow.
+ * @net: the namespace.
+ * @flow: what to route.  On success its addresses are the route's: the
+ *        source address it chose when @flow had none.
+ * @sk: the socket sending, for its IPsec policy, or NULL.
+ *
+ * Return: the route, a reference for the caller (toy_ip_out() consumes
+ * it), or an ERR_PTR().
  */
 struct rtable *toy_route_output(struct net *net, struct toy_flow *flow,
 				const struct sock *sk)
@@ -148,7 +177,15 @@ static void toy_csum(struct sk_buff *skb, __be32 saddr, __be32 daddr)
 				      skb_checksum(skb, 0, skb->len, 0));
 }
 
-/* Our header, @seg for @flow, in front of @skb's data; checksummed. */
+/**
+ * toy_push_header() - Put our header in front of a segment's data.
+ * @skb: the data (perhaps none), with headroom for the header.
+ * @flow: the ports, and the addresses of the pseudo-header.
+ * @seg: what the header says.
+ *
+ * Sets the transport header, and the checksum over the pseudo-header and
+ * all of @skb.
+ */
 void toy_push_header(struct sk_buff *skb, const struct toy_flow *flow,
 		     const struct toy_seg *seg)
 {
@@ -167,11 +204,18 @@ void toy_push_header(struct sk_buff *skb, const struct toy_flow *flow,
 	toy_csum(skb, flow->saddr, flow->daddr);
 }
 
-/*
- * Put the IPv4 header on a packet (our header on, checksummed) and send
- * it on @rt, whose reference is consumed, as is @skb: the one place
- * where AF_TOY hands packets to IPv4.  No socket is passed to the IPv4
- * output path: AF_TOY sockets are not inet_sock.
+/**
+ * toy_ip_out() - Send a packet: the one place AF_TOY hands them to IPv4.
+ * @net: the namespace.
+ * @skb: the packet, our header on and checksummed; consumed.
+ * @rt: its route; the reference is consumed.
+ * @flow: its addresses, mark and priority; @flow->frag: no DF.
+ *
+ * Puts the IPv4 header on and hands the packet to ip_local_out().  No
+ * socket is passed to the IPv4 output path: AF_TOY sockets are not
+ * inet_sock.  Counted in OutSegs, and a reset in OutRsts too.
+ *
+ * Return: what ip_local_out() returns.
  */
 int toy_ip_out(struct net *net, struct sk_buff *skb, struct rtable *rt,
 	       const struct toy_flow *flow)
@@ -208,10 +252,18 @@ int toy_ip_out(struct net *net, struct sk_buff *skb, struct rtable *rt,
 	return ip_local_out(net, NULL, skb);
 }
 
-/*
- * Send a packet with no data, @seg, for @flow.  Used for what has no
- * socket of its own: resets, a listener's SYN-ACKs, a TIME_WAIT entry's
- * ACKs, port unreachable.
+/**
+ * toy_xmit_ctl() - Send a packet with no data and no socket of its own.
+ * @net: the namespace.
+ * @flow: where it goes; routed here (toy_route_output()).
+ * @seg: what its header says.
+ *
+ * For resets, a listener's SYN-ACKs, a TIME_WAIT entry's ACKs, port
+ * unreachable: no socket memory is charged.
+ *
+ * Context: any; does not sleep.
+ * Return: toy_ip_out()'s result, or a negative errno when there is no
+ * route or no memory.
  */
 int toy_xmit_ctl(struct net *net, struct toy_flow *flow,
 		 const struct toy_seg *seg)
@@ -233,11 +285,17 @@ int toy_xmit_ctl(struct net *net, struct toy_flow *flow,
 	return toy_ip_out(net, skb, rt, flow);
 }
 
-/*
- * Answer @skb with a reset (tcp_v4_send_reset's rules): if it carried an
- * ACK, the reset takes that number as its sequence number; otherwise it
- * acknowledges everything the segment occupied.  Never a reset to a
- * reset.  Called with the segment's header validated.
+/**
+ * toy_send_reset() - Answer a segment with a reset.
+ * @net: the namespace @skb arrived in.
+ * @skb: the segment, its header validated; not consumed.
+ *
+ * tcp_v4_send_reset()'s rules: if it carried an ACK, the reset takes
+ * that number as its sequence number; otherwise it acknowledges
+ * everything the segment occupied, counted from skb->data, which must
+ * then still be at our header.  Never a reset to a reset.
+ *
+ * Context: any; does not sleep.
  */
 void toy_send_reset(struct net *net, struct sk_buff *skb)
 {
@@ -472,12 +530,27 @@ static const struct net_protocol toy_protocol = {
 	.err_handler	= toy_err,
 };
 
+/**
+ * toy_wire_init() - Register the IPv4 protocol handler.
+ *
+ * Description: From here on toy_rcv() receives the segments of protocol
+ * toy_ipproto, and toy_err() the ICMP errors about ours.
+ *
+ * Return: 0, or -EBUSY if another handler holds the protocol number.
+ */
 int toy_wire_init(void)
 {
 	return inet_add_protocol(&toy_protocol, toy_ipproto) ? -EBUSY : 0;
 }
 
-/* After this, no toy_rcv() runs or will run. */
+/**
+ * toy_wire_exit() - Unregister the IPv4 protocol handler.
+ *
+ * Description: After this, no toy_rcv() or toy_err() runs or will run
+ * (synchronize_net()).
+ *
+ * Context: process context; sleeps.
+ */
 void toy_wire_exit(void)
 {
 	inet_del_protocol(&toy_protocol, toy_ipproto);
