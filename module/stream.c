@@ -27,6 +27,11 @@
  * work to the owner (a bit in toy_sock.deferred, done by
  * toy_stream_release_cb() at release_sock(), as TCP's tcp_release_cb()).
  *
+ * Retransmission (tcp_timer.c's part): a timeout in a synchronized
+ * state sends again from the first unacknowledged segment (output.c),
+ * or probes a closed window; after net.toy.retries2 timeouts in a row
+ * the connection fails with ETIMEDOUT, and an orphan has its own limit.
+ *
  * Timers.  An armed timer holds a reference on its socket and counts in
  * the "timers" live-object counter; whoever disarms it (del_timer() that
  * found it pending, or the handler itself when it has run) drops both.
@@ -233,6 +238,113 @@ void toy_established(struct sock *sk)
 }
 
 /* ---- timers ------------------------------------------------------- */
+
+/*
+ * How many attempts an orphan gets (tcp_orphan_retries()):
+ * net.toy.orphan_retries, where 0 means 8 while the peer may still be
+ * alive (the interval has not reached its ceiling) and none after.
+ */
+static int toy_orphan_retries(const struct sock *sk, bool alive)
+{
+	int retries = READ_ONCE(toy_pernet(sock_net(sk))->orphan_retries);
+
+	if (READ_ONCE(sk->sk_err_soft) && !alive)
+		retries = 0;
+	if (!retries && alive)
+		retries = 8;
+	return retries;
+}
+
+/*
+ * Attempts in a row without an answer before the connection is given up
+ * (tcp_write_timeout()): net.toy.retries2, or for an orphan, which no
+ * user waits for, toy_orphan_retries().  @alive: the interval between
+ * attempts has not reached its ceiling yet.
+ */
+static int toy_max_retries(const struct sock *sk, bool alive)
+{
+	if (sock_flag(sk, SOCK_DEAD))
+		return toy_orphan_retries(sk, alive);
+	return READ_ONCE(toy_pernet(sock_net(sk))->retries2);
+}
+
+/* Give the connection up: the peer never answered (tcp_write_err()). */
+static void toy_write_err(struct sock *sk)
+{
+	WRITE_ONCE(sk->sk_err, READ_ONCE(sk->sk_err_soft) ? : ETIMEDOUT);
+	toy_done(sk);		/* which tells the user */
+}
+
+/*
+ * Data waits but nothing is in flight (tcp_probe_timer()): the peer's
+ * window is closed, so probe it, or every transmission failed (no
+ * route, a packet too big), so try again.  Each attempt the peer does
+ * not answer counts, and toy_max_retries() of them end the connection:
+ * no connection waits for ever.  A peer that answers keeps it open as
+ * long as it likes (RFC 1122 4.2.2.17), except an orphan's, which may
+ * wait only until the interval reaches its ceiling.
+ */
+static void toy_probe_timer(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	bool alive = toy_probe_when(ts) < TOY_RTO_MAX;
+	int max = toy_max_retries(sk, alive);
+
+	if ((sock_flag(sk, SOCK_DEAD) && !alive && ts->backoff >= max) ||
+	    ts->probes >= max) {
+		toy_write_err(sk);
+		return;
+	}
+	ts->probes++;
+	toy_push(sk);		/* perhaps the window is open now */
+	if (ts->packets_out)
+		return;
+	toy_send_probe(sk);
+	if (ts->backoff < U8_MAX)
+		ts->backoff++;
+	toy_timer_arm(sk, &ts->rtx_timer, jiffies + toy_probe_when(ts));
+}
+
+/**
+ * toy_rtx_expired_data() - The retransmission timer in a synchronized state.
+ * @sk: the connection.
+ *
+ * An orphan over the orphan or memory limits is reset and ended
+ * (toy_out_of_resources()).  With nothing in flight but data waiting,
+ * this is the probe timer.  With data in flight, a timeout: once
+ * net.toy.retries2 timeouts in a row have passed (an orphan has its own
+ * limit), the connection fails with ETIMEDOUT, or the soft error ICMP
+ * left; else the window falls to one segment, the RTO doubles, and
+ * everything from snd_una is sent again (go-back-N).
+ *
+ * Context: socket lock held: bh_lock_sock() in the timer, or the owner
+ * in release_sock() when the timer deferred it (TOY_DEFER_RTX).
+ */
+static void toy_rtx_expired_data(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	if (toy_out_of_resources(sk, true))
+		return;
+	if (!ts->packets_out) {
+		if (ts->send_head)
+			toy_probe_timer(sk);
+		return;
+	}
+	TOY_INC_STATS(sock_net(sk), TOY_MIB_TIMEOUTS);
+	/* Compared before the u8 counts on: retries2 may be 255. */
+	if (ts->retries >= toy_max_retries(sk, ts->rto < TOY_RTO_MAX)) {
+		toy_write_err(sk);
+		return;
+	}
+	ts->retries++;
+	toy_cc_on_timeout(ts);
+	ts->send_head = skb_peek(&sk->sk_write_queue);
+	ts->snd_nxt = ts->snd_una;
+	ts->packets_out = 0;
+	toy_rto_backoff(ts);
+	toy_push(sk);
+}
 
 /* The retransmission timer, with the socket lock held (not owned). */
 static void toy_rtx_expired(struct sock *sk)

@@ -498,7 +498,6 @@ void toy_ack_rcvd(struct sock *sk, u32 ack, u32 seq, u16 window,
 		  bool pure);
 unsigned long toy_probe_when(const struct toy_sock *ts);
 bool toy_oow_rate_limited(struct net *net, u32 *last_time, int mib);
-void toy_rtx_expired_data(struct sock *sk);
 void toy_write_queue_purge(struct sock *sk);
 void toy_send_probe(struct sock *sk);
 
