@@ -90,20 +90,26 @@ static void toy_listener_case_desc(const struct toy_listener_case *c,
 
 KUNIT_ARRAY_PARAM(toy_listener, toy_listener_cases, toy_listener_case_desc);
 
+/* A fake socket, bound to @addr and @port (host order), freed by KUnit. */
+static struct sock *toy_test_sock(struct kunit *test, u32 addr, u16 port,
+				  int dev)
+{
+	struct toy_sock *ts = kunit_kzalloc(test, sizeof(*ts), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, ts);
+	ts->sk.sk_rcv_saddr = htonl(addr);
+	ts->sk.sk_num = port;
+	ts->sk.sk_bound_dev_if = dev;
+	return &ts->sk;
+}
+
 static void toy_lookup_test_listener(struct kunit *test)
 {
 	const struct toy_listener_case *c = test->param_value;
-	struct toy_sock *ts;
+	struct sock *sk = toy_test_sock(test, c->l.addr, c->l.port, c->l.dev);
 	struct net *net = &init_net;
-	struct sock *sk;
 
-	ts = kunit_kzalloc(test, sizeof(*ts), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, ts);
-	sk = &ts->sk;
-	sk->sk_rcv_saddr = htonl(c->l.addr);
-	sk->sk_num = c->l.port;
 	sk->sk_state = c->l.state;
-	sk->sk_bound_dev_if = c->l.dev;
 	if (c->l.other_net) {
 		/* Only compared, never used: any other address will do. */
 		net = kunit_kzalloc(test, sizeof(*net), GFP_KERNEL);
@@ -185,17 +191,11 @@ KUNIT_ARRAY_PARAM(toy_dgram, toy_dgram_cases, toy_dgram_case_desc);
 static void toy_lookup_test_dgram(struct kunit *test)
 {
 	const struct toy_dgram_case *c = test->param_value;
-	struct toy_sock *ts;
-	struct sock *sk;
+	struct sock *sk = toy_test_sock(test, c->sk.addr, c->sk.port,
+					c->sk.dev);
 
-	ts = kunit_kzalloc(test, sizeof(*ts), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, ts);
-	sk = &ts->sk;
-	sk->sk_rcv_saddr = htonl(c->sk.addr);
-	sk->sk_num = c->sk.port;
 	sk->sk_daddr = htonl(c->sk.peer);
 	sk->sk_dport = htons(c->sk.peer_port);
-	sk->sk_bound_dev_if = c->sk.dev;
 
 	KUNIT_EXPECT_EQ(test,
 			toy_dgram_score(sk, htonl(c->dg.saddr),
