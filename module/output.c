@@ -68,13 +68,18 @@ static struct rtable *toy_sk_route(struct sock *sk)
  * ip_rt_min_pmtu, 552, so only a device with a smaller MTU meets the
  * floor), at most TOY_MAX_MSS.
  *
- * Return: the MSS.  @mtu must be at least the 40 bytes of the two
- * headers: the subtraction is unsigned.
+ * A route's mtu metric has no floor, so an MTU smaller than the two
+ * headers is possible too; it gets the floor, not a wrapped subtraction.
+ *
+ * Return: the MSS.
  */
 u16 toy_mtu_to_mss(u32 mtu)
 {
-	return clamp_t(u32, mtu - sizeof(struct iphdr) - sizeof(struct toyhdr),
-		       TOY_MIN_MSS, TOY_MAX_MSS);
+	u32 hdrs = sizeof(struct iphdr) + sizeof(struct toyhdr);
+
+	if (mtu < hdrs + TOY_MIN_MSS)
+		return TOY_MIN_MSS;
+	return min_t(u32, mtu - hdrs, TOY_MAX_MSS);
 }
 
 /**

@@ -4,7 +4,8 @@
  * (input.c) for a connection, toy_req_in_window() (request.c) for a
  * half-open entry.  A rule too strict drops good segments, and the
  * connection stalls; one too loose lets a blind attacker inject data or
- * resets with guessed sequence numbers.
+ * resets with guessed sequence numbers.  And the segment size a path's
+ * MTU allows, toy_mtu_to_mss() (output.c).
  */
 #include <kunit/test.h>
 
@@ -168,9 +169,51 @@ static void toy_window_test_req(struct kunit *test)
 			    c->seq, c->end_seq, c->s_win, c->e_win);
 }
 
+/*
+ * toy_mtu_to_mss() rows (output.c): the MTU less 40 bytes of headers,
+ * held between TOY_MIN_MSS and TOY_MAX_MSS.  A segment larger than the
+ * path carries is never delivered; one larger than the window cannot be
+ * sent whole.  A route's mtu metric has no floor, so the rows go below
+ * the headers' own size.
+ */
+struct toy_mss_case {
+	const char *name;
+	u32 mtu;
+	u16 mss;
+};
+
+static const struct toy_mss_case toy_mss_cases[] = {
+	{ "Ethernet", 1500, 1460 },
+	{ "every IPv4 host's minimum", 576, 536 },
+	{ "the floor's own MTU", 104, 64 },
+	{ "one above the floor's MTU", 105, 65 },
+	{ "below the floor's MTU", 100, 64 },
+	{ "the headers alone", 40, 64 },
+	{ "smaller than the headers", 30, 64 },
+	{ "zero", 0, 64 },
+	{ "the ceiling's own MTU", 16424, 16384 },
+	{ "jumbo, past the ceiling", 65535, 16384 },
+};
+
+static void toy_mss_case_desc(const struct toy_mss_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(toy_mss, toy_mss_cases, toy_mss_case_desc);
+
+static void toy_window_test_mss(struct kunit *test)
+{
+	const struct toy_mss_case *c = test->param_value;
+
+	KUNIT_EXPECT_EQ_MSG(test, toy_mtu_to_mss(c->mtu), c->mss, "MTU %u",
+			    c->mtu);
+}
+
 static struct kunit_case toy_window_test_cases[] = {
 	KUNIT_CASE_PARAM(toy_window_test_seq_ok, toy_seq_ok_gen_params),
 	KUNIT_CASE_PARAM(toy_window_test_req, toy_req_win_gen_params),
+	KUNIT_CASE_PARAM(toy_window_test_mss, toy_mss_gen_params),
 	{}
 };
 
