@@ -59,10 +59,11 @@ static const struct toy_rtt_case toy_rtt_cases[] = {
 	  40000000, 20000000, 120000000 },
 	{ "first sample 50 s: RTO held at 120 s", { 50000000 }, 1, 50000000,
 	  25000000, 120000000 },
-	{ "first sample 1500 s: SRTT + 4 RTTVAR past 32 bits, RTO 120 s",
-	  { 1500000000 }, 1, 1500000000, 750000000, 120000000 },
-	{ "first sample 4000 s: 4 RTTVAR past 32 bits, RTO 120 s",
-	  { 4000000000U }, 1, 4000000000U, 2000000000, 120000000 },
+	/* Sums past 32 bits, which would wrap to 25 s and 110 s. */
+	{ "first sample 1440 s: SRTT + 4 RTTVAR past 32 bits, RTO 120 s",
+	  { 1440000000 }, 1, 1440000000, 720000000, 120000000 },
+	{ "first sample 2900 s: 4 RTTVAR past 32 bits, RTO 120 s",
+	  { 2900000000U }, 1, 2900000000U, 1450000000, 120000000 },
 };
 
 static void toy_rtt_case_desc(const struct toy_rtt_case *c, char *desc)
