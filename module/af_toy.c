@@ -400,7 +400,7 @@ int toy_setsockopt(struct socket *sock, int level, int optname,
 			err = -EINVAL;
 			break;
 		}
-		ts->keepidle = val;
+		WRITE_ONCE(ts->keepidle, val);
 		if (sock_flag(sk, SOCK_KEEPOPEN))
 			toy_keepalive(sk, 1);
 		break;
@@ -408,13 +408,13 @@ int toy_setsockopt(struct socket *sock, int level, int optname,
 		if (val < 1 || val > TOY_KEEP_TIME_MAX)
 			err = -EINVAL;
 		else
-			ts->keepintvl = val;
+			WRITE_ONCE(ts->keepintvl, val);
 		break;
 	case TOY_KEEPCNT:
 		if (val < 1 || val > TOY_KEEPCNT_MAX)
 			err = -EINVAL;
 		else
-			ts->keepcnt = val;
+			WRITE_ONCE(ts->keepcnt, val);
 		break;
 	}
 	release_sock(sk);
