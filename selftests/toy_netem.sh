@@ -46,10 +46,24 @@ setup() {
 		$B sh -c 'echo 100 >/proc/sys/net/toy/msl_ms'
 }
 
+# Wait, bounded, until toyB has a listener on port $1 (/proc/net/toy:
+# local address in column 2, the state in column 4, 0A is LISTEN).
+wait_listen() {
+	local port i
+	port=$(printf ':%04X' "$1")
+	for i in $(seq $((300 * scale))); do
+		$B awk -v p="$port" '$4 == "0A" && substr($2, 9) == p { f = 1 }
+			END { exit !f }' /proc/net/toy && return 0
+		sleep 0.1
+	done
+	echo "no listener on port $1"
+	return 1
+}
+
 t_echo() {
 	local out
 	$B timeout $((30 * scale)) "$tools/toycat" -l -e 7000 &
-	sleep 0.5
+	wait_listen 7000 || return 1
 	out=$(echo "hello over veth" |
 	      $A timeout $((30 * scale)) "$tools/toycat" -v 10.10.0.2 7000)
 	wait
@@ -67,7 +81,7 @@ t_bulk() {
 		delay 10ms || return 1
 	t0=$(date +%s)
 	$B timeout $((600 * scale)) "$tools/toycat" -l 7001 <"$work/b" >"$work/b.got" &
-	sleep 0.5
+	wait_listen 7001 || return 1
 	$A timeout $((600 * scale)) "$tools/toycat" 10.10.0.2 7001 <"$work/a" >"$work/a.got" || rc=1
 	wait $! || rc=1
 	secs=$(( $(date +%s) - t0 ))
