@@ -94,15 +94,6 @@ static inline struct in_addr tpeer_in(const char *ip)
 	return a;
 }
 
-static inline uint16_t tpeer_ip_csum(const void *hdr, size_t len)
-{
-	uint32_t sum = csum_add(0, hdr, len);
-
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return htons(~sum & 0xffff);
-}
-
 static inline int tpeer_proc_write(const char *path, const char *val)
 {
 	int fd = open(path, O_WRONLY), err = 0;
@@ -270,8 +261,8 @@ static inline int tpeer_parse(struct toy_pseg *s)
 	memcpy(s->data, s->raw + ihl + hlen, s->len);
 	/* A fragment's checksum covers bytes this packet lacks. */
 	s->csum_ok = !(ntohs(iph->frag_off) & IP_MF) &&
-		     !toy_csum((struct in_addr){ iph->saddr },
-			       (struct in_addr){ iph->daddr }, th, tot - ihl);
+		     toy_csum_ok((struct in_addr){ iph->saddr },
+				 (struct in_addr){ iph->daddr }, th, tot - ihl);
 	return 1;
 }
 
@@ -360,7 +351,7 @@ static inline void tpeer_iphdr(struct toy_peer *p, struct iphdr *iph,
 	iph->protocol = proto;
 	iph->saddr = tpeer_in(PEER_ADDR).s_addr;
 	iph->daddr = tpeer_in(PEER_HOST).s_addr;
-	iph->check = tpeer_ip_csum(iph, sizeof(*iph));
+	iph->check = toy_ip_csum(iph, sizeof(*iph));
 }
 
 /*
@@ -426,7 +417,7 @@ static inline int toy_peer_icmp_frag_needed(struct toy_peer *p,
 	icmp[6] = mtu >> 8;
 	icmp[7] = mtu & 0xff;
 	memcpy(icmp + 8, s->raw, quote);
-	*(uint16_t *)(icmp + 2) = tpeer_ip_csum(icmp, 8 + quote);
+	*(uint16_t *)(icmp + 2) = toy_ip_csum(icmp, 8 + quote);
 	tpeer_iphdr(p, iph, IPPROTO_ICMP, sizeof(*iph) + 8 + quote);
 	return toy_peer_send_raw(p, buf, sizeof(*iph) + 8 + quote);
 }

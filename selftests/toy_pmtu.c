@@ -89,7 +89,7 @@ static int peer_icmp(struct toy_peer *p, const struct toy_pseg *s,
 	memcpy(icmp + 8, s->raw, quote);
 	qth = (struct toyhdr *)(icmp + 8 + q->ihl * 4);
 	qth->seq = htonl(seq);
-	csum = tpeer_ip_csum(icmp, 8 + quote);
+	csum = toy_ip_csum(icmp, 8 + quote);
 	memcpy(icmp + 2, &csum, 2);
 	tpeer_iphdr(p, iph, IPPROTO_ICMP, sizeof(*iph) + 8 + quote);
 	return toy_peer_send_raw(p, buf, sizeof(*iph) + 8 + quote);
@@ -447,7 +447,7 @@ static int peer_send_to(struct toy_peer *p, struct in_addr host,
 	tpeer_iphdr(p, iph, IPPROTO_TOY, sizeof(buf));
 	iph->daddr = host.s_addr;
 	iph->check = 0;
-	iph->check = tpeer_ip_csum(iph, sizeof(*iph));
+	iph->check = toy_ip_csum(iph, sizeof(*iph));
 	return toy_peer_send_raw(p, buf, sizeof(buf));
 }
 

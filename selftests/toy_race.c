@@ -1419,7 +1419,7 @@ static int peer_syn(struct toy_peer *p, uint32_t saddr, uint16_t sport,
 	tpeer_iphdr(p, iph, IPPROTO_TOY, sizeof(buf));
 	iph->saddr = saddr;
 	iph->check = 0;
-	iph->check = tpeer_ip_csum(iph, sizeof(*iph));
+	iph->check = toy_ip_csum(iph, sizeof(*iph));
 	return toy_peer_send_raw(p, buf, sizeof(buf));
 }
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Helpers of the selftests that craft AF_TOY segments by hand (a raw
- * IPv4 socket of protocol IPPROTO_TOY playing the peer): the checksum
- * over the pseudo-header, and SO_ERROR.
+ * IPv4 socket of protocol IPPROTO_TOY playing the peer): the checksums
+ * (tools/toy_csum.h), and SO_ERROR.
  */
 #ifndef _TOY_SEG_H
 #define _TOY_SEG_H
@@ -17,6 +17,7 @@
 #include <linux/toy.h>
 
 #include "toy_lib.h"
+#include "toy_csum.h"
 
 static inline int so_error(int fd)
 {
@@ -25,38 +26,6 @@ static inline int so_error(int fd)
 
 	getsockopt(fd, SOL_SOCKET, SO_ERROR, &val, &len);
 	return val;
-}
-
-static inline uint32_t csum_add(uint32_t sum, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-
-	while (len > 1) {
-		sum += (p[0] << 8) | p[1];
-		p += 2;
-		len -= 2;
-	}
-	if (len)
-		sum += p[0] << 8;
-	return sum;
-}
-
-/* The checksum of a segment from @src to @dst (pseudo-header included). */
-static inline uint16_t toy_csum(struct in_addr src, struct in_addr dst,
-			 const void *seg, size_t len)
-{
-	struct {
-		struct in_addr	src, dst;
-		uint8_t		zero, proto;
-		uint16_t	len;
-	} __attribute__((packed)) ph = { src, dst, 0, IPPROTO_TOY,
-					 htons(len) };
-	uint32_t sum = csum_add(0, &ph, sizeof(ph));
-
-	sum = csum_add(sum, seg, len);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return htons(~sum & 0xffff);
 }
 
 /*

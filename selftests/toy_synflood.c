@@ -99,7 +99,7 @@ static int send_from(struct toy_peer *p, uint32_t saddr, uint16_t sport,
 	tpeer_iphdr(p, iph, IPPROTO_TOY, tot);
 	iph->saddr = saddr;
 	iph->check = 0;
-	iph->check = tpeer_ip_csum(iph, sizeof(*iph));
+	iph->check = toy_ip_csum(iph, sizeof(*iph));
 	return toy_peer_send_raw(p, buf, tot);
 }
 
