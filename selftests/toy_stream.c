@@ -688,37 +688,12 @@ TEST_F(stream, simultaneous_open)
 	close(s2);
 }
 
-/* Sniff the next segment from port @sport to @dport (raw socket). */
-static int sniff(int raw, int sport, int dport, struct toyhdr *out,
-		 int *dlen, double secs)
-{
-	static char buf[70000];
-	struct iphdr *iph = (struct iphdr *)buf;
-	ssize_t n = toy_seg_wait(raw, sport, dport, buf, sizeof(buf), secs);
-
-	if (!n)
-		return 0;
-	*out = *(struct toyhdr *)(buf + iph->ihl * 4);
-	*dlen = n - iph->ihl * 4 - sizeof(*out);
-	return 1;
-}
-
+/* A reset from LO:@sport to LO:@dport at sequence number @seq. */
 static void send_rst(int raw, int sport, int dport, uint32_t seq)
 {
-	struct sockaddr_in to = { .sin_family = AF_INET };
-	struct toyhdr th;
-	struct in_addr lo;
-
-	inet_pton(AF_INET, LO, &lo);
-	to.sin_addr = lo;
-	memset(&th, 0, sizeof(th));
-	th.source = htons(sport);
-	th.dest = htons(dport);
-	th.seq = htonl(seq);
-	th.doff = TOY_DOFF;
-	th.flags = TOY_RST;
-	th.check = toy_csum(lo, lo, &th, sizeof(th));
-	sendto(raw, &th, sizeof(th), 0, (struct sockaddr *)&to, sizeof(to));
+	toy_seg_send(raw, TOY_SEG_SELF(toy_in(LO), .sport = sport,
+				       .dport = dport, .flags = TOY_RST,
+				       .seq = seq));
 }
 
 /*
@@ -728,8 +703,8 @@ static void send_rst(int raw, int sport, int dport, uint32_t seq)
 TEST_F(stream, blind_reset)
 {
 	int raw = socket(AF_INET, SOCK_RAW, IPPROTO_TOY);
-	struct toyhdr th;
-	int c, s, cp, dlen;
+	struct toy_sniffed got;
+	int c, s, cp;
 	uint32_t rcv_nxt;
 	long challenges;
 	char buf[8];
@@ -740,18 +715,18 @@ TEST_F(stream, blind_reset)
 	/* Learn the client's rcv_nxt from a segment the server sends. */
 	EXPECT_EQ(3, write(s, "abc", 3));
 	do {	/* past the handshake's segments, to the data */
-		ASSERT_EQ(1, sniff(raw, 7014, cp, &th, &dlen, 5));
-	} while (!dlen);
-	ASSERT_EQ(3, dlen);
-	rcv_nxt = ntohl(th.seq) + 3;
+		ASSERT_EQ(1, toy_seg_sniff(raw, 7014, cp, &got, 5));
+	} while (!got.len);
+	ASSERT_EQ(3, got.len);
+	rcv_nxt = ntohl(got.th.seq) + 3;
 	EXPECT_EQ(3, read(c, buf, sizeof(buf)));
 
 	send_rst(raw, 7014, cp, rcv_nxt + 1000000);	/* far outside */
 	challenges = toy_stat("ChallengeACKs");
 	send_rst(raw, 7014, cp, rcv_nxt + 10);		/* in, not exact */
-	EXPECT_EQ(1, sniff(raw, cp, 7014, &th, &dlen, 5));
-	EXPECT_EQ(TOY_ACK, th.flags);			/* the challenge */
-	EXPECT_EQ(rcv_nxt, ntohl(th.ack_seq));
+	EXPECT_EQ(1, toy_seg_sniff(raw, cp, 7014, &got, 5));
+	EXPECT_EQ(TOY_ACK, got.th.flags);		/* the challenge */
+	EXPECT_EQ(rcv_nxt, ntohl(got.th.ack_seq));
 	EXPECT_LT(challenges, toy_stat("ChallengeACKs"));
 	usleep(100000);
 	EXPECT_EQ(ST_ESTABLISHED, proc_state(cp, 7014));
