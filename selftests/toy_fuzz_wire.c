@@ -418,7 +418,7 @@ static void print_answers(const struct answers *got)
 
 static uint32_t addr_of(const char *ip)
 {
-	return tpeer_in(ip).s_addr;
+	return toy_in(ip).s_addr;
 }
 
 static bool addr_is_bcast(uint32_t a)
@@ -430,7 +430,7 @@ static bool addr_is_bcast(uint32_t a)
 /* The segment from the peer to @daddr has a checksum that verifies. */
 static bool seg_csum_ok(const uint8_t *seg, size_t len, uint32_t daddr)
 {
-	return toy_csum_ok(tpeer_in(PEER_ADDR), (struct in_addr){ daddr },
+	return toy_csum_ok(toy_in(PEER_ADDR), (struct in_addr){ daddr },
 			   seg, len);
 }
 

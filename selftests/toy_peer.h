@@ -11,7 +11,8 @@
  *
  * toy_peer_recv() and friends parse what the host sent (AF_TOY packets
  * only: IPv4 of protocol IPPROTO_TOY, first fragments or whole packets);
- * toy_peer_send() writes a stream segment with valid checksums;
+ * toy_peer_send_seg() writes a segment (toy_seg.h's struct toy_seg) with
+ * valid checksums, toy_peer_send() a stream segment from PEER_ADDR;
  * toy_peer_connect() and toy_peer_dial() script the three-way handshake in
  * either direction and leave a struct toy_pconn with both sequence
  * numbers, from which a test carries on by hand.
@@ -85,14 +86,6 @@ struct toy_pconn {
 	uint32_t	rcv_nxt;	/* next host sequence number expected */
 	uint16_t	hwin;		/* window of the host's last segment */
 };
-
-static inline struct in_addr tpeer_in(const char *ip)
-{
-	struct in_addr a;
-
-	inet_pton(AF_INET, ip, &a);
-	return a;
-}
 
 static inline int tpeer_proc_write(const char *path, const char *val)
 {
@@ -337,9 +330,10 @@ static inline int toy_peer_send_raw(struct toy_peer *p, const void *ip,
 	return 0;
 }
 
-/* An IPv4 header from PEER_ADDR to PEER_HOST, checksummed. */
-static inline void tpeer_iphdr(struct toy_peer *p, struct iphdr *iph,
-			      uint8_t proto, size_t len)
+/* An IPv4 header from @src to @dst, checksummed. */
+static inline void tpeer_iphdr_addr(struct toy_peer *p, struct iphdr *iph,
+				    uint8_t proto, size_t len,
+				    struct in_addr src, struct in_addr dst)
 {
 	memset(iph, 0, sizeof(*iph));
 	iph->version = 4;
@@ -349,9 +343,42 @@ static inline void tpeer_iphdr(struct toy_peer *p, struct iphdr *iph,
 	iph->frag_off = htons(IP_DF);
 	iph->ttl = 64;
 	iph->protocol = proto;
-	iph->saddr = tpeer_in(PEER_ADDR).s_addr;
-	iph->daddr = tpeer_in(PEER_HOST).s_addr;
+	iph->saddr = src.s_addr;
+	iph->daddr = dst.s_addr;
 	iph->check = toy_ip_csum(iph, sizeof(*iph));
+}
+
+/* An IPv4 header from PEER_ADDR to PEER_HOST, checksummed. */
+static inline void tpeer_iphdr(struct toy_peer *p, struct iphdr *iph,
+			       uint8_t proto, size_t len)
+{
+	tpeer_iphdr_addr(p, iph, proto, len, toy_in(PEER_ADDR),
+			 toy_in(PEER_HOST));
+}
+
+/*
+ * Segment @s in an IPv4 packet from s->saddr to s->daddr, both as @s
+ * says (a source behind the TUN device, a host address); 0 or -errno.
+ */
+static inline int toy_peer_send_seg(struct toy_peer *p,
+				    const struct toy_seg *s)
+{
+	size_t tot = sizeof(struct iphdr) + toy_seg_size(s);
+	struct iphdr *iph;
+	uint8_t *buf;
+	int err;
+
+	if (tot > 65535)
+		return -EMSGSIZE;
+	buf = malloc(tot);
+	if (!buf)
+		return -ENOMEM;
+	iph = (struct iphdr *)buf;
+	toy_seg_build(iph + 1, s);
+	tpeer_iphdr_addr(p, iph, IPPROTO_TOY, tot, s->saddr, s->daddr);
+	err = toy_peer_send_raw(p, buf, tot);
+	free(buf);
+	return err;
 }
 
 /*
@@ -363,36 +390,32 @@ static inline int toy_peer_send(struct toy_peer *p, uint16_t sport,
 				uint32_t ack, uint16_t win, const void *data,
 				size_t len)
 {
-	size_t tot = sizeof(struct iphdr) + sizeof(struct toyhdr) + len;
-	struct iphdr *iph;
-	struct toyhdr *th;
-	uint8_t *buf;
-	int err;
+	return toy_peer_send_seg(p, &(struct toy_seg){
+		.saddr = toy_in(PEER_ADDR), .daddr = toy_in(PEER_HOST),
+		.sport = sport, .dport = dport, .flags = flags, .seq = seq,
+		.ack = ack, .win = win, .data = data, .len = len,
+	});
+}
 
-	if (tot > 65535)
-		return -EMSGSIZE;
-	buf = malloc(tot);
-	if (!buf)
-		return -ENOMEM;
-	iph = (struct iphdr *)buf;
-	th = (struct toyhdr *)(iph + 1);
-	memset(th, 0, sizeof(*th));
-	th->source = htons(sport);
-	th->dest = htons(dport);
-	th->seq = htonl(seq);
-	th->ack_seq = htonl(ack);
-	th->doff = TOY_DOFF;
-	th->flags = flags;
-	th->window = htons(win);
-	th->type = TOY_TYPE_STREAM;
-	if (len)
-		memcpy(th + 1, data, len);
-	th->check = toy_csum(tpeer_in(PEER_ADDR), tpeer_in(PEER_HOST), th,
-			     sizeof(*th) + len);
-	tpeer_iphdr(p, iph, IPPROTO_TOY, tot);
-	err = toy_peer_send_raw(p, buf, tot);
-	free(buf);
-	return err;
+/* The @i-th spoofed source behind the TUN: 10.7.0.3 .. 10.7.0.252. */
+static inline struct in_addr toy_peer_spoofed(unsigned int i)
+{
+	return (struct in_addr){ htonl(0x0a070003 + i % 250) };
+}
+
+/*
+ * A SYN (window 8192) from @saddr:@sport to PEER_HOST:@dport: a spoofed
+ * source behind the TUN device, which never answers what the host sends
+ * it.  0 or -errno.
+ */
+static inline int toy_peer_syn_from(struct toy_peer *p, struct in_addr saddr,
+				    uint16_t sport, uint16_t dport,
+				    uint32_t seq)
+{
+	return toy_peer_send_seg(p, &(struct toy_seg){
+		.saddr = saddr, .daddr = toy_in(PEER_HOST), .sport = sport,
+		.dport = dport, .flags = TOY_SYN, .seq = seq, .win = 8192,
+	});
 }
 
 /*

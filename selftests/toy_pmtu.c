@@ -430,25 +430,11 @@ static int peer_send_to(struct toy_peer *p, struct in_addr host,
 			const struct toy_pconn *c, uint8_t flags, uint32_t seq,
 			uint32_t ack, uint16_t win)
 {
-	uint8_t buf[sizeof(struct iphdr) + sizeof(struct toyhdr)];
-	struct iphdr *iph = (struct iphdr *)buf;
-	struct toyhdr *th = (struct toyhdr *)(iph + 1);
-
-	memset(th, 0, sizeof(*th));
-	th->source = htons(c->pport);
-	th->dest = htons(c->hport);
-	th->seq = htonl(seq);
-	th->ack_seq = htonl(ack);
-	th->doff = TOY_DOFF;
-	th->flags = flags;
-	th->window = htons(win);
-	th->type = TOY_TYPE_STREAM;
-	th->check = toy_csum(tpeer_in(PEER_ADDR), host, th, sizeof(*th));
-	tpeer_iphdr(p, iph, IPPROTO_TOY, sizeof(buf));
-	iph->daddr = host.s_addr;
-	iph->check = 0;
-	iph->check = toy_ip_csum(iph, sizeof(*iph));
-	return toy_peer_send_raw(p, buf, sizeof(buf));
+	return toy_peer_send_seg(p, &(struct toy_seg){
+		.saddr = toy_in(PEER_ADDR), .daddr = host, .sport = c->pport,
+		.dport = c->hport, .flags = flags, .seq = seq, .ack = ack,
+		.win = win,
+	});
 }
 
 /*
@@ -468,7 +454,7 @@ TEST_F_TIMEOUT(pmtu, reject_rule_on_resent_fin_segment_no_panic, TOY_HEAVY_TIMEO
 	struct toy_pseg *s = self->s;
 	struct sockaddr_toy src, dst = taddr(PEER_ADDR, 7002);
 	struct pollfd pfd = { .events = POLLOUT };
-	uint32_t peer = ntohl(tpeer_in(PEER_ADDR).s_addr), w;
+	uint32_t peer = ntohl(toy_in(PEER_ADDR).s_addr), w;
 	struct in_addr host;
 	struct toy_pconn c;
 	long icmp_before;

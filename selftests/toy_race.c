@@ -1398,31 +1398,6 @@ static void *lh_acceptor(void *arg)
 	return NULL;
 }
 
-/* A SYN from @saddr:@sport (spoofed, behind the TUN) to @dport. */
-static int peer_syn(struct toy_peer *p, uint32_t saddr, uint16_t sport,
-		    uint16_t dport, uint32_t seq)
-{
-	uint8_t buf[sizeof(struct iphdr) + sizeof(struct toyhdr)];
-	struct iphdr *iph = (struct iphdr *)buf;
-	struct toyhdr *th = (struct toyhdr *)(iph + 1);
-
-	memset(th, 0, sizeof(*th));
-	th->source = htons(sport);
-	th->dest = htons(dport);
-	th->seq = htonl(seq);
-	th->doff = TOY_DOFF;
-	th->flags = TOY_SYN;
-	th->window = htons(8192);
-	th->type = TOY_TYPE_STREAM;
-	th->check = toy_csum((struct in_addr){ saddr }, tpeer_in(PEER_HOST),
-			     th, sizeof(*th));
-	tpeer_iphdr(p, iph, IPPROTO_TOY, sizeof(buf));
-	iph->saddr = saddr;
-	iph->check = 0;
-	iph->check = toy_ip_csum(iph, sizeof(*iph));
-	return toy_peer_send_raw(p, buf, sizeof(buf));
-}
-
 static void *lh_syns(void *arg)
 {
 	struct lhammer *h = arg;
@@ -1430,8 +1405,9 @@ static void *lh_syns(void *arg)
 	uint32_t i = 0;
 
 	while (!atomic_load(&h->stop)) {
-		if (!peer_syn(h->peer, htonl(0x0a070003 + i % 250),
-			      20000 + i % 20000, LH_PORT, 0x10000 * (i + 1)))
+		if (!toy_peer_syn_from(h->peer, toy_peer_spoofed(i),
+				       20000 + i % 20000, LH_PORT,
+				       0x10000 * (i + 1)))
 			lane_count(C_SYNS, 1);
 		i++;
 		/* What the host answers goes nowhere: read it off. */
@@ -2162,8 +2138,8 @@ static int ns_halfopen(struct ns_child *n, int count)
 	int i;
 
 	for (i = 0; i < count; i++)
-		if (peer_syn(&n->peer, htonl(0x0a070003 + i), 30000 + i,
-			     NS_PORT, 0x100000 * (i + 1)))
+		if (toy_peer_syn_from(&n->peer, toy_peer_spoofed(i), 30000 + i,
+				      NS_PORT, 0x100000 * (i + 1)))
 			return -1;
 	lane_count(C_SYNS, count);
 	return 0;

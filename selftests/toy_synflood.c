@@ -72,43 +72,6 @@ static int listener(int port, int backlog)
 	return fd;
 }
 
-/* A stream segment to PEER_HOST:@dport from any address @saddr. */
-static int send_from(struct toy_peer *p, uint32_t saddr, uint16_t sport,
-		     uint16_t dport, uint8_t flags, uint32_t seq,
-		     uint32_t ack, uint16_t win, const void *data, size_t len)
-{
-	uint8_t buf[sizeof(struct iphdr) + sizeof(struct toyhdr) + 256];
-	struct iphdr *iph = (struct iphdr *)buf;
-	struct toyhdr *th = (struct toyhdr *)(iph + 1);
-	size_t tot = sizeof(*iph) + sizeof(*th) + len;
-
-	if (len > 256)
-		return -EMSGSIZE;
-	memset(th, 0, sizeof(*th));
-	th->source = htons(sport);
-	th->dest = htons(dport);
-	th->seq = htonl(seq);
-	th->ack_seq = htonl(ack);
-	th->doff = TOY_DOFF;
-	th->flags = flags;
-	th->window = htons(win);
-	th->type = TOY_TYPE_STREAM;
-	memcpy(th + 1, data, len);
-	th->check = toy_csum((struct in_addr){ saddr }, tpeer_in(PEER_HOST),
-			     th, sizeof(*th) + len);
-	tpeer_iphdr(p, iph, IPPROTO_TOY, tot);
-	iph->saddr = saddr;
-	iph->check = 0;
-	iph->check = toy_ip_csum(iph, sizeof(*iph));
-	return toy_peer_send_raw(p, buf, tot);
-}
-
-/* The @i-th spoofed source: 10.7.0.3 .. 10.7.0.252, never answering. */
-static uint32_t spoofed(int i)
-{
-	return htonl(0x0a070003 + i % 250);
-}
-
 /*
  * @n SYNs to port @dport from spoofed sources and ports, then whatever
  * the host answered is read off the TUN device.  0 or -errno.
@@ -118,8 +81,8 @@ static int flood(struct toy_peer *p, int n, uint16_t dport)
 	int i, err;
 
 	for (i = 0; i < n; i++) {
-		err = send_from(p, spoofed(i), 10000 + i, dport, TOY_SYN,
-				0x1000000u * (i + 1), 0, 8192, NULL, 0);
+		err = toy_peer_syn_from(p, toy_peer_spoofed(i), 10000 + i,
+					dport, 0x1000000u * (i + 1));
 		if (err)
 			return err;
 	}
@@ -479,17 +442,18 @@ TEST_F(flood, max_syn_backlog_limits_namespace)
 	ASSERT_EQ(0, sysctl_write("max_syn_backlog", "4"));
 	ASSERT_EQ(0, sysctl_write("syncookies", "0"));
 	for (i = 0; i < 6; i++)
-		ASSERT_EQ(0, send_from(&self->peer, spoofed(i), 20000 + i,
-				       i < 3 ? 7105 : 7106, TOY_SYN, 1000, 0,
-				       8192, NULL, 0));
+		ASSERT_EQ(0, toy_peer_syn_from(&self->peer,
+					       toy_peer_spoofed(i), 20000 + i,
+					       i < 3 ? 7105 : 7106, 1000));
 	EXPECT_EQ(4, count_synacks(&self->peer, 20000, 20005, 0.5));
 	EXPECT_EQ(4, toy_live("requests"));
 	EXPECT_EQ(2, toy_stat("ListenDrops"));
 
 	ASSERT_EQ(0, sysctl_write("syncookies", "1"));
 	for (i = 6; i < 9; i++)
-		ASSERT_EQ(0, send_from(&self->peer, spoofed(i), 20000 + i,
-				       7106, TOY_SYN, 1000, 0, 8192, NULL, 0));
+		ASSERT_EQ(0, toy_peer_syn_from(&self->peer,
+					       toy_peer_spoofed(i), 20000 + i,
+					       7106, 1000));
 	EXPECT_EQ(3, count_synacks(&self->peer, 20006, 20008, 0.5));
 	EXPECT_EQ(3, toy_stat("SyncookiesSent"));
 	EXPECT_EQ(4, toy_live("requests"));
@@ -501,8 +465,8 @@ TEST_F(flood, max_syn_backlog_limits_namespace)
 	ASSERT_EQ(0, sysctl_write("syncookies", "0"));
 	a = listener(7105, 100);
 	ASSERT_LE(0, a);
-	ASSERT_EQ(0, send_from(&self->peer, spoofed(20), 20020, 7105,
-			       TOY_SYN, 1000, 0, 8192, NULL, 0));
+	ASSERT_EQ(0, toy_peer_syn_from(&self->peer, toy_peer_spoofed(20),
+				       20020, 7105, 1000));
 	EXPECT_EQ(1, toy_live_wait("requests", 1, 5));
 	EXPECT_EQ(-EINVAL, sysctl_write("max_syn_backlog", "-1"));
 	close(a);
