@@ -1,17 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Helpers shared by the AF_TOY C selftests: the family number the loaded
- * module registered, its live-object counters, and timeouts scaled for
- * emulation (TOY_TIMEOUT_SCALE, set by run_tests.sh).
+ * module registered, its live-object counters and statistics, its debugfs
+ * lookup, and timeouts scaled for emulation (TOY_TIMEOUT_SCALE, set by
+ * run_tests.sh).
  */
 #ifndef _TOY_LIB_H
 #define _TOY_LIB_H
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <netinet/in.h>
 #include <linux/toy.h>
 
@@ -162,6 +168,56 @@ static inline long toy_stat(const char *name)
 	}
 	fclose(f);
 	return val;
+}
+
+/* The inode of the socket behind @fd (what lookup() answers), or -1. */
+static inline long fd_ino(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) ? -1 : (long)st.st_ino;
+}
+
+#define TOY_LOOKUP_PATH	"/sys/kernel/debug/toy/lookup"
+
+/*
+ * Ask the receive path who gets a segment: "stream A:P B:Q [DEVICE]"
+ * (printf-style), as the module's debugfs file answers it (debugfs
+ * mounted first if it is not).  The receiving socket's inode, 0 for
+ * none, -errno on error.
+ */
+__attribute__((format(printf, 1, 2)))
+static inline long lookup(const char *fmt, ...)
+{
+	char req[128], ans[128];
+	unsigned long ino;
+	va_list ap;
+	ssize_t n;
+	int fd;
+
+	va_start(ap, fmt);
+	vsnprintf(req, sizeof(req), fmt, ap);
+	va_end(ap);
+	if (access(TOY_LOOKUP_PATH, F_OK))
+		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	fd = open(TOY_LOOKUP_PATH, O_RDWR);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, req, strlen(req)) < 0) {
+		n = -errno;
+		close(fd);
+		return n;
+	}
+	n = pread(fd, ans, sizeof(ans) - 1, 0);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	ans[n] = '\0';
+	if (!strncmp(ans, "none", 4))
+		return 0;
+	if (sscanf(ans, "ino=%lu", &ino) != 1)
+		return -EIO;
+	return ino;
 }
 
 #endif /* _TOY_LIB_H */

@@ -33,7 +33,6 @@
 #include "toy_lib.h"
 #include "toy_net.h"
 
-#define LOOKUP_PATH	"/sys/kernel/debug/toy/lookup"
 
 static int tsock(int type)
 {
@@ -105,47 +104,6 @@ static char *sysctl_read(const char *name, char *buf, size_t len)
 	}
 	*o = '\0';
 	return buf;
-}
-
-static unsigned long fd_ino(int fd)
-{
-	struct stat st;
-
-	return fstat(fd, &st) ? 0 : st.st_ino;
-}
-
-/*
- * Ask the receive path who gets a segment: "stream 1.2.3.4:5 6.7.8.9:10".
- * Returns the receiving socket's inode, 0 for none, -errno on error.
- */
-static long lookup(const char *fmt, ...)
-{
-	char req[128], ans[128];
-	unsigned long ino;
-	va_list ap;
-	ssize_t n;
-	int fd;
-
-	va_start(ap, fmt);
-	vsnprintf(req, sizeof(req), fmt, ap);
-	va_end(ap);
-	fd = open(LOOKUP_PATH, O_RDWR);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, req, strlen(req)) < 0) {
-		close(fd);
-		return -errno;
-	}
-	n = pread(fd, ans, sizeof(ans) - 1, 0);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	ans[n] = '\0';
-	if (!strncmp(ans, "none", 4))
-		return 0;
-	if (sscanf(ans, "ino=%lu", &ino) != 1)
-		return -EIO;
-	return ino;
 }
 
 /* Run @fn in a child that has dropped root (uid/gid nobody). */
@@ -1141,9 +1099,9 @@ FIXTURE(lookup) {
 FIXTURE_SETUP(lookup)
 {
 	setup_common(_metadata);
-	if (access(LOOKUP_PATH, F_OK))
+	if (access(TOY_LOOKUP_PATH, F_OK))
 		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
-	ASSERT_EQ(0, access(LOOKUP_PATH, W_OK));
+	ASSERT_EQ(0, access(TOY_LOOKUP_PATH, W_OK));
 }
 
 FIXTURE_TEARDOWN(lookup)

@@ -350,48 +350,6 @@ TEST_F_TIMEOUT(peers, dgram_takes_only_its_device, TOY_HEAVY_TIMEOUT)
 	close(b);
 }
 
-#define LOOKUP_PATH	"/sys/kernel/debug/toy/lookup"
-
-/*
- * Ask the receive path who gets @req ("stream A:P B:Q [DEVICE]"): the
- * receiving socket's inode, 0 for none, -errno on error.
- */
-static long lookup(const char *req)
-{
-	unsigned long ino;
-	char ans[128];
-	ssize_t n;
-	int fd;
-
-	if (access(LOOKUP_PATH, F_OK))
-		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
-	fd = open(LOOKUP_PATH, O_RDWR);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, req, strlen(req)) < 0) {
-		n = -errno;
-		close(fd);
-		return n;
-	}
-	n = pread(fd, ans, sizeof(ans) - 1, 0);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	ans[n] = '\0';
-	if (!strncmp(ans, "none", 4))
-		return 0;
-	if (sscanf(ans, "ino=%lu", &ino) != 1)
-		return -EIO;
-	return ino;
-}
-
-static long fd_ino(int fd)
-{
-	struct stat st;
-
-	return fstat(fd, &st) ? -1 : (long)st.st_ino;
-}
-
 /*
  * The debugfs lookup takes the device a segment came in on, and answers
  * as the receive path would: a socket bound to a device only for that
