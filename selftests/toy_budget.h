@@ -3,8 +3,7 @@
  * What the long-running selftests ("lanes") share:
  * their budget and seed from the environment, a reproducible random
  * generator, counters that survive the harness's fork per test, the
- * first and last lines every lane prints, and loopback in a namespace
- * of their own.
+ * first and last lines every lane prints.
  *
  *   TOY_FUZZ_SEED  unsigned decimal; default: a fixed seed, so that make
  *                  check runs the same choices every time
@@ -213,26 +212,6 @@ static inline uint64_t lane_rand(struct lane_rng *r)
 static inline uint32_t lane_below(struct lane_rng *r, uint32_t n)
 {
 	return n ? (uint32_t)(((lane_rand(r) >> 32) * n) >> 32) : 0;
-}
-
-/* Loopback up, in the caller's (new) network namespace: 0 or -errno. */
-static inline int lane_lo_up(void)
-{
-	struct ifreq ifr;
-	int fd, err = 0;
-
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	memset(&ifr, 0, sizeof(ifr));
-	strcpy(ifr.ifr_name, "lo");
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr))
-		err = -errno;
-	ifr.ifr_flags |= IFF_UP;
-	if (!err && ioctl(fd, SIOCSIFFLAGS, &ifr))
-		err = -errno;
-	close(fd);
-	return err;
 }
 
 /*

@@ -1795,7 +1795,7 @@ static void netns_child(struct fz *f)
 	struct sockaddr_toy a = toy_addr(ip_pool[0], 0);
 	int fds[5], i, n = 0, port;
 
-	if (CALL(f, unshare, false, 0, unshare(CLONE_NEWNET)) || lane_lo_up())
+	if (CALL(f, unshare, false, 0, unshare(CLONE_NEWNET)) || lo_up())
 		child_exit(f);
 	tune_namespace(f);
 	add(&sh->netns, 1);

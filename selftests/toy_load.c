@@ -361,7 +361,7 @@ static int in_own_netns(int (*part)(void *), void *arg, double secs)
 		setvbuf(stdout, NULL, _IOLBF, 0);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		signal(SIGPIPE, SIG_IGN);
-		if (unshare(CLONE_NEWNET) || lane_lo_up()) {
+		if (unshare(CLONE_NEWNET) || lo_up()) {
 			perror("namespace");
 			_exit(2);
 		}

@@ -152,7 +152,7 @@ static int race_netns(struct toy_peer *peer)
 
 	if (unshare(CLONE_NEWNET))
 		return -errno;
-	err = lane_lo_up();
+	err = lo_up();
 	err = err ?: toy_peer_open(peer, 1500);
 	err = err ?: quick_timers(100, 1);
 	return err;
@@ -2146,7 +2146,7 @@ static void *ns_second_main(void *arg)
 	int l;
 
 	s->err = -1;
-	if (unshare(CLONE_NEWNET) || lane_lo_up())
+	if (unshare(CLONE_NEWNET) || lo_up())
 		return NULL;
 	if (quick_timers(s->msl, 1))
 		return NULL;
@@ -2164,7 +2164,7 @@ static int ns_build(struct ns_child *n, int msl, int synack)
 	struct ns_second second = { .n = n, .msl = msl };
 	pthread_t t;
 
-	if (unshare(CLONE_NEWNET) || lane_lo_up() ||
+	if (unshare(CLONE_NEWNET) || lo_up() ||
 	    toy_peer_open(&n->peer, 1500) || quick_timers(msl, synack))
 		return -1;
 	n->l = tlisten("0.0.0.0", NS_PORT, 64, 1000);

@@ -48,20 +48,6 @@
 #define S1_IP	"10.31.2.1"
 #define C0_IP	"10.31.1.2"
 
-/* A socket of @type made in namespace @ns (it stays there). */
-static int sock_in(int ns, int type)
-{
-	int self = open("/proc/self/ns/net", O_RDONLY), fd;
-
-	if (self < 0 || setns(ns, CLONE_NEWNET))
-		return -1;
-	fd = socket(TOY_AF, type, 0);
-	if (setns(self, CLONE_NEWNET))
-		fd = -1;
-	close(self);
-	return fd;
-}
-
 static int bind_dev(int fd, const char *dev)
 {
 	return setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, dev,
@@ -433,24 +419,6 @@ TEST_F_TIMEOUT(peers, retries2_gives_up_after_exactly_that_many,
 		close(s);
 	}
 	close(l);
-}
-
-/* lo up in the current namespace; 0 or -1. */
-static int lo_up(void)
-{
-	struct ifreq ifr;
-	int fd = socket(AF_INET, SOCK_DGRAM, 0), err;
-
-	if (fd < 0)
-		return -1;
-	memset(&ifr, 0, sizeof(ifr));
-	strcpy(ifr.ifr_name, "lo");
-	err = ioctl(fd, SIOCGIFFLAGS, &ifr);
-	ifr.ifr_flags |= IFF_UP;
-	if (!err)
-		err = ioctl(fd, SIOCSIFFLAGS, &ifr);
-	close(fd);
-	return err;
 }
 
 /*
