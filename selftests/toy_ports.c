@@ -576,6 +576,24 @@ struct race {
 	atomic_int bad;
 };
 
+/*
+ * Four threads run @racer on @r at once: none may see a bad result, and
+ * some must win.
+ */
+static void run_race(struct __test_metadata *_metadata, struct race *r,
+		     void *(*racer)(void *))
+{
+	pthread_t t[4];
+	int i;
+
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, racer, r));
+	for (i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	EXPECT_EQ(0, atomic_load(&r->bad));
+	EXPECT_LT(0, atomic_load(&r->wins));
+}
+
 static void *bind_racer(void *arg)
 {
 	struct race *r = arg;
@@ -599,15 +617,8 @@ static void *bind_racer(void *arg)
 TEST_F_TIMEOUT(space, bind_race, TOY_HEAVY_TIMEOUT)
 {
 	struct race r = { .type = self->type, .iters = 2000 };
-	pthread_t t[4];
-	int i;
 
-	for (i = 0; i < 4; i++)
-		ASSERT_EQ(0, pthread_create(&t[i], NULL, bind_racer, &r));
-	for (i = 0; i < 4; i++)
-		pthread_join(t[i], NULL);
-	EXPECT_EQ(0, atomic_load(&r.bad));
-	EXPECT_LT(0, atomic_load(&r.wins));
+	run_race(_metadata, &r, bind_racer);
 }
 
 /* ---- sysctls ------------------------------------------------------- */
@@ -1078,16 +1089,9 @@ static void *connect_racer(void *arg)
 TEST_F_TIMEOUT(stream, connect_race, TOY_HEAVY_TIMEOUT)
 {
 	struct race r = { .type = SOCK_STREAM, .iters = 1000 };
-	pthread_t t[4];
-	int i;
 
 	ASSERT_EQ(0, sysctl_write("ip_local_port_range", "40000 40003"));
-	for (i = 0; i < 4; i++)
-		ASSERT_EQ(0, pthread_create(&t[i], NULL, connect_racer, &r));
-	for (i = 0; i < 4; i++)
-		pthread_join(t[i], NULL);
-	EXPECT_EQ(0, atomic_load(&r.bad));
-	EXPECT_LT(0, atomic_load(&r.wins));
+	run_race(_metadata, &r, connect_racer);
 }
 
 /* ---- the receive-path lookup --------------------------------------- */
