@@ -268,35 +268,6 @@ TEST_F(hostile, peer_script_zero_window_synack_then_reset)
 	c.fd = -1;
 }
 
-/* A counter of the "Icmp:" lines of /proc/net/snmp, or -1. */
-static long icmp_stat(const char *name)
-{
-	char names[1024], values[1024], *n, *v, *sn, *sv;
-	long val = -1;
-	FILE *f = fopen("/proc/net/snmp", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(names, sizeof(names), f)) {
-		if (strncmp(names, "Icmp:", 5) ||
-		    !fgets(values, sizeof(values), f))
-			continue;
-		n = strtok_r(names, " \n", &sn);
-		v = strtok_r(values, " \n", &sv);
-		while (n && v) {
-			if (!strcmp(n, name)) {
-				val = atol(v);
-				break;
-			}
-			n = strtok_r(NULL, " \n", &sn);
-			v = strtok_r(NULL, " \n", &sv);
-		}
-		break;
-	}
-	fclose(f);
-	return val;
-}
-
 /*
  * The ICMP "fragmentation needed" the peer writes passes the host's IPv4
  * and ICMP checks (header and ICMP checksums): it is counted as received
@@ -304,7 +275,8 @@ static long icmp_stat(const char *name)
  */
 TEST_F(hostile, peer_icmp_frag_needed_is_well_formed)
 {
-	long in = icmp_stat("InDestUnreachs"), errs = icmp_stat("InErrors");
+	long in = toy_snmp("Icmp:", "InDestUnreachs");
+	long errs = toy_snmp("Icmp:", "InErrors");
 	struct toy_pseg *s = self->seg;
 	static struct toy_pconn c;	/* tracked: outlives the test */
 
@@ -315,9 +287,9 @@ TEST_F(hostile, peer_icmp_frag_needed_is_well_formed)
 	ASSERT_EQ(1, toy_peer_recv(&self->peer, s, 10));
 	ASSERT_EQ(5, s->len);
 	ASSERT_EQ(0, toy_peer_icmp_frag_needed(&self->peer, s, 1280));
-	EXPECT_EQ(in + 1, icmp_stat("InDestUnreachs"));
-	EXPECT_EQ(errs, icmp_stat("InErrors"));
-	EXPECT_EQ(0, icmp_stat("InCsumErrors"));
+	EXPECT_EQ(in + 1, toy_snmp("Icmp:", "InDestUnreachs"));
+	EXPECT_EQ(errs, toy_snmp("Icmp:", "InErrors"));
+	EXPECT_EQ(0, toy_snmp("Icmp:", "InCsumErrors"));
 
 	ASSERT_EQ(0, toy_peer_send(&self->peer, c.pport, c.hport, TOY_RST,
 				   c.snd_nxt, 0, 0, NULL, 0));

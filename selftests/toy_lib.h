@@ -145,26 +145,56 @@ static inline long toy_proto_sockets(const char *name)
 	return socks;
 }
 
+/*
+ * The counter @name of a pair of lines of names and of values ("Toy:
+ * InSegs ..." then "Toy: 12 ..."), as /proc/net/toy_stat and
+ * /proc/net/snmp have them; -1 when it is not there.  Tokenizes both.
+ */
+static inline long toy_counter_in(char *names, char *values, const char *name)
+{
+	char *n, *v, *sn, *sv;
+
+	n = strtok_r(names, " \n", &sn);
+	v = strtok_r(values, " \n", &sv);
+	while (n && v) {
+		if (!strcmp(n, name))
+			return atol(v);
+		n = strtok_r(NULL, " \n", &sn);
+		v = strtok_r(NULL, " \n", &sv);
+	}
+	return -1;
+}
+
 /* A counter of /proc/net/toy_stat ("Toy: names" / "Toy: values"). */
 static inline long toy_stat(const char *name)
 {
-	char names[1024], values[1024], *n, *v, *sn, *sv;
+	char names[1024], values[1024];
 	long val = -1;
 	FILE *f = fopen("/proc/net/toy_stat", "r");
 
 	if (!f)
 		return -1;
-	if (fgets(names, sizeof(names), f) && fgets(values, sizeof(values), f)) {
-		n = strtok_r(names, " \n", &sn);
-		v = strtok_r(values, " \n", &sv);
-		while (n && v) {
-			if (!strcmp(n, name)) {
-				val = atol(v);
-				break;
-			}
-			n = strtok_r(NULL, " \n", &sn);
-			v = strtok_r(NULL, " \n", &sv);
-		}
+	if (fgets(names, sizeof(names), f) && fgets(values, sizeof(values), f))
+		val = toy_counter_in(names, values, name);
+	fclose(f);
+	return val;
+}
+
+/* A counter of the @group lines ("Ip:", "Icmp:") of /proc/net/snmp. */
+static inline long toy_snmp(const char *group, const char *name)
+{
+	char names[2048], values[2048];
+	long val = -1;
+	FILE *f = fopen("/proc/net/snmp", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(names, sizeof(names), f)) {
+		if (strncmp(names, group, strlen(group)) ||
+		    !fgets(values, sizeof(values), f))
+			continue;
+		val = toy_counter_in(names, values, name);
+		break;
 	}
 	fclose(f);
 	return val;

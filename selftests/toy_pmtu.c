@@ -165,33 +165,6 @@ static long peer_collect(struct toy_peer *p, struct toy_pconn *c,
 	return c->rcv_nxt - base - got_fin;
 }
 
-/* A counter of the @group lines ("Ip:", "Icmp:") of /proc/net/snmp. */
-static long snmp_get(const char *group, const char *name)
-{
-	char names[2048], values[2048], *n, *v, *sn, *sv;
-	long val = -1;
-	FILE *f = fopen("/proc/net/snmp", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(names, sizeof(names), f) &&
-	       fgets(values, sizeof(values), f)) {
-		if (strncmp(names, group, strlen(group)))
-			continue;
-		n = strtok_r(names, " \n", &sn);
-		v = strtok_r(values, " \n", &sv);
-		while (n && v) {
-			if (!strcmp(n, name))
-				val = atol(v);
-			n = strtok_r(NULL, " \n", &sn);
-			v = strtok_r(NULL, " \n", &sv);
-		}
-		break;
-	}
-	fclose(f);
-	return val;
-}
-
 static int listener(int port)
 {
 	struct sockaddr_toy a = taddr(LO, port);
@@ -418,7 +391,7 @@ TEST_F_TIMEOUT(pmtu, oversized_segment_after_mtu_drop_no_panic, TOY_HEAVY_TIMEOU
 	ASSERT_EQ(OVERSIZED,
 		  peer_collect(p, &c, s, OVERSIZED, 1, &seen, 15));
 	EXPECT_GE(1280 - 40, seen.biggest);
-	TH_LOG("IPv4 refused %ld oversized packets", snmp_get("Ip:", "FragFails"));
+	TH_LOG("IPv4 refused %ld oversized packets", toy_snmp("Ip:", "FragFails"));
 	ASSERT_EQ(0, peer_reset(p, &c));
 }
 
@@ -507,7 +480,7 @@ TEST_F_TIMEOUT(pmtu, reject_rule_on_resent_fin_segment_no_panic, TOY_HEAVY_TIMEO
 	ASSERT_EQ(1, toy_peer_expect(p, s, TOY_ACK | TOY_FIN, 5));
 	ASSERT_EQ(OVERSIZED, s->len);
 
-	icmp_before = snmp_get("Icmp:", "OutDestUnreachs");
+	icmp_before = toy_snmp("Icmp:", "OutDestUnreachs");
 	if (reject_rule_add()) {
 		peer_send_to(p, host, &c, TOY_RST, c.snd_nxt, 0, 0);
 		close(c.fd);
@@ -523,7 +496,7 @@ TEST_F_TIMEOUT(pmtu, reject_rule_on_resent_fin_segment_no_panic, TOY_HEAVY_TIMEO
 	}
 	reject_rule_del();
 	EXPECT_EQ(ECONNREFUSED, err);
-	EXPECT_LT(icmp_before, snmp_get("Icmp:", "OutDestUnreachs"));
+	EXPECT_LT(icmp_before, toy_snmp("Icmp:", "OutDestUnreachs"));
 	ASSERT_EQ(0, peer_send_to(p, host, &c, TOY_RST, c.snd_nxt, 0, 0));
 	close(c.fd);
 }
