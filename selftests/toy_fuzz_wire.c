@@ -1925,9 +1925,9 @@ static struct fz *fz_open(void)
 	 * reassembled meanwhile have the room they need (the namespace's
 	 * limit, 4 MB by default, drops the fragments beyond it).
 	 */
-	tpeer_proc_write("/proc/sys/net/ipv4/ipfrag_time", "3");
-	tpeer_proc_write("/proc/sys/net/ipv4/ipfrag_high_thresh", "67108864");
-	tpeer_proc_write("/proc/sys/net/ipv4/ipfrag_low_thresh", "50331648");
+	toy_write_file("/proc/sys/net/ipv4/ipfrag_time", "3");
+	toy_write_file("/proc/sys/net/ipv4/ipfrag_high_thresh", "67108864");
+	toy_write_file("/proc/sys/net/ipv4/ipfrag_low_thresh", "50331648");
 	return f;
 }
 

@@ -40,6 +40,19 @@ static inline long toy_read_long(const char *path)
 	return val;
 }
 
+/* Write @val to the file at @path (a sysctl, a cgroup file); 0 or -errno. */
+static inline int toy_write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
 /* The family the module registered (module parameter "family"). */
 static inline int toy_af(void)
 {

@@ -116,15 +116,8 @@ static inline int local_port(int fd)
 static inline int sysctl_write(const char *name, const char *val)
 {
 	char path[128];
-	int fd, err = 0;
 
 	snprintf(path, sizeof(path), "/proc/sys/net/toy/%s", name);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		err = -errno;
-	close(fd);
-	return err;
+	return toy_write_file(path, val);
 }
 #endif /* _TOY_NET_H */

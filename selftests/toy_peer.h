@@ -87,18 +87,6 @@ struct toy_pconn {
 	uint16_t	hwin;		/* window of the host's last segment */
 };
 
-static inline int tpeer_proc_write(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY), err = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		err = -errno;
-	close(fd);
-	return err;
-}
-
 /*
  * /dev/net/tun, loading tun.ko (and creating the node, where /dev has no
  * devtmpfs) if needed.
@@ -194,10 +182,10 @@ static inline int toy_peer_open(struct toy_peer *p, int mtu)
 	 * IPv6 chatter (router solicitations, MLD) on the device.  Best
 	 * effort: a kernel without IPv6 has no such file.
 	 */
-	tpeer_proc_write("/proc/sys/net/ipv4/conf/all/rp_filter", "0");
-	tpeer_proc_write("/proc/sys/net/ipv4/conf/" PEER_DEV "/rp_filter", "0");
-	tpeer_proc_write("/proc/sys/net/ipv6/conf/" PEER_DEV "/disable_ipv6",
-			"1");
+	toy_write_file("/proc/sys/net/ipv4/conf/all/rp_filter", "0");
+	toy_write_file("/proc/sys/net/ipv4/conf/" PEER_DEV "/rp_filter", "0");
+	toy_write_file("/proc/sys/net/ipv6/conf/" PEER_DEV "/disable_ipv6",
+		       "1");
 	err = tpeer_config(mtu ? mtu : 1500);
 	if (err)
 		goto fail;
