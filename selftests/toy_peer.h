@@ -407,30 +407,49 @@ static inline int toy_peer_syn_from(struct toy_peer *p, struct in_addr saddr,
 }
 
 /*
- * ICMP "fragmentation needed" (RFC 1191) from PEER_ADDR, next-hop MTU
- * @mtu, quoting the IP header of packet @s and its AF_TOY header.
+ * An ICMP error @type/@code from PEER_ADDR quoting packet @s (its IP
+ * header and its AF_TOY header), with the quoted sequence number @seq
+ * (@s->seq leaves it as it was); @mtu goes in the second word (the
+ * next-hop MTU of "fragmentation needed").
  */
-static inline int toy_peer_icmp_frag_needed(struct toy_peer *p,
-					    const struct toy_pseg *s,
-					    uint16_t mtu)
+static inline int toy_peer_icmp(struct toy_peer *p, const struct toy_pseg *s,
+				uint8_t type, uint8_t code, uint16_t mtu,
+				uint32_t seq)
 {
 	uint8_t buf[sizeof(struct iphdr) + 8 + 60 + sizeof(struct toyhdr)];
 	const struct iphdr *q = (const struct iphdr *)s->raw;
 	struct iphdr *iph = (struct iphdr *)buf;
 	uint8_t *icmp = buf + sizeof(*iph);
 	size_t quote = q->ihl * 4 + sizeof(struct toyhdr);
+	struct toyhdr *qth;
+	uint16_t csum;
 
 	if (quote > s->raw_len)
 		quote = s->raw_len;
 	memset(icmp, 0, 8);
-	icmp[0] = 3;			/* ICMP_DEST_UNREACH */
-	icmp[1] = 4;			/* ICMP_FRAG_NEEDED */
+	icmp[0] = type;
+	icmp[1] = code;
 	icmp[6] = mtu >> 8;
 	icmp[7] = mtu & 0xff;
 	memcpy(icmp + 8, s->raw, quote);
-	*(uint16_t *)(icmp + 2) = toy_ip_csum(icmp, 8 + quote);
+	qth = (struct toyhdr *)(icmp + 8 + q->ihl * 4);
+	qth->seq = htonl(seq);
+	csum = toy_ip_csum(icmp, 8 + quote);
+	memcpy(icmp + 2, &csum, 2);
 	tpeer_iphdr(p, iph, IPPROTO_ICMP, sizeof(*iph) + 8 + quote);
 	return toy_peer_send_raw(p, buf, sizeof(*iph) + 8 + quote);
+}
+
+/*
+ * ICMP "fragmentation needed" (RFC 1191) from PEER_ADDR, next-hop MTU
+ * @mtu, quoting packet @s as it was.
+ */
+static inline int toy_peer_icmp_frag_needed(struct toy_peer *p,
+					    const struct toy_pseg *s,
+					    uint16_t mtu)
+{
+	/* ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED */
+	return toy_peer_icmp(p, s, 3, 4, mtu, s->seq);
 }
 
 /*

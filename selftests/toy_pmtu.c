@@ -62,51 +62,11 @@ static int set_mtu(const char *dev, int mtu)
 	return err;
 }
 
-/*
- * An ICMP error @type/@code from the peer quoting packet @s (its IP
- * header and ours), with its quoted sequence number replaced by @seq
- * unless @seq is @s->seq; @info goes in the second word (the MTU of
- * "fragmentation needed").
- */
-static int peer_icmp(struct toy_peer *p, const struct toy_pseg *s,
-		     uint8_t type, uint8_t code, uint16_t mtu, uint32_t seq)
-{
-	uint8_t buf[sizeof(struct iphdr) + 8 + 60 + sizeof(struct toyhdr)];
-	const struct iphdr *q = (const struct iphdr *)s->raw;
-	struct iphdr *iph = (struct iphdr *)buf;
-	uint8_t *icmp = buf + sizeof(*iph);
-	size_t quote = q->ihl * 4 + sizeof(struct toyhdr);
-	struct toyhdr *qth;
-	uint16_t csum;
-
-	if (quote > s->raw_len)
-		quote = s->raw_len;
-	memset(icmp, 0, 8);
-	icmp[0] = type;
-	icmp[1] = code;
-	icmp[6] = mtu >> 8;
-	icmp[7] = mtu & 0xff;
-	memcpy(icmp + 8, s->raw, quote);
-	qth = (struct toyhdr *)(icmp + 8 + q->ihl * 4);
-	qth->seq = htonl(seq);
-	csum = toy_ip_csum(icmp, 8 + quote);
-	memcpy(icmp + 2, &csum, 2);
-	tpeer_iphdr(p, iph, IPPROTO_ICMP, sizeof(*iph) + 8 + quote);
-	return toy_peer_send_raw(p, buf, sizeof(*iph) + 8 + quote);
-}
-
 static int peer_ack(struct toy_peer *p, const struct toy_pconn *c,
 		    uint32_t ack, uint16_t win)
 {
 	return toy_peer_send(p, c->pport, c->hport, TOY_ACK, c->snd_nxt, ack,
 			     win, NULL, 0);
-}
-
-/* A reset the host takes (exact sequence): the connection is gone. */
-static int peer_reset(struct toy_peer *p, const struct toy_pconn *c)
-{
-	return toy_peer_send(p, c->pport, c->hport, TOY_RST, c->snd_nxt, 0, 0,
-			     NULL, 0);
 }
 
 /* Read and forget whatever the host has sent so far. */
@@ -392,7 +352,7 @@ TEST_F_TIMEOUT(pmtu, oversized_segment_after_mtu_drop_no_panic, TOY_HEAVY_TIMEOU
 		  peer_collect(p, &c, s, OVERSIZED, 1, &seen, 15));
 	EXPECT_GE(1280 - 40, seen.biggest);
 	TH_LOG("IPv4 refused %ld oversized packets", toy_snmp("Ip:", "FragFails"));
-	ASSERT_EQ(0, peer_reset(p, &c));
+	ASSERT_EQ(0, toy_peer_reset(p, &c));
 }
 
 /*
@@ -565,14 +525,14 @@ static void frag_needed_run(struct __test_metadata *_metadata,
 	ASSERT_EQ(c.rcv_nxt, first->seq);
 	peer_drain(p, s);	/* the rest of the first flight */
 
-	ASSERT_EQ(0, peer_icmp(p, first, ICMP_UNREACH, ICMP_FRAG_NEEDED, mtu,
-			       first->seq));
+	ASSERT_EQ(0, toy_peer_icmp(p, first, ICMP_UNREACH, ICMP_FRAG_NEEDED,
+				   mtu, first->seq));
 	free(first);
 	ASSERT_EQ(8192, peer_collect(p, &c, s, 8192, 0, &seen, 15));
 	EXPECT_EQ(mss, seen.biggest);
 	EXPECT_EQ(!!df, !!seen.df);
 	EXPECT_LE(1, toy_stat("MTUReduced"));
-	ASSERT_EQ(0, peer_reset(p, &c));
+	ASSERT_EQ(0, toy_peer_reset(p, &c));
 	close(c.fd);
 }
 
@@ -615,10 +575,10 @@ TEST_F_TIMEOUT(pmtu, frag_needed_outside_window_ignored, TOY_HEAVY_TIMEOUT)
 	ASSERT_EQ(1, toy_peer_expect(p, s, TOY_ACK, 5));
 	ASSERT_EQ(1460, s->len);
 	seq = s->seq;
-	ASSERT_EQ(0, peer_icmp(p, s, ICMP_UNREACH, ICMP_FRAG_NEEDED, 1000,
-			       seq - 100000));
-	ASSERT_EQ(0, peer_icmp(p, s, ICMP_UNREACH, ICMP_FRAG_NEEDED, 1000,
-			       seq + 100000));
+	ASSERT_EQ(0, toy_peer_icmp(p, s, ICMP_UNREACH, ICMP_FRAG_NEEDED, 1000,
+				   seq - 100000));
+	ASSERT_EQ(0, toy_peer_icmp(p, s, ICMP_UNREACH, ICMP_FRAG_NEEDED, 1000,
+				   seq + 100000));
 	peer_drain(p, s);
 	EXPECT_EQ(2, toy_stat("OutOfWindowIcmps"));
 	EXPECT_EQ(0, toy_stat("MTUReduced"));
@@ -629,7 +589,7 @@ TEST_F_TIMEOUT(pmtu, frag_needed_outside_window_ignored, TOY_HEAVY_TIMEOUT)
 	EXPECT_EQ(1460, s->len);
 	ASSERT_EQ(4096, peer_collect(p, &c, s, 4096, 0, &seen, 15));
 	EXPECT_EQ(1460, seen.biggest);
-	ASSERT_EQ(0, peer_reset(p, &c));
+	ASSERT_EQ(0, toy_peer_reset(p, &c));
 	close(c.fd);
 }
 
@@ -682,7 +642,7 @@ TEST_F_TIMEOUT(pmtu, tun_mtu_below_mss_queued_data_delivered, TOY_HEAVY_TIMEOUT)
 	ASSERT_EQ(0, peer_ack(p, &c, c.rcv_nxt, 65535));
 	ASSERT_EQ(32768, peer_collect(p, &c, s, 32768, 0, &seen, 15));
 	EXPECT_GE(1280 - 40, seen.biggest);
-	ASSERT_EQ(0, peer_reset(p, &c));
+	ASSERT_EQ(0, toy_peer_reset(p, &c));
 	close(c.fd);
 }
 
@@ -704,8 +664,8 @@ TEST_F_TIMEOUT(pmtu, syn_sent_port_unreachable_refuses_connect, TOY_HEAVY_TIMEOU
 	ASSERT_EQ(-1, connect(fd, (struct sockaddr *)&a, sizeof(a)));
 	ASSERT_EQ(EINPROGRESS, errno);
 	ASSERT_EQ(1, toy_peer_expect(p, s, TOY_SYN, 5));
-	ASSERT_EQ(0, peer_icmp(p, s, ICMP_UNREACH, ICMP_PORT_UNREACH, 0,
-			       s->seq));
+	ASSERT_EQ(0, toy_peer_icmp(p, s, ICMP_UNREACH, ICMP_PORT_UNREACH, 0,
+				   s->seq));
 	pfd.fd = fd;
 	ASSERT_EQ(1, poll(&pfd, 1, 5000 * toy_timeout_scale()));
 	EXPECT_EQ(ECONNREFUSED, so_error(fd));
@@ -730,15 +690,15 @@ TEST_F_TIMEOUT(pmtu, established_host_unreachable_is_soft, TOY_HEAVY_TIMEOUT)
 	fill(self->buf, 1000);
 	ASSERT_EQ(1000, write(c.fd, self->buf, 1000));
 	ASSERT_EQ(1, toy_peer_expect(p, s, TOY_ACK, 5));
-	ASSERT_EQ(0, peer_icmp(p, s, ICMP_UNREACH, ICMP_HOST_UNREACH, 0,
-			       s->seq));
+	ASSERT_EQ(0, toy_peer_icmp(p, s, ICMP_UNREACH, ICMP_HOST_UNREACH, 0,
+				   s->seq));
 	usleep(100000);
 	EXPECT_EQ(EHOSTUNREACH, so_error(c.fd));
 	EXPECT_EQ(0, so_error(c.fd));
 	ASSERT_EQ(1000, peer_collect(p, &c, s, 1000, 0, &seen, 10));
 	fill(self->buf, 1000);
 	EXPECT_EQ(1000, write(c.fd, self->buf, 1000));
-	ASSERT_EQ(0, peer_reset(p, &c));
+	ASSERT_EQ(0, toy_peer_reset(p, &c));
 	close(c.fd);
 }
 
@@ -761,7 +721,7 @@ TEST_F_TIMEOUT(pmtu, dgram_connected_port_unreachable, TOY_HEAVY_TIMEOUT)
 	ASSERT_EQ(3, send(fd, "abc", 3, 0));
 	ASSERT_EQ(1, toy_peer_recv(p, s, 5));
 	ASSERT_EQ(TOY_TYPE_DGRAM, s->type);
-	ASSERT_EQ(0, peer_icmp(p, s, ICMP_UNREACH, ICMP_PORT_UNREACH, 0, 0));
+	ASSERT_EQ(0, toy_peer_icmp(p, s, ICMP_UNREACH, ICMP_PORT_UNREACH, 0, 0));
 	usleep(100000);
 	EXPECT_EQ(-1, recv(fd, b, sizeof(b), MSG_DONTWAIT));
 	EXPECT_EQ(ECONNREFUSED, errno);
