@@ -106,21 +106,6 @@ FIXTURE_TEARDOWN(hostile)
 	EXPECT_EQ(0, toy_live_wait_zero(30));
 }
 
-/* A listener on PEER_HOST:@port, or -1. */
-static int listen_on(int port)
-{
-	struct sockaddr_toy a = taddr(PEER_HOST, port);
-	int fd = socket(TOY_AF, SOCK_STREAM, 0);
-
-	if (fd < 0)
-		return -1;
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 8)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /*
  * The host sends through the TUN device and takes what the peer writes:
  * a connect() completes against the scripted handshake, 100 bytes written
@@ -192,7 +177,7 @@ TEST_F(hostile, peer_dial_accept)
 	char in[64];
 	int l;
 
-	l = listen_on(9001);
+	l = toy_listener(PEER_HOST, 9001, 8);
 	ASSERT_LE(0, l);
 	ASSERT_EQ(0, toy_peer_dial(&self->peer, &c, l, 9001, 40000, 8192));
 	track(&c);
@@ -782,7 +767,7 @@ TEST_F_TIMEOUT(hostile, window_right_edge_never_moves_left, TOY_HEAVY_TIMEOUT)
 	int l, i;
 
 	memset(data, 'w', sizeof(data));
-	l = listen_on(9120);
+	l = toy_listener(PEER_HOST, 9120, 8);
 	ASSERT_LE(0, l);
 	set_int(l, SOL_SOCKET, SO_RCVBUF, 8192);
 	ASSERT_EQ(0, toy_peer_dial(&self->peer, &c, l, 9120, 40120, 8192));
@@ -982,7 +967,7 @@ TEST_F_TIMEOUT(hostile, accepted_socket_runs_keepalive, TOY_HEAVY_TIMEOUT)
 	static struct toy_pconn c;	/* tracked: outlives the test */
 	int l;
 
-	l = listen_on(9140);
+	l = toy_listener(PEER_HOST, 9140, 8);
 	ASSERT_LE(0, l);
 	set_int(l, SOL_SOCKET, SO_KEEPALIVE, 1);
 	set_int(l, SOL_TOY, TOY_KEEPIDLE, 1);
@@ -1010,7 +995,7 @@ TEST_F_TIMEOUT(hostile, reset_at_peer_fin_ends_close_wait, TOY_HEAVY_TIMEOUT)
 	static struct toy_pconn c;	/* tracked: outlives the test */
 	int l;
 
-	l = listen_on(9150);
+	l = toy_listener(PEER_HOST, 9150, 8);
 	ASSERT_LE(0, l);
 	ASSERT_EQ(0, toy_peer_dial(&self->peer, &c, l, 9150, 40150, 4000));
 	track(&c);
@@ -1178,7 +1163,7 @@ TEST_F_TIMEOUT(hostile, time_wait_answers_late_data_rate_limited, TOY_HEAVY_TIME
 	static struct toy_pconn c;	/* tracked: outlives the test */
 	int l, i;
 
-	l = listen_on(9154);
+	l = toy_listener(PEER_HOST, 9154, 8);
 	ASSERT_LE(0, l);
 	ASSERT_EQ(0, toy_peer_dial(&self->peer, &c, l, 9154, 40154, 4000));
 	track(&c);

@@ -325,22 +325,6 @@ static int raise_nofile(rlim_t n)
 	return setrlimit(RLIMIT_NOFILE, &rl);
 }
 
-/* The one listener: listen(SOMAXCONN), as servers ask for. */
-static int load_listener(void)
-{
-	struct sockaddr_toy a = taddr(LO, LOAD_PORT);
-	int fd = socket(TOY_AF, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return -1;
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) ||
-	    listen(fd, SOMAXCONN)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /*
  * Run @part in a child process in a namespace of its own, and wait for
  * it within @secs (scaled).  The child's status (0: all served), or -1.
@@ -632,7 +616,7 @@ static int concurrent_part(void *arg)
 		perror("RLIMIT_NOFILE");
 		return 2;
 	}
-	cc->l = load_listener();
+	cc->l = toy_listener(LO, LOAD_PORT, SOMAXCONN);
 	/* The epoll loop accepts until EAGAIN. */
 	if (cc->l < 0 || fcntl(cc->l, F_SETFL, O_NONBLOCK)) {
 		perror("listener");
@@ -885,7 +869,7 @@ static int churn_part(void *arg)
 		perror("RLIMIT_NOFILE");
 		return 2;
 	}
-	ch->l = load_listener();
+	ch->l = toy_listener(LO, LOAD_PORT, SOMAXCONN);
 	if (ch->l < 0 || fcntl(ch->l, F_SETFL, O_NONBLOCK)) {
 		perror("listener");
 		return 2;

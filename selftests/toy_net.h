@@ -103,6 +103,24 @@ static inline struct sockaddr_toy taddr(const char *ip, int port)
 	return a;
 }
 
+/*
+ * A stream socket listening on @ip:@port with backlog @backlog, or -1.
+ * Close-on-exec: a command the test runs must not hold it open.
+ */
+static inline int toy_listener(const char *ip, int port, int backlog)
+{
+	struct sockaddr_toy a = taddr(ip, port);
+	int fd = socket(TOY_AF, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, backlog)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 static inline int local_port(int fd)
 {
 	struct sockaddr_toy a;

@@ -125,22 +125,11 @@ static long peer_collect(struct toy_peer *p, struct toy_pconn *c,
 	return c->rcv_nxt - base - got_fin;
 }
 
-static int listener(int port)
-{
-	struct sockaddr_toy a = taddr(LO, port);
-	int fd = socket(TOY_AF, SOCK_STREAM, 0);
-
-	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) ||
-	    listen(fd, 8))
-		return -1;
-	return fd;
-}
-
 /* A connected pair on loopback: *c the client, *s the accepted one. */
 static int make_pair(int port, int *c, int *s)
 {
 	struct sockaddr_toy a = taddr(LO, port);
-	int l = listener(port);
+	int l = toy_listener(LO, port, 8);
 
 	*c = *s = -1;
 	if (l < 0)

@@ -56,22 +56,6 @@ FIXTURE_TEARDOWN(flood)
 	EXPECT_EQ(0, toy_live_wait_zero(30));
 }
 
-/* A listener on 0.0.0.0:@port (loopback and the TUN side), or -1. */
-static int listener(int port, int backlog)
-{
-	struct sockaddr_toy a = taddr("0.0.0.0", port);
-	int fd = socket(TOY_AF, SOCK_STREAM, 0);
-
-	if (fd < 0)
-		return -1;
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) ||
-	    listen(fd, backlog)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /*
  * @n SYNs to port @dport from spoofed sources and ports, then whatever
  * the host answered is read off the TUN device.  0 or -errno.
@@ -195,7 +179,7 @@ static int pass(int a, int b, const char *out)
  */
 TEST_F_TIMEOUT(flood, backlog_8_flooded_client_still_connects, 120)
 {
-	int l = listener(7100, 8), c, s;
+	int l = toy_listener("0.0.0.0", 7100, 8), c, s;
 
 	ASSERT_LE(0, l);
 	ASSERT_EQ(0, flood(&self->peer, FLOOD, 7100));
@@ -230,7 +214,7 @@ TEST_F_TIMEOUT(flood, backlog_8_flooded_client_still_connects, 120)
  */
 TEST_F_TIMEOUT(flood, no_cookies_flood_keeps_client_out, 120)
 {
-	int l = listener(7101, 8), c;
+	int l = toy_listener("0.0.0.0", 7101, 8), c;
 
 	ASSERT_LE(0, l);
 	ASSERT_EQ(0, sysctl_write("syncookies", "0"));
@@ -266,7 +250,7 @@ TEST_F_TIMEOUT(flood, cookie_ack_with_data_makes_connection, 120)
 	struct toy_pseg *s = self->seg;
 	uint32_t x = 5000000, cookie, sent = 0, largest = 0;
 	char out[4000], in[64];
-	int l = listener(7102, 1), c;
+	int l = toy_listener("0.0.0.0", 7102, 1), c;
 
 	ASSERT_LE(0, l);
 	memset(out, 'z', sizeof(out));
@@ -330,7 +314,7 @@ TEST_F(flood, forged_cookie_ack_reset)
 {
 	struct toy_pseg *s = self->seg;
 	uint32_t x = 7000000, cookie;
-	int l = listener(7103, 8), c;
+	int l = toy_listener("0.0.0.0", 7103, 8), c;
 
 	ASSERT_LE(0, l);
 	ASSERT_EQ(0, sysctl_write("syncookies", "2"));
@@ -380,7 +364,7 @@ TEST_F(flood, forged_cookie_ack_reset)
 TEST_F(flood, syncookies_2_always)
 {
 	struct toy_pseg *s = self->seg;
-	int l = listener(7104, 8), c, a;
+	int l = toy_listener("0.0.0.0", 7104, 8), c, a;
 
 	ASSERT_LE(0, l);
 	c = connect_nb(LO, 7104);
@@ -435,7 +419,8 @@ TEST_F(flood, syncookies_2_always)
  */
 TEST_F(flood, max_syn_backlog_limits_namespace)
 {
-	int a = listener(7105, 100), b = listener(7106, 100), i;
+	int a = toy_listener("0.0.0.0", 7105, 100);
+	int b = toy_listener("0.0.0.0", 7106, 100), i;
 
 	ASSERT_LE(0, a);
 	ASSERT_LE(0, b);
@@ -463,7 +448,7 @@ TEST_F(flood, max_syn_backlog_limits_namespace)
 	EXPECT_EQ(0, toy_live("requests"));
 	ASSERT_EQ(0, sysctl_write("max_syn_backlog", "1"));
 	ASSERT_EQ(0, sysctl_write("syncookies", "0"));
-	a = listener(7105, 100);
+	a = toy_listener("0.0.0.0", 7105, 100);
 	ASSERT_LE(0, a);
 	ASSERT_EQ(0, toy_peer_syn_from(&self->peer, toy_peer_spoofed(20),
 				       20020, 7105, 1000));
@@ -479,7 +464,7 @@ TEST_F(flood, max_syn_backlog_limits_namespace)
 TEST_F(flood, syn_fin_to_listener_dropped)
 {
 	struct toy_pseg *s = self->seg;
-	int l = listener(7107, 8);
+	int l = toy_listener("0.0.0.0", 7107, 8);
 
 	ASSERT_LE(0, l);
 	ASSERT_EQ(0, toy_peer_send(&self->peer, 5005, 7107, TOY_SYN | TOY_FIN,
@@ -505,7 +490,7 @@ TEST_F(flood, fresh_syn_to_half_open_entry)
 {
 	struct toy_pseg *s = self->seg;
 	uint32_t x = 9000000, iss;
-	int l = listener(7108, 8), i, acks;
+	int l = toy_listener("0.0.0.0", 7108, 8), i, acks;
 
 	ASSERT_LE(0, l);
 	ASSERT_EQ(0, toy_peer_send(&self->peer, 5007, 7108, TOY_SYN, x, 0,
@@ -558,7 +543,7 @@ TEST_F(flood, fresh_syn_to_half_open_entry)
 TEST_F(flood, synack_retries_tcp_range)
 {
 	struct toy_pseg *s = self->seg;
-	int l = listener(7109, 8);
+	int l = toy_listener("0.0.0.0", 7109, 8);
 
 	ASSERT_LE(0, l);
 	EXPECT_EQ(-EINVAL, sysctl_write("synack_retries", "256"));
@@ -626,7 +611,7 @@ TEST_F_TIMEOUT(flood, stale_entry_ack_after_relisten, 120)
 	struct toggle t = { 0 };
 	uint32_t x = 11000000, iss;
 	pthread_t th;
-	int l = listener(7110, 64), i;
+	int l = toy_listener("0.0.0.0", 7110, 64), i;
 	double end;
 
 	ASSERT_LE(0, l);
