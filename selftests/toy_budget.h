@@ -249,4 +249,23 @@ static inline int lane_run_harness(int (*harness)(int, char **), int argc,
 	return 0;
 }
 
+/*
+ * TEST_HARNESS_MAIN, with the lane's first and last lines around it:
+ * lane_init() with the lane's @name, default seed, brief time and
+ * counter names, then lane_run_harness().
+ */
+#define LANE_HARNESS_MAIN(name, seed, brief_time, counters)		\
+	static void __attribute__((constructor))			\
+	__constructor_order_last(void)					\
+	{								\
+		if (!__constructor_order)				\
+			__constructor_order = _CONSTRUCTOR_ORDER_BACKWARD; \
+	}								\
+									\
+	int main(int argc, char **argv)					\
+	{								\
+		lane_init(name, seed, brief_time, counters);		\
+		return lane_run_harness(test_harness_run, argc, argv);	\
+	}
+
 #endif /* _TOY_BUDGET_H */

@@ -948,15 +948,4 @@ TEST_F_TIMEOUT(load, churn_one_listener, LOAD_HARNESS_TIMEOUT)
 	}
 }
 
-/* TEST_HARNESS_MAIN, with the lane's first and last lines around it. */
-static void __attribute__((constructor)) __constructor_order_last(void)
-{
-	if (!__constructor_order)
-		__constructor_order = _CONSTRUCTOR_ORDER_BACKWARD;
-}
-
-int main(int argc, char **argv)
-{
-	lane_init("toy_load", LOAD_SEED, LOAD_BRIEF_TIME, load_counters);
-	return lane_run_harness(test_harness_run, argc, argv);
-}
+LANE_HARNESS_MAIN("toy_load", LOAD_SEED, LOAD_BRIEF_TIME, load_counters)

@@ -2634,15 +2634,4 @@ TEST_F_TIMEOUT(race, disconnect_ends_send_waiting_for_connect, LANE_TIMEOUT)
 	close(l);
 }
 
-/* TEST_HARNESS_MAIN, with the lane's first and last lines around it. */
-static void __attribute__((constructor)) __constructor_order_last(void)
-{
-	if (!__constructor_order)
-		__constructor_order = _CONSTRUCTOR_ORDER_BACKWARD;
-}
-
-int main(int argc, char **argv)
-{
-	lane_init("toy_race", RACE_SEED, RACE_BRIEF_TIME, race_counters);
-	return lane_run_harness(test_harness_run, argc, argv);
-}
+LANE_HARNESS_MAIN("toy_race", RACE_SEED, RACE_BRIEF_TIME, race_counters)
