@@ -3,8 +3,7 @@
  * What the long-running selftests ("lanes") share:
  * their budget and seed from the environment, a reproducible random
  * generator, counters that survive the harness's fork per test, the
- * first and last lines every lane prints, and loopback in a namespace
- * of their own.
+ * first and last lines every lane prints.
  *
  *   TOY_FUZZ_SEED  unsigned decimal; default: a fixed seed, so that make
  *                  check runs the same choices every time
@@ -215,26 +214,6 @@ static inline uint32_t lane_below(struct lane_rng *r, uint32_t n)
 	return n ? (uint32_t)(((lane_rand(r) >> 32) * n) >> 32) : 0;
 }
 
-/* Loopback up, in the caller's (new) network namespace: 0 or -errno. */
-static inline int lane_lo_up(void)
-{
-	struct ifreq ifr;
-	int fd, err = 0;
-
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	memset(&ifr, 0, sizeof(ifr));
-	strcpy(ifr.ifr_name, "lo");
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr))
-		err = -errno;
-	ifr.ifr_flags |= IFF_UP;
-	if (!err && ioctl(fd, SIOCSIFFLAGS, &ifr))
-		err = -errno;
-	close(fd);
-	return err;
-}
-
 /*
  * Run the kselftest harness in a child, then, in this process: wait for
  * the live-object counters to reach zero (bounded), print the summary,
@@ -269,5 +248,24 @@ static inline int lane_run_harness(int (*harness)(int, char **), int argc,
 	}
 	return 0;
 }
+
+/*
+ * TEST_HARNESS_MAIN, with the lane's first and last lines around it:
+ * lane_init() with the lane's @name, default seed, brief time and
+ * counter names, then lane_run_harness().
+ */
+#define LANE_HARNESS_MAIN(name, seed, brief_time, counters)		\
+	static void __attribute__((constructor))			\
+	__constructor_order_last(void)					\
+	{								\
+		if (!__constructor_order)				\
+			__constructor_order = _CONSTRUCTOR_ORDER_BACKWARD; \
+	}								\
+									\
+	int main(int argc, char **argv)					\
+	{								\
+		lane_init(name, seed, brief_time, counters);		\
+		return lane_run_harness(test_harness_run, argc, argv);	\
+	}
 
 #endif /* _TOY_BUDGET_H */

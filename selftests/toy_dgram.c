@@ -29,20 +29,6 @@
 
 static int ns_a, ns_b;
 
-/* A socket of @type made in namespace @ns (it stays there). */
-static int sock_in(int ns, int type)
-{
-	int self = open("/proc/self/ns/net", O_RDONLY), fd;
-
-	if (self < 0 || setns(ns, CLONE_NEWNET))
-		return -1;
-	fd = socket(TOY_AF, type, 0);
-	if (setns(self, CLONE_NEWNET))
-		fd = -1;
-	close(self);
-	return fd;
-}
-
 /* A datagram socket in @ns, bound to @ip:@port unless @ip is NULL. */
 static int dgram_in(int ns, const char *ip, int port)
 {

@@ -1665,29 +1665,40 @@ static void op_lookup(struct fz *f)
  * Processes: forked children, namespaces, descriptors passed around.
  */
 
-/* Pass a few of the table's descriptors to any process (SCM_RIGHTS). */
-static void op_pass(struct fz *f)
+/*
+ * Send the @n (at most 8) descriptors @fds to any process (SCM_RIGHTS),
+ * with the byte @tag as data; counted as passed once sent.
+ */
+static void pass_fds(struct fz *f, const int *fds, int n, char tag)
 {
-	char c[CMSG_SPACE(3 * sizeof(int))] = { 0 };
-	struct iovec iov = { "x", 1 };
+	char c[CMSG_SPACE(8 * sizeof(int))] = { 0 };
+	struct iovec iov = { &tag, 1 };
 	struct msghdr m = {
 		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = c, .msg_controllen = sizeof(c),
+		.msg_control = c, .msg_controllen = CMSG_SPACE(n * sizeof(int)),
 	};
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
-	int i;
 
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(3 * sizeof(int));
-	for (i = 0; i < 3; i++) {
-		((int *)CMSG_DATA(cm))[i] = target(f).fd;
-		if (((int *)CMSG_DATA(cm))[i] < 0)
-			return;
-	}
+	cm->cmsg_len = CMSG_LEN(n * sizeof(int));
+	memcpy(CMSG_DATA(cm), fds, n * sizeof(int));
 	if (CALL(f, unix_sendmsg, false, 0,
 		 sendmsg(unix_pair[1], &m, MSG_DONTWAIT)) > 0)
-		add(&sh->passed, 3);
+		add(&sh->passed, n);
+}
+
+/* Pass three of the table's descriptors to any process. */
+static void op_pass(struct fz *f)
+{
+	int fds[3], i;
+
+	for (i = 0; i < 3; i++) {
+		fds[i] = target(f).fd;
+		if (fds[i] < 0)
+			return;
+	}
+	pass_fds(f, fds, 3, 'x');
 }
 
 /* Take descriptors someone passed, into the table. */
@@ -1785,17 +1796,10 @@ static void tune_namespace(struct fz *f)
  */
 static void netns_child(struct fz *f)
 {
-	char c[CMSG_SPACE(5 * sizeof(int))] = { 0 };
-	struct iovec iov = { "n", 1 };
-	struct msghdr m = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = c, .msg_controllen = sizeof(c),
-	};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
 	struct sockaddr_toy a = toy_addr(ip_pool[0], 0);
 	int fds[5], i, n = 0, port;
 
-	if (CALL(f, unshare, false, 0, unshare(CLONE_NEWNET)) || lane_lo_up())
+	if (CALL(f, unshare, false, 0, unshare(CLONE_NEWNET)) || lo_up())
 		child_exit(f);
 	tune_namespace(f);
 	add(&sh->netns, 1);
@@ -1817,16 +1821,9 @@ static void netns_child(struct fz *f)
 		     connect(fds[4], (void *)&a, sizeof(a)));
 	for (i = 0; i < 5; i++)
 		if (fds[i] >= 0)
-			((int *)CMSG_DATA(cm))[n++] = fds[i];
-	if (n) {
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(n * sizeof(int));
-		m.msg_controllen = CMSG_SPACE(n * sizeof(int));
-		if (CALL(f, unix_sendmsg, false, 0,
-			 sendmsg(unix_pair[1], &m, MSG_DONTWAIT)) > 0)
-			add(&sh->passed, n);
-	}
+			fds[n++] = fds[i];
+	if (n)
+		pass_fds(f, fds, n, 'n');
 	child_exit(f);
 }
 

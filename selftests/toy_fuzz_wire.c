@@ -418,7 +418,7 @@ static void print_answers(const struct answers *got)
 
 static uint32_t addr_of(const char *ip)
 {
-	return tpeer_in(ip).s_addr;
+	return toy_in(ip).s_addr;
 }
 
 static bool addr_is_bcast(uint32_t a)
@@ -427,11 +427,11 @@ static bool addr_is_bcast(uint32_t a)
 	       (ntohl(a) & 0xf0000000) == 0xe0000000;
 }
 
-/* The segment's checksum verifies (with the check field in place). */
+/* The segment from the peer to @daddr has a checksum that verifies. */
 static bool seg_csum_ok(const uint8_t *seg, size_t len, uint32_t daddr)
 {
-	return !toy_csum((struct in_addr){ addr_of(PEER_ADDR) },
-			 (struct in_addr){ daddr }, seg, len);
+	return toy_csum_ok(toy_in(PEER_ADDR), (struct in_addr){ daddr },
+			   seg, len);
 }
 
 /*
@@ -516,7 +516,7 @@ static uint16_t ip_hdr_fill(struct fz *f, uint8_t *buf, const struct ipplan *pl,
 	iph->saddr = addr_of(PEER_ADDR);
 	iph->daddr = daddr;
 	memcpy(iph + 1, pl->opt, pl->optlen);
-	iph->check = tpeer_ip_csum(iph, iph->ihl * 4);
+	iph->check = toy_ip_csum(iph, iph->ihl * 4);
 	return iph->ihl * 4;
 }
 
@@ -550,7 +550,7 @@ static int ip_send_whole(struct fz *f, const struct fseg *g,
 		iph->tot_len = htons(pl->extra && tot + pl->extra <= 65535 ?
 				     tot + pl->extra : 12);
 		iph->check = 0;
-		iph->check = tpeer_ip_csum(iph, hl);
+		iph->check = toy_ip_csum(iph, hl);
 	}
 	if (pl->mode == IPM_BAD_IPCSUM)
 		iph->check ^= htons(1 + rnd(0xfffe));
@@ -1925,9 +1925,9 @@ static struct fz *fz_open(void)
 	 * reassembled meanwhile have the room they need (the namespace's
 	 * limit, 4 MB by default, drops the fragments beyond it).
 	 */
-	tpeer_proc_write("/proc/sys/net/ipv4/ipfrag_time", "3");
-	tpeer_proc_write("/proc/sys/net/ipv4/ipfrag_high_thresh", "67108864");
-	tpeer_proc_write("/proc/sys/net/ipv4/ipfrag_low_thresh", "50331648");
+	toy_write_file("/proc/sys/net/ipv4/ipfrag_time", "3");
+	toy_write_file("/proc/sys/net/ipv4/ipfrag_high_thresh", "67108864");
+	toy_write_file("/proc/sys/net/ipv4/ipfrag_low_thresh", "50331648");
 	return f;
 }
 

@@ -106,21 +106,6 @@ FIXTURE_TEARDOWN(hostile)
 	EXPECT_EQ(0, toy_live_wait_zero(30));
 }
 
-/* A listener on PEER_HOST:@port, or -1. */
-static int listen_on(int port)
-{
-	struct sockaddr_toy a = taddr(PEER_HOST, port);
-	int fd = socket(TOY_AF, SOCK_STREAM, 0);
-
-	if (fd < 0)
-		return -1;
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 8)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /*
  * The host sends through the TUN device and takes what the peer writes:
  * a connect() completes against the scripted handshake, 100 bytes written
@@ -192,7 +177,7 @@ TEST_F(hostile, peer_dial_accept)
 	char in[64];
 	int l;
 
-	l = listen_on(9001);
+	l = toy_listener(PEER_HOST, 9001, 8);
 	ASSERT_LE(0, l);
 	ASSERT_EQ(0, toy_peer_dial(&self->peer, &c, l, 9001, 40000, 8192));
 	track(&c);
@@ -268,35 +253,6 @@ TEST_F(hostile, peer_script_zero_window_synack_then_reset)
 	c.fd = -1;
 }
 
-/* A counter of the "Icmp:" lines of /proc/net/snmp, or -1. */
-static long icmp_stat(const char *name)
-{
-	char names[1024], values[1024], *n, *v, *sn, *sv;
-	long val = -1;
-	FILE *f = fopen("/proc/net/snmp", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(names, sizeof(names), f)) {
-		if (strncmp(names, "Icmp:", 5) ||
-		    !fgets(values, sizeof(values), f))
-			continue;
-		n = strtok_r(names, " \n", &sn);
-		v = strtok_r(values, " \n", &sv);
-		while (n && v) {
-			if (!strcmp(n, name)) {
-				val = atol(v);
-				break;
-			}
-			n = strtok_r(NULL, " \n", &sn);
-			v = strtok_r(NULL, " \n", &sv);
-		}
-		break;
-	}
-	fclose(f);
-	return val;
-}
-
 /*
  * The ICMP "fragmentation needed" the peer writes passes the host's IPv4
  * and ICMP checks (header and ICMP checksums): it is counted as received
@@ -304,7 +260,8 @@ static long icmp_stat(const char *name)
  */
 TEST_F(hostile, peer_icmp_frag_needed_is_well_formed)
 {
-	long in = icmp_stat("InDestUnreachs"), errs = icmp_stat("InErrors");
+	long in = toy_snmp("Icmp:", "InDestUnreachs");
+	long errs = toy_snmp("Icmp:", "InErrors");
 	struct toy_pseg *s = self->seg;
 	static struct toy_pconn c;	/* tracked: outlives the test */
 
@@ -315,9 +272,9 @@ TEST_F(hostile, peer_icmp_frag_needed_is_well_formed)
 	ASSERT_EQ(1, toy_peer_recv(&self->peer, s, 10));
 	ASSERT_EQ(5, s->len);
 	ASSERT_EQ(0, toy_peer_icmp_frag_needed(&self->peer, s, 1280));
-	EXPECT_EQ(in + 1, icmp_stat("InDestUnreachs"));
-	EXPECT_EQ(errs, icmp_stat("InErrors"));
-	EXPECT_EQ(0, icmp_stat("InCsumErrors"));
+	EXPECT_EQ(in + 1, toy_snmp("Icmp:", "InDestUnreachs"));
+	EXPECT_EQ(errs, toy_snmp("Icmp:", "InErrors"));
+	EXPECT_EQ(0, toy_snmp("Icmp:", "InCsumErrors"));
 
 	ASSERT_EQ(0, toy_peer_send(&self->peer, c.pport, c.hport, TOY_RST,
 				   c.snd_nxt, 0, 0, NULL, 0));
@@ -810,7 +767,7 @@ TEST_F_TIMEOUT(hostile, window_right_edge_never_moves_left, TOY_HEAVY_TIMEOUT)
 	int l, i;
 
 	memset(data, 'w', sizeof(data));
-	l = listen_on(9120);
+	l = toy_listener(PEER_HOST, 9120, 8);
 	ASSERT_LE(0, l);
 	set_int(l, SOL_SOCKET, SO_RCVBUF, 8192);
 	ASSERT_EQ(0, toy_peer_dial(&self->peer, &c, l, 9120, 40120, 8192));
@@ -914,7 +871,7 @@ TEST_F_TIMEOUT(hostile, writer_that_never_reads_survives, TOY_HEAVY_TIMEOUT)
 TEST_F_TIMEOUT(hostile, window_offers_most_of_buffer, TOY_HEAVY_TIMEOUT)
 {
 	static char buf[16384];
-	struct toyhdr th;
+	struct toy_sniffed ack;
 	char pkt[256];
 	int cli, srv, raw, port;
 	long got = 0;
@@ -930,10 +887,9 @@ TEST_F_TIMEOUT(hostile, window_offers_most_of_buffer, TOY_HEAVY_TIMEOUT)
 	while (recv(raw, pkt, sizeof(pkt), MSG_DONTWAIT) > 0)
 		;	/* what the transfer left */
 	ASSERT_EQ(1, send(cli, buf, 1, 0));
-	ASSERT_LT(0, toy_seg_wait(raw, 9123, port, pkt, sizeof(pkt), 5));
-	memcpy(&th, pkt + 20, sizeof(th));
-	TH_LOG("window offered with 64 KiB free: %u", ntohs(th.window));
-	EXPECT_LE(52000, ntohs(th.window));
+	ASSERT_EQ(1, toy_seg_sniff(raw, 9123, port, &ack, 5));
+	TH_LOG("window offered with 64 KiB free: %u", ntohs(ack.th.window));
+	EXPECT_LE(52000, ntohs(ack.th.window));
 	close(cli);
 	close(srv);
 	close(raw);
@@ -1011,7 +967,7 @@ TEST_F_TIMEOUT(hostile, accepted_socket_runs_keepalive, TOY_HEAVY_TIMEOUT)
 	static struct toy_pconn c;	/* tracked: outlives the test */
 	int l;
 
-	l = listen_on(9140);
+	l = toy_listener(PEER_HOST, 9140, 8);
 	ASSERT_LE(0, l);
 	set_int(l, SOL_SOCKET, SO_KEEPALIVE, 1);
 	set_int(l, SOL_TOY, TOY_KEEPIDLE, 1);
@@ -1039,7 +995,7 @@ TEST_F_TIMEOUT(hostile, reset_at_peer_fin_ends_close_wait, TOY_HEAVY_TIMEOUT)
 	static struct toy_pconn c;	/* tracked: outlives the test */
 	int l;
 
-	l = listen_on(9150);
+	l = toy_listener(PEER_HOST, 9150, 8);
 	ASSERT_LE(0, l);
 	ASSERT_EQ(0, toy_peer_dial(&self->peer, &c, l, 9150, 40150, 4000));
 	track(&c);
@@ -1207,7 +1163,7 @@ TEST_F_TIMEOUT(hostile, time_wait_answers_late_data_rate_limited, TOY_HEAVY_TIME
 	static struct toy_pconn c;	/* tracked: outlives the test */
 	int l, i;
 
-	l = listen_on(9154);
+	l = toy_listener(PEER_HOST, 9154, 8);
 	ASSERT_LE(0, l);
 	ASSERT_EQ(0, toy_peer_dial(&self->peer, &c, l, 9154, 40154, 4000));
 	track(&c);

@@ -325,22 +325,6 @@ static int raise_nofile(rlim_t n)
 	return setrlimit(RLIMIT_NOFILE, &rl);
 }
 
-/* The one listener: listen(SOMAXCONN), as servers ask for. */
-static int load_listener(void)
-{
-	struct sockaddr_toy a = taddr(LO, LOAD_PORT);
-	int fd = socket(TOY_AF, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return -1;
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) ||
-	    listen(fd, SOMAXCONN)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /*
  * Run @part in a child process in a namespace of its own, and wait for
  * it within @secs (scaled).  The child's status (0: all served), or -1.
@@ -361,7 +345,7 @@ static int in_own_netns(int (*part)(void *), void *arg, double secs)
 		setvbuf(stdout, NULL, _IOLBF, 0);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		signal(SIGPIPE, SIG_IGN);
-		if (unshare(CLONE_NEWNET) || lane_lo_up()) {
+		if (unshare(CLONE_NEWNET) || lo_up()) {
 			perror("namespace");
 			_exit(2);
 		}
@@ -632,7 +616,7 @@ static int concurrent_part(void *arg)
 		perror("RLIMIT_NOFILE");
 		return 2;
 	}
-	cc->l = load_listener();
+	cc->l = toy_listener(LO, LOAD_PORT, SOMAXCONN);
 	/* The epoll loop accepts until EAGAIN. */
 	if (cc->l < 0 || fcntl(cc->l, F_SETFL, O_NONBLOCK)) {
 		perror("listener");
@@ -885,7 +869,7 @@ static int churn_part(void *arg)
 		perror("RLIMIT_NOFILE");
 		return 2;
 	}
-	ch->l = load_listener();
+	ch->l = toy_listener(LO, LOAD_PORT, SOMAXCONN);
 	if (ch->l < 0 || fcntl(ch->l, F_SETFL, O_NONBLOCK)) {
 		perror("listener");
 		return 2;
@@ -964,15 +948,4 @@ TEST_F_TIMEOUT(load, churn_one_listener, LOAD_HARNESS_TIMEOUT)
 	}
 }
 
-/* TEST_HARNESS_MAIN, with the lane's first and last lines around it. */
-static void __attribute__((constructor)) __constructor_order_last(void)
-{
-	if (!__constructor_order)
-		__constructor_order = _CONSTRUCTOR_ORDER_BACKWARD;
-}
-
-int main(int argc, char **argv)
-{
-	lane_init("toy_load", LOAD_SEED, LOAD_BRIEF_TIME, load_counters);
-	return lane_run_harness(test_harness_run, argc, argv);
-}
+LANE_HARNESS_MAIN("toy_load", LOAD_SEED, LOAD_BRIEF_TIME, load_counters)

@@ -568,18 +568,6 @@ TEST_F_TIMEOUT(memory, orphans_beyond_max_orphans_reset_at_timeout, 180)
 	EXPECT_EQ(0, wait_orphans_at_most(0, 10));
 }
 
-static int write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY), err = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		err = -errno;
-	close(fd);
-	return err;
-}
-
 #define CGROOT	"/sys/fs/cgroup"
 #define CG	CGROOT "/toy_memory"
 
@@ -595,13 +583,13 @@ static int cgroup_join(void)
 	if (access(CGROOT "/cgroup.controllers", F_OK) &&
 	    mount("none", CGROOT, "cgroup2", 0, NULL))
 		return -errno;
-	err = write_file(CGROOT "/cgroup.subtree_control", "+memory");
+	err = toy_write_file(CGROOT "/cgroup.subtree_control", "+memory");
 	if (err)
 		return err;
 	if (mkdir(CG, 0755) && errno != EEXIST)
 		return -errno;
 	snprintf(pid, sizeof(pid), "%d", getpid());
-	return write_file(CG "/cgroup.procs", pid);
+	return toy_write_file(CG "/cgroup.procs", pid);
 }
 
 static void cgroup_leave(void)
@@ -609,7 +597,7 @@ static void cgroup_leave(void)
 	char pid[32];
 
 	snprintf(pid, sizeof(pid), "%d", getpid());
-	write_file(CGROOT "/cgroup.procs", pid);
+	toy_write_file(CGROOT "/cgroup.procs", pid);
 	rmdir(CG);
 }
 

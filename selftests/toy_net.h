@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers shared by the AF_TOY selftests that use the network: a fresh
- * namespace with a silent destination, AF_TOY addresses, the sysctls.
+ * Helpers shared by the AF_TOY selftests that use the network: loopback
+ * up, a fresh namespace with a silent destination, sockets made in
+ * another namespace, AF_TOY addresses, the sysctls.
  */
 #ifndef _TOY_NET_H
 #define _TOY_NET_H
@@ -35,18 +36,13 @@
 /* The uid tests drop to. */
 #define NOBODY		65534
 
-/*
- * A fresh network namespace with lo up (127.0.0.0/8 is then local) and
- * the silent 10.9.0.0/16; 0 or -errno.
- */
-static inline int new_netns(void)
+/* Loopback up, in the caller's network namespace; 0 or -errno. */
+static inline int lo_up(void)
 {
 	struct ifreq ifr;
 	int fd, err = 0;
 
-	if (unshare(CLONE_NEWNET))
-		return -errno;
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	memset(&ifr, 0, sizeof(ifr));
@@ -57,6 +53,20 @@ static inline int new_netns(void)
 	if (!err && ioctl(fd, SIOCSIFFLAGS, &ifr))
 		err = -errno;
 	close(fd);
+	return err;
+}
+
+/*
+ * A fresh network namespace with lo up (127.0.0.0/8 is then local) and
+ * the silent 10.9.0.0/16; 0 or -errno.
+ */
+static inline int new_netns(void)
+{
+	int err;
+
+	if (unshare(CLONE_NEWNET))
+		return -errno;
+	err = lo_up();
 	if (!err && system("modprobe -q veth; "
 			   "ip link add toy0 type veth peer name toy1 && "
 			   "ip addr add 10.9.0.1/16 dev toy0 && "
@@ -68,6 +78,20 @@ static inline int new_netns(void)
 	return err;
 }
 
+/* A socket of @type made in namespace @ns (it stays there); -1 on error. */
+static inline int sock_in(int ns, int type)
+{
+	int self = open("/proc/self/ns/net", O_RDONLY), fd;
+
+	if (self < 0 || setns(ns, CLONE_NEWNET))
+		return -1;
+	fd = socket(TOY_AF, type, 0);
+	if (setns(self, CLONE_NEWNET))
+		fd = -1;
+	close(self);
+	return fd;
+}
+
 static inline struct sockaddr_toy taddr(const char *ip, int port)
 {
 	struct sockaddr_toy a;
@@ -77,6 +101,24 @@ static inline struct sockaddr_toy taddr(const char *ip, int port)
 	a.stoy_port = htons(port);
 	inet_pton(AF_INET, ip, &a.stoy_addr);
 	return a;
+}
+
+/*
+ * A stream socket listening on @ip:@port with backlog @backlog, or -1.
+ * Close-on-exec: a command the test runs must not hold it open.
+ */
+static inline int toy_listener(const char *ip, int port, int backlog)
+{
+	struct sockaddr_toy a = taddr(ip, port);
+	int fd = socket(TOY_AF, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, backlog)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 static inline int local_port(int fd)
@@ -92,15 +134,8 @@ static inline int local_port(int fd)
 static inline int sysctl_write(const char *name, const char *val)
 {
 	char path[128];
-	int fd, err = 0;
 
 	snprintf(path, sizeof(path), "/proc/sys/net/toy/%s", name);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		err = -errno;
-	close(fd);
-	return err;
+	return toy_write_file(path, val);
 }
 #endif /* _TOY_NET_H */

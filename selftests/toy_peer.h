@@ -11,7 +11,8 @@
  *
  * toy_peer_recv() and friends parse what the host sent (AF_TOY packets
  * only: IPv4 of protocol IPPROTO_TOY, first fragments or whole packets);
- * toy_peer_send() writes a stream segment with valid checksums;
+ * toy_peer_send_seg() writes a segment (toy_seg.h's struct toy_seg) with
+ * valid checksums, toy_peer_send() a stream segment from PEER_ADDR;
  * toy_peer_connect() and toy_peer_dial() script the three-way handshake in
  * either direction and leave a struct toy_pconn with both sequence
  * numbers, from which a test carries on by hand.
@@ -85,35 +86,6 @@ struct toy_pconn {
 	uint32_t	rcv_nxt;	/* next host sequence number expected */
 	uint16_t	hwin;		/* window of the host's last segment */
 };
-
-static inline struct in_addr tpeer_in(const char *ip)
-{
-	struct in_addr a;
-
-	inet_pton(AF_INET, ip, &a);
-	return a;
-}
-
-static inline uint16_t tpeer_ip_csum(const void *hdr, size_t len)
-{
-	uint32_t sum = csum_add(0, hdr, len);
-
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return htons(~sum & 0xffff);
-}
-
-static inline int tpeer_proc_write(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY), err = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		err = -errno;
-	close(fd);
-	return err;
-}
 
 /*
  * /dev/net/tun, loading tun.ko (and creating the node, where /dev has no
@@ -210,10 +182,10 @@ static inline int toy_peer_open(struct toy_peer *p, int mtu)
 	 * IPv6 chatter (router solicitations, MLD) on the device.  Best
 	 * effort: a kernel without IPv6 has no such file.
 	 */
-	tpeer_proc_write("/proc/sys/net/ipv4/conf/all/rp_filter", "0");
-	tpeer_proc_write("/proc/sys/net/ipv4/conf/" PEER_DEV "/rp_filter", "0");
-	tpeer_proc_write("/proc/sys/net/ipv6/conf/" PEER_DEV "/disable_ipv6",
-			"1");
+	toy_write_file("/proc/sys/net/ipv4/conf/all/rp_filter", "0");
+	toy_write_file("/proc/sys/net/ipv4/conf/" PEER_DEV "/rp_filter", "0");
+	toy_write_file("/proc/sys/net/ipv6/conf/" PEER_DEV "/disable_ipv6",
+		       "1");
 	err = tpeer_config(mtu ? mtu : 1500);
 	if (err)
 		goto fail;
@@ -270,8 +242,8 @@ static inline int tpeer_parse(struct toy_pseg *s)
 	memcpy(s->data, s->raw + ihl + hlen, s->len);
 	/* A fragment's checksum covers bytes this packet lacks. */
 	s->csum_ok = !(ntohs(iph->frag_off) & IP_MF) &&
-		     !toy_csum((struct in_addr){ iph->saddr },
-			       (struct in_addr){ iph->daddr }, th, tot - ihl);
+		     toy_csum_ok((struct in_addr){ iph->saddr },
+				 (struct in_addr){ iph->daddr }, th, tot - ihl);
 	return 1;
 }
 
@@ -346,9 +318,10 @@ static inline int toy_peer_send_raw(struct toy_peer *p, const void *ip,
 	return 0;
 }
 
-/* An IPv4 header from PEER_ADDR to PEER_HOST, checksummed. */
-static inline void tpeer_iphdr(struct toy_peer *p, struct iphdr *iph,
-			      uint8_t proto, size_t len)
+/* An IPv4 header from @src to @dst, checksummed. */
+static inline void tpeer_iphdr_addr(struct toy_peer *p, struct iphdr *iph,
+				    uint8_t proto, size_t len,
+				    struct in_addr src, struct in_addr dst)
 {
 	memset(iph, 0, sizeof(*iph));
 	iph->version = 4;
@@ -358,9 +331,42 @@ static inline void tpeer_iphdr(struct toy_peer *p, struct iphdr *iph,
 	iph->frag_off = htons(IP_DF);
 	iph->ttl = 64;
 	iph->protocol = proto;
-	iph->saddr = tpeer_in(PEER_ADDR).s_addr;
-	iph->daddr = tpeer_in(PEER_HOST).s_addr;
-	iph->check = tpeer_ip_csum(iph, sizeof(*iph));
+	iph->saddr = src.s_addr;
+	iph->daddr = dst.s_addr;
+	iph->check = toy_ip_csum(iph, sizeof(*iph));
+}
+
+/* An IPv4 header from PEER_ADDR to PEER_HOST, checksummed. */
+static inline void tpeer_iphdr(struct toy_peer *p, struct iphdr *iph,
+			       uint8_t proto, size_t len)
+{
+	tpeer_iphdr_addr(p, iph, proto, len, toy_in(PEER_ADDR),
+			 toy_in(PEER_HOST));
+}
+
+/*
+ * Segment @s in an IPv4 packet from s->saddr to s->daddr, both as @s
+ * says (a source behind the TUN device, a host address); 0 or -errno.
+ */
+static inline int toy_peer_send_seg(struct toy_peer *p,
+				    const struct toy_seg *s)
+{
+	size_t tot = sizeof(struct iphdr) + toy_seg_size(s);
+	struct iphdr *iph;
+	uint8_t *buf;
+	int err;
+
+	if (tot > 65535)
+		return -EMSGSIZE;
+	buf = malloc(tot);
+	if (!buf)
+		return -ENOMEM;
+	iph = (struct iphdr *)buf;
+	toy_seg_build(iph + 1, s);
+	tpeer_iphdr_addr(p, iph, IPPROTO_TOY, tot, s->saddr, s->daddr);
+	err = toy_peer_send_raw(p, buf, tot);
+	free(buf);
+	return err;
 }
 
 /*
@@ -372,63 +378,78 @@ static inline int toy_peer_send(struct toy_peer *p, uint16_t sport,
 				uint32_t ack, uint16_t win, const void *data,
 				size_t len)
 {
-	size_t tot = sizeof(struct iphdr) + sizeof(struct toyhdr) + len;
-	struct iphdr *iph;
-	struct toyhdr *th;
-	uint8_t *buf;
-	int err;
+	return toy_peer_send_seg(p, &(struct toy_seg){
+		.saddr = toy_in(PEER_ADDR), .daddr = toy_in(PEER_HOST),
+		.sport = sport, .dport = dport, .flags = flags, .seq = seq,
+		.ack = ack, .win = win, .data = data, .len = len,
+	});
+}
 
-	if (tot > 65535)
-		return -EMSGSIZE;
-	buf = malloc(tot);
-	if (!buf)
-		return -ENOMEM;
-	iph = (struct iphdr *)buf;
-	th = (struct toyhdr *)(iph + 1);
-	memset(th, 0, sizeof(*th));
-	th->source = htons(sport);
-	th->dest = htons(dport);
-	th->seq = htonl(seq);
-	th->ack_seq = htonl(ack);
-	th->doff = TOY_DOFF;
-	th->flags = flags;
-	th->window = htons(win);
-	th->type = TOY_TYPE_STREAM;
-	if (len)
-		memcpy(th + 1, data, len);
-	th->check = toy_csum(tpeer_in(PEER_ADDR), tpeer_in(PEER_HOST), th,
-			     sizeof(*th) + len);
-	tpeer_iphdr(p, iph, IPPROTO_TOY, tot);
-	err = toy_peer_send_raw(p, buf, tot);
-	free(buf);
-	return err;
+/* The @i-th spoofed source behind the TUN: 10.7.0.3 .. 10.7.0.252. */
+static inline struct in_addr toy_peer_spoofed(unsigned int i)
+{
+	return (struct in_addr){ htonl(0x0a070003 + i % 250) };
 }
 
 /*
- * ICMP "fragmentation needed" (RFC 1191) from PEER_ADDR, next-hop MTU
- * @mtu, quoting the IP header of packet @s and its AF_TOY header.
+ * A SYN (window 8192) from @saddr:@sport to PEER_HOST:@dport: a spoofed
+ * source behind the TUN device, which never answers what the host sends
+ * it.  0 or -errno.
  */
-static inline int toy_peer_icmp_frag_needed(struct toy_peer *p,
-					    const struct toy_pseg *s,
-					    uint16_t mtu)
+static inline int toy_peer_syn_from(struct toy_peer *p, struct in_addr saddr,
+				    uint16_t sport, uint16_t dport,
+				    uint32_t seq)
+{
+	return toy_peer_send_seg(p, &(struct toy_seg){
+		.saddr = saddr, .daddr = toy_in(PEER_HOST), .sport = sport,
+		.dport = dport, .flags = TOY_SYN, .seq = seq, .win = 8192,
+	});
+}
+
+/*
+ * An ICMP error @type/@code from PEER_ADDR quoting packet @s (its IP
+ * header and its AF_TOY header), with the quoted sequence number @seq
+ * (@s->seq leaves it as it was); @mtu goes in the second word (the
+ * next-hop MTU of "fragmentation needed").
+ */
+static inline int toy_peer_icmp(struct toy_peer *p, const struct toy_pseg *s,
+				uint8_t type, uint8_t code, uint16_t mtu,
+				uint32_t seq)
 {
 	uint8_t buf[sizeof(struct iphdr) + 8 + 60 + sizeof(struct toyhdr)];
 	const struct iphdr *q = (const struct iphdr *)s->raw;
 	struct iphdr *iph = (struct iphdr *)buf;
 	uint8_t *icmp = buf + sizeof(*iph);
 	size_t quote = q->ihl * 4 + sizeof(struct toyhdr);
+	struct toyhdr *qth;
+	uint16_t csum;
 
 	if (quote > s->raw_len)
 		quote = s->raw_len;
 	memset(icmp, 0, 8);
-	icmp[0] = 3;			/* ICMP_DEST_UNREACH */
-	icmp[1] = 4;			/* ICMP_FRAG_NEEDED */
+	icmp[0] = type;
+	icmp[1] = code;
 	icmp[6] = mtu >> 8;
 	icmp[7] = mtu & 0xff;
 	memcpy(icmp + 8, s->raw, quote);
-	*(uint16_t *)(icmp + 2) = tpeer_ip_csum(icmp, 8 + quote);
+	qth = (struct toyhdr *)(icmp + 8 + q->ihl * 4);
+	qth->seq = htonl(seq);
+	csum = toy_ip_csum(icmp, 8 + quote);
+	memcpy(icmp + 2, &csum, 2);
 	tpeer_iphdr(p, iph, IPPROTO_ICMP, sizeof(*iph) + 8 + quote);
 	return toy_peer_send_raw(p, buf, sizeof(*iph) + 8 + quote);
+}
+
+/*
+ * ICMP "fragmentation needed" (RFC 1191) from PEER_ADDR, next-hop MTU
+ * @mtu, quoting packet @s as it was.
+ */
+static inline int toy_peer_icmp_frag_needed(struct toy_peer *p,
+					    const struct toy_pseg *s,
+					    uint16_t mtu)
+{
+	/* ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED */
+	return toy_peer_icmp(p, s, 3, 4, mtu, s->seq);
 }
 
 /*

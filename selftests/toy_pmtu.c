@@ -62,51 +62,11 @@ static int set_mtu(const char *dev, int mtu)
 	return err;
 }
 
-/*
- * An ICMP error @type/@code from the peer quoting packet @s (its IP
- * header and ours), with its quoted sequence number replaced by @seq
- * unless @seq is @s->seq; @info goes in the second word (the MTU of
- * "fragmentation needed").
- */
-static int peer_icmp(struct toy_peer *p, const struct toy_pseg *s,
-		     uint8_t type, uint8_t code, uint16_t mtu, uint32_t seq)
-{
-	uint8_t buf[sizeof(struct iphdr) + 8 + 60 + sizeof(struct toyhdr)];
-	const struct iphdr *q = (const struct iphdr *)s->raw;
-	struct iphdr *iph = (struct iphdr *)buf;
-	uint8_t *icmp = buf + sizeof(*iph);
-	size_t quote = q->ihl * 4 + sizeof(struct toyhdr);
-	struct toyhdr *qth;
-	uint16_t csum;
-
-	if (quote > s->raw_len)
-		quote = s->raw_len;
-	memset(icmp, 0, 8);
-	icmp[0] = type;
-	icmp[1] = code;
-	icmp[6] = mtu >> 8;
-	icmp[7] = mtu & 0xff;
-	memcpy(icmp + 8, s->raw, quote);
-	qth = (struct toyhdr *)(icmp + 8 + q->ihl * 4);
-	qth->seq = htonl(seq);
-	csum = tpeer_ip_csum(icmp, 8 + quote);
-	memcpy(icmp + 2, &csum, 2);
-	tpeer_iphdr(p, iph, IPPROTO_ICMP, sizeof(*iph) + 8 + quote);
-	return toy_peer_send_raw(p, buf, sizeof(*iph) + 8 + quote);
-}
-
 static int peer_ack(struct toy_peer *p, const struct toy_pconn *c,
 		    uint32_t ack, uint16_t win)
 {
 	return toy_peer_send(p, c->pport, c->hport, TOY_ACK, c->snd_nxt, ack,
 			     win, NULL, 0);
-}
-
-/* A reset the host takes (exact sequence): the connection is gone. */
-static int peer_reset(struct toy_peer *p, const struct toy_pconn *c)
-{
-	return toy_peer_send(p, c->pport, c->hport, TOY_RST, c->snd_nxt, 0, 0,
-			     NULL, 0);
 }
 
 /* Read and forget whatever the host has sent so far. */
@@ -165,49 +125,11 @@ static long peer_collect(struct toy_peer *p, struct toy_pconn *c,
 	return c->rcv_nxt - base - got_fin;
 }
 
-/* A counter of the @group lines ("Ip:", "Icmp:") of /proc/net/snmp. */
-static long snmp_get(const char *group, const char *name)
-{
-	char names[2048], values[2048], *n, *v, *sn, *sv;
-	long val = -1;
-	FILE *f = fopen("/proc/net/snmp", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(names, sizeof(names), f) &&
-	       fgets(values, sizeof(values), f)) {
-		if (strncmp(names, group, strlen(group)))
-			continue;
-		n = strtok_r(names, " \n", &sn);
-		v = strtok_r(values, " \n", &sv);
-		while (n && v) {
-			if (!strcmp(n, name))
-				val = atol(v);
-			n = strtok_r(NULL, " \n", &sn);
-			v = strtok_r(NULL, " \n", &sv);
-		}
-		break;
-	}
-	fclose(f);
-	return val;
-}
-
-static int listener(int port)
-{
-	struct sockaddr_toy a = taddr(LO, port);
-	int fd = socket(TOY_AF, SOCK_STREAM, 0);
-
-	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) ||
-	    listen(fd, 8))
-		return -1;
-	return fd;
-}
-
 /* A connected pair on loopback: *c the client, *s the accepted one. */
 static int make_pair(int port, int *c, int *s)
 {
 	struct sockaddr_toy a = taddr(LO, port);
-	int l = listener(port);
+	int l = toy_listener(LO, port, 8);
 
 	*c = *s = -1;
 	if (l < 0)
@@ -418,8 +340,8 @@ TEST_F_TIMEOUT(pmtu, oversized_segment_after_mtu_drop_no_panic, TOY_HEAVY_TIMEOU
 	ASSERT_EQ(OVERSIZED,
 		  peer_collect(p, &c, s, OVERSIZED, 1, &seen, 15));
 	EXPECT_GE(1280 - 40, seen.biggest);
-	TH_LOG("IPv4 refused %ld oversized packets", snmp_get("Ip:", "FragFails"));
-	ASSERT_EQ(0, peer_reset(p, &c));
+	TH_LOG("IPv4 refused %ld oversized packets", toy_snmp("Ip:", "FragFails"));
+	ASSERT_EQ(0, toy_peer_reset(p, &c));
 }
 
 /*
@@ -430,25 +352,11 @@ static int peer_send_to(struct toy_peer *p, struct in_addr host,
 			const struct toy_pconn *c, uint8_t flags, uint32_t seq,
 			uint32_t ack, uint16_t win)
 {
-	uint8_t buf[sizeof(struct iphdr) + sizeof(struct toyhdr)];
-	struct iphdr *iph = (struct iphdr *)buf;
-	struct toyhdr *th = (struct toyhdr *)(iph + 1);
-
-	memset(th, 0, sizeof(*th));
-	th->source = htons(c->pport);
-	th->dest = htons(c->hport);
-	th->seq = htonl(seq);
-	th->ack_seq = htonl(ack);
-	th->doff = TOY_DOFF;
-	th->flags = flags;
-	th->window = htons(win);
-	th->type = TOY_TYPE_STREAM;
-	th->check = toy_csum(tpeer_in(PEER_ADDR), host, th, sizeof(*th));
-	tpeer_iphdr(p, iph, IPPROTO_TOY, sizeof(buf));
-	iph->daddr = host.s_addr;
-	iph->check = 0;
-	iph->check = tpeer_ip_csum(iph, sizeof(*iph));
-	return toy_peer_send_raw(p, buf, sizeof(buf));
+	return toy_peer_send_seg(p, &(struct toy_seg){
+		.saddr = toy_in(PEER_ADDR), .daddr = host, .sport = c->pport,
+		.dport = c->hport, .flags = flags, .seq = seq, .ack = ack,
+		.win = win,
+	});
 }
 
 /*
@@ -468,7 +376,7 @@ TEST_F_TIMEOUT(pmtu, reject_rule_on_resent_fin_segment_no_panic, TOY_HEAVY_TIMEO
 	struct toy_pseg *s = self->s;
 	struct sockaddr_toy src, dst = taddr(PEER_ADDR, 7002);
 	struct pollfd pfd = { .events = POLLOUT };
-	uint32_t peer = ntohl(tpeer_in(PEER_ADDR).s_addr), w;
+	uint32_t peer = ntohl(toy_in(PEER_ADDR).s_addr), w;
 	struct in_addr host;
 	struct toy_pconn c;
 	long icmp_before;
@@ -521,7 +429,7 @@ TEST_F_TIMEOUT(pmtu, reject_rule_on_resent_fin_segment_no_panic, TOY_HEAVY_TIMEO
 	ASSERT_EQ(1, toy_peer_expect(p, s, TOY_ACK | TOY_FIN, 5));
 	ASSERT_EQ(OVERSIZED, s->len);
 
-	icmp_before = snmp_get("Icmp:", "OutDestUnreachs");
+	icmp_before = toy_snmp("Icmp:", "OutDestUnreachs");
 	if (reject_rule_add()) {
 		peer_send_to(p, host, &c, TOY_RST, c.snd_nxt, 0, 0);
 		close(c.fd);
@@ -537,7 +445,7 @@ TEST_F_TIMEOUT(pmtu, reject_rule_on_resent_fin_segment_no_panic, TOY_HEAVY_TIMEO
 	}
 	reject_rule_del();
 	EXPECT_EQ(ECONNREFUSED, err);
-	EXPECT_LT(icmp_before, snmp_get("Icmp:", "OutDestUnreachs"));
+	EXPECT_LT(icmp_before, toy_snmp("Icmp:", "OutDestUnreachs"));
 	ASSERT_EQ(0, peer_send_to(p, host, &c, TOY_RST, c.snd_nxt, 0, 0));
 	close(c.fd);
 }
@@ -606,14 +514,14 @@ static void frag_needed_run(struct __test_metadata *_metadata,
 	ASSERT_EQ(c.rcv_nxt, first->seq);
 	peer_drain(p, s);	/* the rest of the first flight */
 
-	ASSERT_EQ(0, peer_icmp(p, first, ICMP_UNREACH, ICMP_FRAG_NEEDED, mtu,
-			       first->seq));
+	ASSERT_EQ(0, toy_peer_icmp(p, first, ICMP_UNREACH, ICMP_FRAG_NEEDED,
+				   mtu, first->seq));
 	free(first);
 	ASSERT_EQ(8192, peer_collect(p, &c, s, 8192, 0, &seen, 15));
 	EXPECT_EQ(mss, seen.biggest);
 	EXPECT_EQ(!!df, !!seen.df);
 	EXPECT_LE(1, toy_stat("MTUReduced"));
-	ASSERT_EQ(0, peer_reset(p, &c));
+	ASSERT_EQ(0, toy_peer_reset(p, &c));
 	close(c.fd);
 }
 
@@ -656,10 +564,10 @@ TEST_F_TIMEOUT(pmtu, frag_needed_outside_window_ignored, TOY_HEAVY_TIMEOUT)
 	ASSERT_EQ(1, toy_peer_expect(p, s, TOY_ACK, 5));
 	ASSERT_EQ(1460, s->len);
 	seq = s->seq;
-	ASSERT_EQ(0, peer_icmp(p, s, ICMP_UNREACH, ICMP_FRAG_NEEDED, 1000,
-			       seq - 100000));
-	ASSERT_EQ(0, peer_icmp(p, s, ICMP_UNREACH, ICMP_FRAG_NEEDED, 1000,
-			       seq + 100000));
+	ASSERT_EQ(0, toy_peer_icmp(p, s, ICMP_UNREACH, ICMP_FRAG_NEEDED, 1000,
+				   seq - 100000));
+	ASSERT_EQ(0, toy_peer_icmp(p, s, ICMP_UNREACH, ICMP_FRAG_NEEDED, 1000,
+				   seq + 100000));
 	peer_drain(p, s);
 	EXPECT_EQ(2, toy_stat("OutOfWindowIcmps"));
 	EXPECT_EQ(0, toy_stat("MTUReduced"));
@@ -670,7 +578,7 @@ TEST_F_TIMEOUT(pmtu, frag_needed_outside_window_ignored, TOY_HEAVY_TIMEOUT)
 	EXPECT_EQ(1460, s->len);
 	ASSERT_EQ(4096, peer_collect(p, &c, s, 4096, 0, &seen, 15));
 	EXPECT_EQ(1460, seen.biggest);
-	ASSERT_EQ(0, peer_reset(p, &c));
+	ASSERT_EQ(0, toy_peer_reset(p, &c));
 	close(c.fd);
 }
 
@@ -723,7 +631,7 @@ TEST_F_TIMEOUT(pmtu, tun_mtu_below_mss_queued_data_delivered, TOY_HEAVY_TIMEOUT)
 	ASSERT_EQ(0, peer_ack(p, &c, c.rcv_nxt, 65535));
 	ASSERT_EQ(32768, peer_collect(p, &c, s, 32768, 0, &seen, 15));
 	EXPECT_GE(1280 - 40, seen.biggest);
-	ASSERT_EQ(0, peer_reset(p, &c));
+	ASSERT_EQ(0, toy_peer_reset(p, &c));
 	close(c.fd);
 }
 
@@ -745,8 +653,8 @@ TEST_F_TIMEOUT(pmtu, syn_sent_port_unreachable_refuses_connect, TOY_HEAVY_TIMEOU
 	ASSERT_EQ(-1, connect(fd, (struct sockaddr *)&a, sizeof(a)));
 	ASSERT_EQ(EINPROGRESS, errno);
 	ASSERT_EQ(1, toy_peer_expect(p, s, TOY_SYN, 5));
-	ASSERT_EQ(0, peer_icmp(p, s, ICMP_UNREACH, ICMP_PORT_UNREACH, 0,
-			       s->seq));
+	ASSERT_EQ(0, toy_peer_icmp(p, s, ICMP_UNREACH, ICMP_PORT_UNREACH, 0,
+				   s->seq));
 	pfd.fd = fd;
 	ASSERT_EQ(1, poll(&pfd, 1, 5000 * toy_timeout_scale()));
 	EXPECT_EQ(ECONNREFUSED, so_error(fd));
@@ -771,15 +679,15 @@ TEST_F_TIMEOUT(pmtu, established_host_unreachable_is_soft, TOY_HEAVY_TIMEOUT)
 	fill(self->buf, 1000);
 	ASSERT_EQ(1000, write(c.fd, self->buf, 1000));
 	ASSERT_EQ(1, toy_peer_expect(p, s, TOY_ACK, 5));
-	ASSERT_EQ(0, peer_icmp(p, s, ICMP_UNREACH, ICMP_HOST_UNREACH, 0,
-			       s->seq));
+	ASSERT_EQ(0, toy_peer_icmp(p, s, ICMP_UNREACH, ICMP_HOST_UNREACH, 0,
+				   s->seq));
 	usleep(100000);
 	EXPECT_EQ(EHOSTUNREACH, so_error(c.fd));
 	EXPECT_EQ(0, so_error(c.fd));
 	ASSERT_EQ(1000, peer_collect(p, &c, s, 1000, 0, &seen, 10));
 	fill(self->buf, 1000);
 	EXPECT_EQ(1000, write(c.fd, self->buf, 1000));
-	ASSERT_EQ(0, peer_reset(p, &c));
+	ASSERT_EQ(0, toy_peer_reset(p, &c));
 	close(c.fd);
 }
 
@@ -802,7 +710,7 @@ TEST_F_TIMEOUT(pmtu, dgram_connected_port_unreachable, TOY_HEAVY_TIMEOUT)
 	ASSERT_EQ(3, send(fd, "abc", 3, 0));
 	ASSERT_EQ(1, toy_peer_recv(p, s, 5));
 	ASSERT_EQ(TOY_TYPE_DGRAM, s->type);
-	ASSERT_EQ(0, peer_icmp(p, s, ICMP_UNREACH, ICMP_PORT_UNREACH, 0, 0));
+	ASSERT_EQ(0, toy_peer_icmp(p, s, ICMP_UNREACH, ICMP_PORT_UNREACH, 0, 0));
 	usleep(100000);
 	EXPECT_EQ(-1, recv(fd, b, sizeof(b), MSG_DONTWAIT));
 	EXPECT_EQ(ECONNREFUSED, errno);

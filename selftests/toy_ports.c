@@ -33,7 +33,6 @@
 #include "toy_lib.h"
 #include "toy_net.h"
 
-#define LOOKUP_PATH	"/sys/kernel/debug/toy/lookup"
 
 static int tsock(int type)
 {
@@ -105,47 +104,6 @@ static char *sysctl_read(const char *name, char *buf, size_t len)
 	}
 	*o = '\0';
 	return buf;
-}
-
-static unsigned long fd_ino(int fd)
-{
-	struct stat st;
-
-	return fstat(fd, &st) ? 0 : st.st_ino;
-}
-
-/*
- * Ask the receive path who gets a segment: "stream 1.2.3.4:5 6.7.8.9:10".
- * Returns the receiving socket's inode, 0 for none, -errno on error.
- */
-static long lookup(const char *fmt, ...)
-{
-	char req[128], ans[128];
-	unsigned long ino;
-	va_list ap;
-	ssize_t n;
-	int fd;
-
-	va_start(ap, fmt);
-	vsnprintf(req, sizeof(req), fmt, ap);
-	va_end(ap);
-	fd = open(LOOKUP_PATH, O_RDWR);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, req, strlen(req)) < 0) {
-		close(fd);
-		return -errno;
-	}
-	n = pread(fd, ans, sizeof(ans) - 1, 0);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	ans[n] = '\0';
-	if (!strncmp(ans, "none", 4))
-		return 0;
-	if (sscanf(ans, "ino=%lu", &ino) != 1)
-		return -EIO;
-	return ino;
 }
 
 /* Run @fn in a child that has dropped root (uid/gid nobody). */
@@ -618,6 +576,24 @@ struct race {
 	atomic_int bad;
 };
 
+/*
+ * Four threads run @racer on @r at once: none may see a bad result, and
+ * some must win.
+ */
+static void run_race(struct __test_metadata *_metadata, struct race *r,
+		     void *(*racer)(void *))
+{
+	pthread_t t[4];
+	int i;
+
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, racer, r));
+	for (i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	EXPECT_EQ(0, atomic_load(&r->bad));
+	EXPECT_LT(0, atomic_load(&r->wins));
+}
+
 static void *bind_racer(void *arg)
 {
 	struct race *r = arg;
@@ -641,15 +617,8 @@ static void *bind_racer(void *arg)
 TEST_F_TIMEOUT(space, bind_race, TOY_HEAVY_TIMEOUT)
 {
 	struct race r = { .type = self->type, .iters = 2000 };
-	pthread_t t[4];
-	int i;
 
-	for (i = 0; i < 4; i++)
-		ASSERT_EQ(0, pthread_create(&t[i], NULL, bind_racer, &r));
-	for (i = 0; i < 4; i++)
-		pthread_join(t[i], NULL);
-	EXPECT_EQ(0, atomic_load(&r.bad));
-	EXPECT_LT(0, atomic_load(&r.wins));
+	run_race(_metadata, &r, bind_racer);
 }
 
 /* ---- sysctls ------------------------------------------------------- */
@@ -1120,16 +1089,9 @@ static void *connect_racer(void *arg)
 TEST_F_TIMEOUT(stream, connect_race, TOY_HEAVY_TIMEOUT)
 {
 	struct race r = { .type = SOCK_STREAM, .iters = 1000 };
-	pthread_t t[4];
-	int i;
 
 	ASSERT_EQ(0, sysctl_write("ip_local_port_range", "40000 40003"));
-	for (i = 0; i < 4; i++)
-		ASSERT_EQ(0, pthread_create(&t[i], NULL, connect_racer, &r));
-	for (i = 0; i < 4; i++)
-		pthread_join(t[i], NULL);
-	EXPECT_EQ(0, atomic_load(&r.bad));
-	EXPECT_LT(0, atomic_load(&r.wins));
+	run_race(_metadata, &r, connect_racer);
 }
 
 /* ---- the receive-path lookup --------------------------------------- */
@@ -1141,9 +1103,9 @@ FIXTURE(lookup) {
 FIXTURE_SETUP(lookup)
 {
 	setup_common(_metadata);
-	if (access(LOOKUP_PATH, F_OK))
+	if (access(TOY_LOOKUP_PATH, F_OK))
 		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
-	ASSERT_EQ(0, access(LOOKUP_PATH, W_OK));
+	ASSERT_EQ(0, access(TOY_LOOKUP_PATH, W_OK));
 }
 
 FIXTURE_TEARDOWN(lookup)

@@ -152,7 +152,7 @@ static int race_netns(struct toy_peer *peer)
 
 	if (unshare(CLONE_NEWNET))
 		return -errno;
-	err = lane_lo_up();
+	err = lo_up();
 	err = err ?: toy_peer_open(peer, 1500);
 	err = err ?: quick_timers(100, 1);
 	return err;
@@ -355,6 +355,58 @@ static int join_within(pthread_t t, double secs)
 	ts.tv_sec = (time_t)end;
 	ts.tv_nsec = (long)((end - ts.tv_sec) * 1e9);
 	return pthread_timedjoin_np(t, NULL, &ts) ? -1 : 0;
+}
+
+/* The first unexpected result a test's threads found; "" while none. */
+struct first_bad {
+	pthread_mutex_t	lock;
+	char		msg[240];
+};
+
+/* Note what went wrong, unless something already did. */
+__attribute__((format(printf, 2, 3)))
+static void set_bad(struct first_bad *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&b->lock);
+	if (!b->msg[0]) {
+		va_start(ap, fmt);
+		vsnprintf(b->msg, sizeof(b->msg), fmt, ap);
+		va_end(ap);
+	}
+	pthread_mutex_unlock(&b->lock);
+}
+
+/*
+ * Join the @n threads @t, each within CALL_DEADLINE; 1 if one of them
+ * never came back (logged as @who), else 0.
+ */
+static int join_all(struct __test_metadata *_metadata, const pthread_t *t,
+		    int n, const char *who)
+{
+	int i, hung = 0;
+
+	for (i = 0; i < n; i++)
+		hung |= join_within(t[i], CALL_DEADLINE);
+	if (hung)
+		TH_LOG("%s never came back", who);
+	return hung;
+}
+
+/*
+ * The end of a test whose threads note the first thing wrong in @bad:
+ * that, and the reproduce line when it failed (@hung or @bad).  0 or -1.
+ */
+static int threads_verdict(struct __test_metadata *_metadata, int hung,
+			   const char *bad)
+{
+	if (bad[0])
+		TH_LOG("%s", bad);
+	if (!hung && !bad[0])
+		return 0;
+	lane_reproduce_line(stderr);
+	return -1;
 }
 
 /* Is errno @e one of the zero-terminated list @ok? */
@@ -1315,22 +1367,8 @@ struct lhammer {
 	atomic_int	paused;		/* acceptors hold back: a queue builds */
 	atomic_int	clients;	/* numbers the clients' generators */
 	struct toy_peer	*peer;
-	pthread_mutex_t	lock;
-	char		bad[200];	/* the first unexpected result */
+	struct first_bad bad;
 };
-
-static void lh_bad(struct lhammer *h, const char *fmt, ...)
-{
-	va_list ap;
-
-	pthread_mutex_lock(&h->lock);
-	if (!h->bad[0]) {
-		va_start(ap, fmt);
-		vsnprintf(h->bad, sizeof(h->bad), fmt, ap);
-		va_end(ap);
-	}
-	pthread_mutex_unlock(&h->lock);
-}
 
 static void *lh_client(void *arg)
 {
@@ -1350,7 +1388,7 @@ static void *lh_client(void *arg)
 		lane_count(C_CONNECTS, 1);
 		if (tconnect(fd, LO, LH_PORT)) {
 			if (!errno_in(errno, ok))
-				lh_bad(h, "connect: %s", strerror(errno));
+				set_bad(&h->bad, "connect: %s", strerror(errno));
 		} else {
 			switch (lane_below(&g, 3)) {
 			case 0:
@@ -1386,7 +1424,7 @@ static void *lh_acceptor(void *arg)
 		c = accept4(atomic_load(&h->lfd), NULL, NULL, SOCK_CLOEXEC);
 		if (c < 0) {
 			if (!errno_in(errno, ok))
-				lh_bad(h, "accept: %s", strerror(errno));
+				set_bad(&h->bad, "accept: %s", strerror(errno));
 			if (errno != EAGAIN)
 				sleep_ms(1);
 			continue;
@@ -1398,31 +1436,6 @@ static void *lh_acceptor(void *arg)
 	return NULL;
 }
 
-/* A SYN from @saddr:@sport (spoofed, behind the TUN) to @dport. */
-static int peer_syn(struct toy_peer *p, uint32_t saddr, uint16_t sport,
-		    uint16_t dport, uint32_t seq)
-{
-	uint8_t buf[sizeof(struct iphdr) + sizeof(struct toyhdr)];
-	struct iphdr *iph = (struct iphdr *)buf;
-	struct toyhdr *th = (struct toyhdr *)(iph + 1);
-
-	memset(th, 0, sizeof(*th));
-	th->source = htons(sport);
-	th->dest = htons(dport);
-	th->seq = htonl(seq);
-	th->doff = TOY_DOFF;
-	th->flags = TOY_SYN;
-	th->window = htons(8192);
-	th->type = TOY_TYPE_STREAM;
-	th->check = toy_csum((struct in_addr){ saddr }, tpeer_in(PEER_HOST),
-			     th, sizeof(*th));
-	tpeer_iphdr(p, iph, IPPROTO_TOY, sizeof(buf));
-	iph->saddr = saddr;
-	iph->check = 0;
-	iph->check = tpeer_ip_csum(iph, sizeof(*iph));
-	return toy_peer_send_raw(p, buf, sizeof(buf));
-}
-
 static void *lh_syns(void *arg)
 {
 	struct lhammer *h = arg;
@@ -1430,8 +1443,9 @@ static void *lh_syns(void *arg)
 	uint32_t i = 0;
 
 	while (!atomic_load(&h->stop)) {
-		if (!peer_syn(h->peer, htonl(0x0a070003 + i % 250),
-			      20000 + i % 20000, LH_PORT, 0x10000 * (i + 1)))
+		if (!toy_peer_syn_from(h->peer, toy_peer_spoofed(i),
+				       20000 + i % 20000, LH_PORT,
+				       0x10000 * (i + 1)))
 			lane_count(C_SYNS, 1);
 		i++;
 		/* What the host answers goes nowhere: read it off. */
@@ -1460,7 +1474,7 @@ static int lh_open(struct lhammer *h, struct lane_rng *g)
 		sleep_ms(1);
 	} while (toy_now() < end);
 	if (fd < 0)
-		lh_bad(h, "a new listener on the port: %s", strerror(errno));
+		set_bad(&h->bad, "a new listener on the port: %s", strerror(errno));
 	return fd;
 }
 
@@ -1476,7 +1490,7 @@ static void lh_chaos_act(struct lhammer *h, struct lane_rng *g, int l, int b)
 	case 2:
 	case 3:
 		if (disconnect(l))
-			lh_bad(h, "connect(AF_UNSPEC): %s", strerror(errno));
+			set_bad(&h->bad, "connect(AF_UNSPEC): %s", strerror(errno));
 		break;
 	case 4:
 		break;			/* a new backlog, below */
@@ -1499,7 +1513,7 @@ static void lh_chaos_act(struct lhammer *h, struct lane_rng *g, int l, int b)
 	}
 	/* A listener that was dissolved listens again, on its own port. */
 	if (listen(l, b))
-		lh_bad(h, "listen again: %s", strerror(errno));
+		set_bad(&h->bad, "listen again: %s", strerror(errno));
 	lane_count(C_LISTENER_OPS, 1);
 }
 
@@ -1533,8 +1547,8 @@ static int lh_still_serves(struct lhammer *h, int l)
 	int c, s, ok;
 
 	if (q) {
-		lh_bad(h, "nothing left to accept, yet the accept queue reads %ld",
-		       q);
+		set_bad(&h->bad, "nothing left to accept, yet the accept queue reads %ld",
+			q);
 		return -1;
 	}
 	c = tsock(SOCK_STREAM, 5000);
@@ -1554,9 +1568,9 @@ static int one_listener(struct __test_metadata *_metadata,
 	struct lane_rng g = lane_rng_for(30, 0, 0);
 	pthread_t t[6];
 	double end = toy_now() + secs;
-	int i, n = 0, l, hung = 0;
+	int n = 0, l, hung;
 
-	pthread_mutex_init(&h->lock, NULL);
+	pthread_mutex_init(&h->bad.lock, NULL);
 	h->peer = peer;
 	l = lh_open(h, &g);
 	ASSERT_LE(0, l);
@@ -1567,27 +1581,18 @@ static int one_listener(struct __test_metadata *_metadata,
 	pthread_create(&t[n++], NULL, lh_acceptor, h);
 	pthread_create(&t[n++], NULL, lh_acceptor, h);
 	pthread_create(&t[n++], NULL, lh_syns, h);
-	while (toy_now() < end && !h->bad[0] && atomic_load(&h->lfd) >= 0) {
+	while (toy_now() < end && !h->bad.msg[0] && atomic_load(&h->lfd) >= 0) {
 		lh_chaos_once(h, &g);
 		sleep_ms(lane_below(&g, 4));
 	}
 	atomic_store(&h->stop, 1);
-	for (i = 0; i < n; i++)
-		hung |= join_within(t[i], CALL_DEADLINE);
-	if (hung)
-		TH_LOG("a thread on the listener never came back");
-	if (!hung && !h->bad[0] && lh_still_serves(h, atomic_load(&h->lfd)))
-		lh_bad(h, "after the chaos the listener serves no new client (%s)",
-		       strerror(errno));
-	if (h->bad[0])
-		TH_LOG("%s", h->bad);
+	hung = join_all(_metadata, t, n, "a thread on the listener");
+	if (!hung && !h->bad.msg[0] && lh_still_serves(h, atomic_load(&h->lfd)))
+		set_bad(&h->bad, "after the chaos the listener serves no new client (%s)",
+			strerror(errno));
 	if (atomic_load(&h->lfd) >= 0)
 		close(atomic_load(&h->lfd));
-	if (hung || h->bad[0]) {
-		lane_reproduce_line(stderr);
-		return -1;
-	}
-	return 0;
+	return threads_verdict(_metadata, hung, h->bad.msg);
 }
 
 TEST_F_TIMEOUT(race, one_listener, LANE_TIMEOUT)
@@ -1632,22 +1637,8 @@ struct unspec {
 	int		c;		/* the client; nobody closes it early */
 	int		l;
 	atomic_int	stop;
-	pthread_mutex_t	lock;
-	char		bad[240];
+	struct first_bad bad;
 };
-
-static void us_bad(struct unspec *u, const char *fmt, ...)
-{
-	va_list ap;
-
-	pthread_mutex_lock(&u->lock);
-	if (!u->bad[0]) {
-		va_start(ap, fmt);
-		vsnprintf(u->bad, sizeof(u->bad), fmt, ap);
-		va_end(ap);
-	}
-	pthread_mutex_unlock(&u->lock);
-}
 
 /* Each connection gets the stream from its start, until it breaks. */
 static void *us_server(void *arg)
@@ -1758,7 +1749,7 @@ static void *us_reader(void *arg)
 
 		if (n <= 0) {
 			if (n < 0 && !errno_in(errno, ok))
-				us_bad(u, "recv: %s", strerror(errno));
+				set_bad(&u->bad, "recv: %s", strerror(errno));
 			sleep_ms(1);
 			continue;
 		}
@@ -1771,11 +1762,11 @@ static void *us_reader(void *arg)
 				m = pat_match(buf, n, c.off[i]);
 		if (pat_match(buf, n, 0) > m)
 			m = pat_match(buf, n, 0);
-		us_bad(u, "recv(%zu, %s) returned %zd bytes: %zu follow one connection's stream, the next ones sit at its offset %lld%s",
-		       len, flags ? "MSG_WAITALL" : "0", n, m,
-		       pat_locate(buf + m, n - m),
-		       pat_locate(buf + m, n - m) == 0 ?
-		       " (a new connection's first byte)" : "");
+		set_bad(&u->bad, "recv(%zu, %s) returned %zd bytes: %zu follow one connection's stream, the next ones sit at its offset %lld%s",
+			len, flags ? "MSG_WAITALL" : "0", n, m,
+			pat_locate(buf + m, n - m),
+			pat_locate(buf + m, n - m) == 0 ?
+			" (a new connection's first byte)" : "");
 	}
 	free(buf);
 	return NULL;
@@ -1791,7 +1782,7 @@ static void *us_writer(void *arg)
 	while (!atomic_load(&u->stop)) {
 		if (send(u->c, buf, sizeof(buf), MSG_NOSIGNAL) < 0) {
 			if (!errno_in(errno, ok))
-				us_bad(u, "send: %s", strerror(errno));
+				set_bad(&u->bad, "send: %s", strerror(errno));
 			sleep_ms(1);
 		}
 	}
@@ -1807,15 +1798,15 @@ static void us_disconnector(struct unspec *u, double secs)
 	struct lane_rng g = lane_rng_for(43, 0, 0);
 	double end = toy_now() + secs;
 
-	while (toy_now() < end && !u->bad[0]) {
+	while (toy_now() < end && !u->bad.msg[0]) {
 		sleep_ms(lane_below(&g, 20));
 		if (disconnect(u->c))
-			us_bad(u, "connect(AF_UNSPEC): %s", strerror(errno));
+			set_bad(&u->bad, "connect(AF_UNSPEC): %s", strerror(errno));
 		lane_count(C_RECONNECTS, 1);
 		if (lane_below(&g, 2))
 			sleep_ms(lane_below(&g, 3));
 		if (tconnect(u->c, LO, US_PORT) && !errno_in(errno, ok))
-			us_bad(u, "connect: %s", strerror(errno));
+			set_bad(&u->bad, "connect: %s", strerror(errno));
 	}
 }
 
@@ -1823,9 +1814,9 @@ static int unspec_stream(struct __test_metadata *_metadata, double secs)
 {
 	struct unspec *u = calloc(1, sizeof(*u));
 	pthread_t t[3];
-	int i, hung = 0;
+	int hung;
 
-	pthread_mutex_init(&u->lock, NULL);
+	pthread_mutex_init(&u->bad.lock, NULL);
 	u->l = tlisten(LO, US_PORT, 8, 50);
 	ASSERT_LE(0, u->l);
 	u->c = tsock(SOCK_STREAM, 50);
@@ -1836,19 +1827,10 @@ static int unspec_stream(struct __test_metadata *_metadata, double secs)
 	pthread_create(&t[2], NULL, us_writer, u);
 	us_disconnector(u, secs);
 	atomic_store(&u->stop, 1);
-	for (i = 0; i < 3; i++)
-		hung |= join_within(t[i], CALL_DEADLINE);
-	if (hung)
-		TH_LOG("a thread never came back");
-	if (u->bad[0])
-		TH_LOG("%s", u->bad);
+	hung = join_all(_metadata, t, 3, "a thread");
 	close(u->c);
 	close(u->l);
-	if (hung || u->bad[0]) {
-		lane_reproduce_line(stderr);
-		return -1;
-	}
-	return 0;
+	return threads_verdict(_metadata, hung, u->bad.msg);
 }
 
 TEST_F_TIMEOUT(race, unspec_stream, LANE_TIMEOUT)
@@ -1864,22 +1846,8 @@ TEST_F_TIMEOUT(race, unspec_stream, LANE_TIMEOUT)
 struct ud {
 	int		a, b, bport;
 	atomic_int	stop;
-	pthread_mutex_t	lock;
-	char		bad[200];
+	struct first_bad bad;
 };
-
-static void ud_bad(struct ud *u, const char *fmt, ...)
-{
-	va_list ap;
-
-	pthread_mutex_lock(&u->lock);
-	if (!u->bad[0]) {
-		va_start(ap, fmt);
-		vsnprintf(u->bad, sizeof(u->bad), fmt, ap);
-		va_end(ap);
-	}
-	pthread_mutex_unlock(&u->lock);
-}
 
 /* A message: its length and number, then bytes that follow from them. */
 static size_t ud_fill(uint8_t *b, uint32_t seq, size_t len)
@@ -1929,7 +1897,7 @@ static void *ud_sender(void *arg)
 				   (struct sockaddr *)&to, sizeof(to));
 
 		if (n < 0 && !errno_in(errno, ok))
-			ud_bad(u, "send: %s", strerror(errno));
+			set_bad(&u->bad, "send: %s", strerror(errno));
 		if (n < 0)
 			sleep_ms(1);
 		else
@@ -1954,8 +1922,8 @@ static void *ud_echo(void *arg)
 		if (n < 0)
 			continue;
 		if (!ud_whole(buf, n))
-			ud_bad(u, "B got a %zd-byte datagram that is not a whole message",
-			       n);
+			set_bad(&u->bad, "B got a %zd-byte datagram that is not a whole message",
+				n);
 		sendto(u->b, buf, n, MSG_DONTWAIT, (struct sockaddr *)&from,
 		       fl);
 	}
@@ -1975,12 +1943,12 @@ static void *ud_reader(void *arg)
 
 		if (n < 0) {
 			if (!errno_in(errno, ok))
-				ud_bad(u, "recv: %s", strerror(errno));
+				set_bad(&u->bad, "recv: %s", strerror(errno));
 			continue;
 		}
 		if (!ud_whole(buf, n))
-			ud_bad(u, "A got a %zd-byte datagram that is not a whole message",
-			       n);
+			set_bad(&u->bad, "A got a %zd-byte datagram that is not a whole message",
+				n);
 	}
 	free(buf);
 	return NULL;
@@ -1992,9 +1960,9 @@ static int unspec_dgram(struct __test_metadata *_metadata, double secs)
 	struct lane_rng g = lane_rng_for(52, 0, 0);
 	double end = toy_now() + secs;
 	pthread_t t[3];
-	int i, hung = 0;
+	int hung;
 
-	pthread_mutex_init(&u->lock, NULL);
+	pthread_mutex_init(&u->bad.lock, NULL);
 	u->a = tsock(SOCK_DGRAM, 50);
 	u->b = tsock(SOCK_DGRAM, 50);
 	ASSERT_LE(0, u->a);
@@ -2005,7 +1973,7 @@ static int unspec_dgram(struct __test_metadata *_metadata, double secs)
 	pthread_create(&t[0], NULL, ud_sender, u);
 	pthread_create(&t[1], NULL, ud_echo, u);
 	pthread_create(&t[2], NULL, ud_reader, u);
-	while (toy_now() < end && !u->bad[0]) {
+	while (toy_now() < end && !u->bad.msg[0]) {
 		int ret;
 
 		sleep_ms(lane_below(&g, 10));
@@ -2021,23 +1989,14 @@ static int unspec_dgram(struct __test_metadata *_metadata, double secs)
 			break;
 		}
 		if (ret && errno != EAGAIN)
-			ud_bad(u, "connect: %s", strerror(errno));
+			set_bad(&u->bad, "connect: %s", strerror(errno));
 		lane_count(C_RECONNECTS, 1);
 	}
 	atomic_store(&u->stop, 1);
-	for (i = 0; i < 3; i++)
-		hung |= join_within(t[i], CALL_DEADLINE);
-	if (hung)
-		TH_LOG("a thread never came back");
-	if (u->bad[0])
-		TH_LOG("%s", u->bad);
+	hung = join_all(_metadata, t, 3, "a thread");
 	close(u->a);
 	close(u->b);
-	if (hung || u->bad[0]) {
-		lane_reproduce_line(stderr);
-		return -1;
-	}
-	return 0;
+	return threads_verdict(_metadata, hung, u->bad.msg);
 }
 
 TEST_F_TIMEOUT(race, unspec_dgram, LANE_TIMEOUT)
@@ -2162,8 +2121,8 @@ static int ns_halfopen(struct ns_child *n, int count)
 	int i;
 
 	for (i = 0; i < count; i++)
-		if (peer_syn(&n->peer, htonl(0x0a070003 + i), 30000 + i,
-			     NS_PORT, 0x100000 * (i + 1)))
+		if (toy_peer_syn_from(&n->peer, toy_peer_spoofed(i), 30000 + i,
+				      NS_PORT, 0x100000 * (i + 1)))
 			return -1;
 	lane_count(C_SYNS, count);
 	return 0;
@@ -2187,7 +2146,7 @@ static void *ns_second_main(void *arg)
 	int l;
 
 	s->err = -1;
-	if (unshare(CLONE_NEWNET) || lane_lo_up())
+	if (unshare(CLONE_NEWNET) || lo_up())
 		return NULL;
 	if (quick_timers(s->msl, 1))
 		return NULL;
@@ -2205,7 +2164,7 @@ static int ns_build(struct ns_child *n, int msl, int synack)
 	struct ns_second second = { .n = n, .msl = msl };
 	pthread_t t;
 
-	if (unshare(CLONE_NEWNET) || lane_lo_up() ||
+	if (unshare(CLONE_NEWNET) || lo_up() ||
 	    toy_peer_open(&n->peer, 1500) || quick_timers(msl, synack))
 		return -1;
 	n->l = tlisten("0.0.0.0", NS_PORT, 64, 1000);
@@ -2675,15 +2634,4 @@ TEST_F_TIMEOUT(race, disconnect_ends_send_waiting_for_connect, LANE_TIMEOUT)
 	close(l);
 }
 
-/* TEST_HARNESS_MAIN, with the lane's first and last lines around it. */
-static void __attribute__((constructor)) __constructor_order_last(void)
-{
-	if (!__constructor_order)
-		__constructor_order = _CONSTRUCTOR_ORDER_BACKWARD;
-}
-
-int main(int argc, char **argv)
-{
-	lane_init("toy_race", RACE_SEED, RACE_BRIEF_TIME, race_counters);
-	return lane_run_harness(test_harness_run, argc, argv);
-}
+LANE_HARNESS_MAIN("toy_race", RACE_SEED, RACE_BRIEF_TIME, race_counters)

@@ -48,20 +48,6 @@
 #define S1_IP	"10.31.2.1"
 #define C0_IP	"10.31.1.2"
 
-/* A socket of @type made in namespace @ns (it stays there). */
-static int sock_in(int ns, int type)
-{
-	int self = open("/proc/self/ns/net", O_RDONLY), fd;
-
-	if (self < 0 || setns(ns, CLONE_NEWNET))
-		return -1;
-	fd = socket(TOY_AF, type, 0);
-	if (setns(self, CLONE_NEWNET))
-		fd = -1;
-	close(self);
-	return fd;
-}
-
 static int bind_dev(int fd, const char *dev)
 {
 	return setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, dev,
@@ -350,48 +336,6 @@ TEST_F_TIMEOUT(peers, dgram_takes_only_its_device, TOY_HEAVY_TIMEOUT)
 	close(b);
 }
 
-#define LOOKUP_PATH	"/sys/kernel/debug/toy/lookup"
-
-/*
- * Ask the receive path who gets @req ("stream A:P B:Q [DEVICE]"): the
- * receiving socket's inode, 0 for none, -errno on error.
- */
-static long lookup(const char *req)
-{
-	unsigned long ino;
-	char ans[128];
-	ssize_t n;
-	int fd;
-
-	if (access(LOOKUP_PATH, F_OK))
-		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
-	fd = open(LOOKUP_PATH, O_RDWR);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, req, strlen(req)) < 0) {
-		n = -errno;
-		close(fd);
-		return n;
-	}
-	n = pread(fd, ans, sizeof(ans) - 1, 0);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	ans[n] = '\0';
-	if (!strncmp(ans, "none", 4))
-		return 0;
-	if (sscanf(ans, "ino=%lu", &ino) != 1)
-		return -EIO;
-	return ino;
-}
-
-static long fd_ino(int fd)
-{
-	struct stat st;
-
-	return fstat(fd, &st) ? -1 : (long)st.st_ino;
-}
-
 /*
  * The debugfs lookup takes the device a segment came in on, and answers
  * as the receive path would: a socket bound to a device only for that
@@ -475,24 +419,6 @@ TEST_F_TIMEOUT(peers, retries2_gives_up_after_exactly_that_many,
 		close(s);
 	}
 	close(l);
-}
-
-/* lo up in the current namespace; 0 or -1. */
-static int lo_up(void)
-{
-	struct ifreq ifr;
-	int fd = socket(AF_INET, SOCK_DGRAM, 0), err;
-
-	if (fd < 0)
-		return -1;
-	memset(&ifr, 0, sizeof(ifr));
-	strcpy(ifr.ifr_name, "lo");
-	err = ioctl(fd, SIOCGIFFLAGS, &ifr);
-	ifr.ifr_flags |= IFF_UP;
-	if (!err)
-		err = ioctl(fd, SIOCSIFFLAGS, &ifr);
-	close(fd);
-	return err;
 }
 
 /*

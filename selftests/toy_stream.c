@@ -36,17 +36,6 @@ enum {
 
 #define LO "127.0.0.1"
 
-static int listener(int port, int backlog)
-{
-	struct sockaddr_toy a = taddr(LO, port);
-	int fd = socket(TOY_AF, SOCK_STREAM, 0);
-
-	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) ||
-	    listen(fd, backlog))
-		return -1;
-	return fd;
-}
-
 static int connect_to(int port, int flags)
 {
 	struct sockaddr_toy a = taddr(LO, port);
@@ -65,7 +54,7 @@ static int connect_to(int port, int flags)
 /* A connected pair on loopback: *c the client, *s the accepted one. */
 static int make_pair(int port, int *c, int *s)
 {
-	int l = listener(port, 8);
+	int l = toy_listener(LO, port, 8);
 
 	if (l < 0)
 		return -1;
@@ -224,7 +213,7 @@ FIXTURE_TEARDOWN(stream)
 
 TEST_F(stream, echo_loopback)
 {
-	int c, s, l = listener(7000, 8);
+	int c, s, l = toy_listener(LO, 7000, 8);
 	struct sockaddr_toy peer;
 	socklen_t len = sizeof(peer);
 	char buf[64];
@@ -260,7 +249,7 @@ TEST_F(stream, echo_loopback)
 /* The child takes the listener's options (and port, netns, uid). */
 TEST_F(stream, child_inherits)
 {
-	int l = listener(7001, 8), c, s, v, rcvbuf;
+	int l = toy_listener(LO, 7001, 8), c, s, v, rcvbuf;
 	struct linger lg = { 1, 7 };
 	socklen_t len = sizeof(v);
 
@@ -296,7 +285,7 @@ TEST_F(stream, child_inherits)
 
 TEST_F(stream, accept_semantics)
 {
-	int l = listener(7002, 8), n, c, s, fl;
+	int l = toy_listener(LO, 7002, 8), n, c, s, fl;
 	struct timeval tv = { 0, 200000 };
 	char buf[8];
 
@@ -340,7 +329,7 @@ TEST_F(stream, accept_semantics)
 TEST_F(stream, nonblocking_connect)
 {
 	struct sockaddr_toy a = taddr(LO, 7003);
-	int l = listener(7003, 8), c, s;
+	int l = toy_listener(LO, 7003, 8), c, s;
 	struct pollfd p;
 
 	ASSERT_LE(0, l);
@@ -390,7 +379,7 @@ TEST_F(stream, nonblocking_connect_refused)
 /* 100 connections from one process to one listener, all at once. */
 TEST_F_TIMEOUT(stream, hundred_connections, TOY_HEAVY_TIMEOUT)
 {
-	int l = listener(7005, 128), c[100], s[100], i, j, ports[100];
+	int l = toy_listener(LO, 7005, 128), c[100], s[100], i, j, ports[100];
 	char buf[16];
 
 	ASSERT_LE(0, l);
@@ -452,7 +441,7 @@ static void *busy_listener(void *arg)
  */
 TEST_F_TIMEOUT(stream, handshakes_while_listener_busy, TOY_HEAVY_TIMEOUT)
 {
-	int l = listener(7033, 128), c[64], i, s;
+	int l = toy_listener(LO, 7033, 128), c[64], i, s;
 	struct pollfd p;
 	pthread_t t;
 
@@ -487,7 +476,7 @@ TEST_F_TIMEOUT(stream, handshakes_while_listener_busy, TOY_HEAVY_TIMEOUT)
  */
 TEST_F_TIMEOUT(stream, full_backlog, TOY_HEAVY_TIMEOUT)
 {
-	int l = listener(7006, 1), c[3], s, i;
+	int l = toy_listener(LO, 7006, 1), c[3], s, i;
 	struct pollfd p;
 
 	ASSERT_LE(0, l);
@@ -516,7 +505,7 @@ TEST_F_TIMEOUT(stream, full_backlog, TOY_HEAVY_TIMEOUT)
 /* Closing a listener resets the children nobody accepted. */
 TEST_F(stream, listener_close_resets_children)
 {
-	int l = listener(7007, 8), c[3], i;
+	int l = toy_listener(LO, 7007, 8), c[3], i;
 	char buf[4];
 
 	ASSERT_LE(0, l);
@@ -538,7 +527,7 @@ TEST_F(stream, listener_close_resets_children)
 /* ... and its half-open entries. */
 TEST_F(stream, listener_close_resets_half_open)
 {
-	int l = listener(7008, 8), c;
+	int l = toy_listener(LO, 7008, 8), c;
 	struct pollfd p;
 
 	ASSERT_LE(0, l);
@@ -608,7 +597,7 @@ TEST_F_TIMEOUT(stream, all_eleven_states, TOY_HEAVY_TIMEOUT)
 	EXPECT_EQ(ST_CLOSE, proc_state(7011, 0));
 	close(b);
 
-	l = listener(7010, 8);
+	l = toy_listener(LO, 7010, 8);
 	ASSERT_LE(0, l);
 	EXPECT_EQ(ST_LISTEN, proc_state(7010, 0));
 
@@ -688,37 +677,12 @@ TEST_F(stream, simultaneous_open)
 	close(s2);
 }
 
-/* Sniff the next segment from port @sport to @dport (raw socket). */
-static int sniff(int raw, int sport, int dport, struct toyhdr *out,
-		 int *dlen, double secs)
-{
-	static char buf[70000];
-	struct iphdr *iph = (struct iphdr *)buf;
-	ssize_t n = toy_seg_wait(raw, sport, dport, buf, sizeof(buf), secs);
-
-	if (!n)
-		return 0;
-	*out = *(struct toyhdr *)(buf + iph->ihl * 4);
-	*dlen = n - iph->ihl * 4 - sizeof(*out);
-	return 1;
-}
-
+/* A reset from LO:@sport to LO:@dport at sequence number @seq. */
 static void send_rst(int raw, int sport, int dport, uint32_t seq)
 {
-	struct sockaddr_in to = { .sin_family = AF_INET };
-	struct toyhdr th;
-	struct in_addr lo;
-
-	inet_pton(AF_INET, LO, &lo);
-	to.sin_addr = lo;
-	memset(&th, 0, sizeof(th));
-	th.source = htons(sport);
-	th.dest = htons(dport);
-	th.seq = htonl(seq);
-	th.doff = TOY_DOFF;
-	th.flags = TOY_RST;
-	th.check = toy_csum(lo, lo, &th, sizeof(th));
-	sendto(raw, &th, sizeof(th), 0, (struct sockaddr *)&to, sizeof(to));
+	toy_seg_send(raw, TOY_SEG_SELF(toy_in(LO), .sport = sport,
+				       .dport = dport, .flags = TOY_RST,
+				       .seq = seq));
 }
 
 /*
@@ -728,8 +692,8 @@ static void send_rst(int raw, int sport, int dport, uint32_t seq)
 TEST_F(stream, blind_reset)
 {
 	int raw = socket(AF_INET, SOCK_RAW, IPPROTO_TOY);
-	struct toyhdr th;
-	int c, s, cp, dlen;
+	struct toy_sniffed got;
+	int c, s, cp;
 	uint32_t rcv_nxt;
 	long challenges;
 	char buf[8];
@@ -740,18 +704,18 @@ TEST_F(stream, blind_reset)
 	/* Learn the client's rcv_nxt from a segment the server sends. */
 	EXPECT_EQ(3, write(s, "abc", 3));
 	do {	/* past the handshake's segments, to the data */
-		ASSERT_EQ(1, sniff(raw, 7014, cp, &th, &dlen, 5));
-	} while (!dlen);
-	ASSERT_EQ(3, dlen);
-	rcv_nxt = ntohl(th.seq) + 3;
+		ASSERT_EQ(1, toy_seg_sniff(raw, 7014, cp, &got, 5));
+	} while (!got.len);
+	ASSERT_EQ(3, got.len);
+	rcv_nxt = ntohl(got.th.seq) + 3;
 	EXPECT_EQ(3, read(c, buf, sizeof(buf)));
 
 	send_rst(raw, 7014, cp, rcv_nxt + 1000000);	/* far outside */
 	challenges = toy_stat("ChallengeACKs");
 	send_rst(raw, 7014, cp, rcv_nxt + 10);		/* in, not exact */
-	EXPECT_EQ(1, sniff(raw, cp, 7014, &th, &dlen, 5));
-	EXPECT_EQ(TOY_ACK, th.flags);			/* the challenge */
-	EXPECT_EQ(rcv_nxt, ntohl(th.ack_seq));
+	EXPECT_EQ(1, toy_seg_sniff(raw, cp, 7014, &got, 5));
+	EXPECT_EQ(TOY_ACK, got.th.flags);		/* the challenge */
+	EXPECT_EQ(rcv_nxt, ntohl(got.th.ack_seq));
 	EXPECT_LT(challenges, toy_stat("ChallengeACKs"));
 	usleep(100000);
 	EXPECT_EQ(ST_ESTABLISHED, proc_state(cp, 7014));
@@ -902,7 +866,7 @@ TEST_F(stream, ioctl_queues)
 	EXPECT_EQ(0, ioctl(s, SIOCOUTQ, &n));
 	EXPECT_EQ(5, n);
 	lo_delay(0);
-	l = listener(7020, 1);
+	l = toy_listener(LO, 7020, 1);
 	EXPECT_EQ(-1, ioctl(l, SIOCINQ, &n));
 	EXPECT_EQ(EINVAL, errno);
 	close(l);

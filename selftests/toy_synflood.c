@@ -56,59 +56,6 @@ FIXTURE_TEARDOWN(flood)
 	EXPECT_EQ(0, toy_live_wait_zero(30));
 }
 
-/* A listener on 0.0.0.0:@port (loopback and the TUN side), or -1. */
-static int listener(int port, int backlog)
-{
-	struct sockaddr_toy a = taddr("0.0.0.0", port);
-	int fd = socket(TOY_AF, SOCK_STREAM, 0);
-
-	if (fd < 0)
-		return -1;
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) ||
-	    listen(fd, backlog)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* A stream segment to PEER_HOST:@dport from any address @saddr. */
-static int send_from(struct toy_peer *p, uint32_t saddr, uint16_t sport,
-		     uint16_t dport, uint8_t flags, uint32_t seq,
-		     uint32_t ack, uint16_t win, const void *data, size_t len)
-{
-	uint8_t buf[sizeof(struct iphdr) + sizeof(struct toyhdr) + 256];
-	struct iphdr *iph = (struct iphdr *)buf;
-	struct toyhdr *th = (struct toyhdr *)(iph + 1);
-	size_t tot = sizeof(*iph) + sizeof(*th) + len;
-
-	if (len > 256)
-		return -EMSGSIZE;
-	memset(th, 0, sizeof(*th));
-	th->source = htons(sport);
-	th->dest = htons(dport);
-	th->seq = htonl(seq);
-	th->ack_seq = htonl(ack);
-	th->doff = TOY_DOFF;
-	th->flags = flags;
-	th->window = htons(win);
-	th->type = TOY_TYPE_STREAM;
-	memcpy(th + 1, data, len);
-	th->check = toy_csum((struct in_addr){ saddr }, tpeer_in(PEER_HOST),
-			     th, sizeof(*th) + len);
-	tpeer_iphdr(p, iph, IPPROTO_TOY, tot);
-	iph->saddr = saddr;
-	iph->check = 0;
-	iph->check = tpeer_ip_csum(iph, sizeof(*iph));
-	return toy_peer_send_raw(p, buf, tot);
-}
-
-/* The @i-th spoofed source: 10.7.0.3 .. 10.7.0.252, never answering. */
-static uint32_t spoofed(int i)
-{
-	return htonl(0x0a070003 + i % 250);
-}
-
 /*
  * @n SYNs to port @dport from spoofed sources and ports, then whatever
  * the host answered is read off the TUN device.  0 or -errno.
@@ -118,8 +65,8 @@ static int flood(struct toy_peer *p, int n, uint16_t dport)
 	int i, err;
 
 	for (i = 0; i < n; i++) {
-		err = send_from(p, spoofed(i), 10000 + i, dport, TOY_SYN,
-				0x1000000u * (i + 1), 0, 8192, NULL, 0);
+		err = toy_peer_syn_from(p, toy_peer_spoofed(i), 10000 + i,
+					dport, 0x1000000u * (i + 1));
 		if (err)
 			return err;
 	}
@@ -232,7 +179,7 @@ static int pass(int a, int b, const char *out)
  */
 TEST_F_TIMEOUT(flood, backlog_8_flooded_client_still_connects, 120)
 {
-	int l = listener(7100, 8), c, s;
+	int l = toy_listener("0.0.0.0", 7100, 8), c, s;
 
 	ASSERT_LE(0, l);
 	ASSERT_EQ(0, flood(&self->peer, FLOOD, 7100));
@@ -267,7 +214,7 @@ TEST_F_TIMEOUT(flood, backlog_8_flooded_client_still_connects, 120)
  */
 TEST_F_TIMEOUT(flood, no_cookies_flood_keeps_client_out, 120)
 {
-	int l = listener(7101, 8), c;
+	int l = toy_listener("0.0.0.0", 7101, 8), c;
 
 	ASSERT_LE(0, l);
 	ASSERT_EQ(0, sysctl_write("syncookies", "0"));
@@ -303,7 +250,7 @@ TEST_F_TIMEOUT(flood, cookie_ack_with_data_makes_connection, 120)
 	struct toy_pseg *s = self->seg;
 	uint32_t x = 5000000, cookie, sent = 0, largest = 0;
 	char out[4000], in[64];
-	int l = listener(7102, 1), c;
+	int l = toy_listener("0.0.0.0", 7102, 1), c;
 
 	ASSERT_LE(0, l);
 	memset(out, 'z', sizeof(out));
@@ -367,7 +314,7 @@ TEST_F(flood, forged_cookie_ack_reset)
 {
 	struct toy_pseg *s = self->seg;
 	uint32_t x = 7000000, cookie;
-	int l = listener(7103, 8), c;
+	int l = toy_listener("0.0.0.0", 7103, 8), c;
 
 	ASSERT_LE(0, l);
 	ASSERT_EQ(0, sysctl_write("syncookies", "2"));
@@ -417,7 +364,7 @@ TEST_F(flood, forged_cookie_ack_reset)
 TEST_F(flood, syncookies_2_always)
 {
 	struct toy_pseg *s = self->seg;
-	int l = listener(7104, 8), c, a;
+	int l = toy_listener("0.0.0.0", 7104, 8), c, a;
 
 	ASSERT_LE(0, l);
 	c = connect_nb(LO, 7104);
@@ -472,24 +419,26 @@ TEST_F(flood, syncookies_2_always)
  */
 TEST_F(flood, max_syn_backlog_limits_namespace)
 {
-	int a = listener(7105, 100), b = listener(7106, 100), i;
+	int a = toy_listener("0.0.0.0", 7105, 100);
+	int b = toy_listener("0.0.0.0", 7106, 100), i;
 
 	ASSERT_LE(0, a);
 	ASSERT_LE(0, b);
 	ASSERT_EQ(0, sysctl_write("max_syn_backlog", "4"));
 	ASSERT_EQ(0, sysctl_write("syncookies", "0"));
 	for (i = 0; i < 6; i++)
-		ASSERT_EQ(0, send_from(&self->peer, spoofed(i), 20000 + i,
-				       i < 3 ? 7105 : 7106, TOY_SYN, 1000, 0,
-				       8192, NULL, 0));
+		ASSERT_EQ(0, toy_peer_syn_from(&self->peer,
+					       toy_peer_spoofed(i), 20000 + i,
+					       i < 3 ? 7105 : 7106, 1000));
 	EXPECT_EQ(4, count_synacks(&self->peer, 20000, 20005, 0.5));
 	EXPECT_EQ(4, toy_live("requests"));
 	EXPECT_EQ(2, toy_stat("ListenDrops"));
 
 	ASSERT_EQ(0, sysctl_write("syncookies", "1"));
 	for (i = 6; i < 9; i++)
-		ASSERT_EQ(0, send_from(&self->peer, spoofed(i), 20000 + i,
-				       7106, TOY_SYN, 1000, 0, 8192, NULL, 0));
+		ASSERT_EQ(0, toy_peer_syn_from(&self->peer,
+					       toy_peer_spoofed(i), 20000 + i,
+					       7106, 1000));
 	EXPECT_EQ(3, count_synacks(&self->peer, 20006, 20008, 0.5));
 	EXPECT_EQ(3, toy_stat("SyncookiesSent"));
 	EXPECT_EQ(4, toy_live("requests"));
@@ -499,10 +448,10 @@ TEST_F(flood, max_syn_backlog_limits_namespace)
 	EXPECT_EQ(0, toy_live("requests"));
 	ASSERT_EQ(0, sysctl_write("max_syn_backlog", "1"));
 	ASSERT_EQ(0, sysctl_write("syncookies", "0"));
-	a = listener(7105, 100);
+	a = toy_listener("0.0.0.0", 7105, 100);
 	ASSERT_LE(0, a);
-	ASSERT_EQ(0, send_from(&self->peer, spoofed(20), 20020, 7105,
-			       TOY_SYN, 1000, 0, 8192, NULL, 0));
+	ASSERT_EQ(0, toy_peer_syn_from(&self->peer, toy_peer_spoofed(20),
+				       20020, 7105, 1000));
 	EXPECT_EQ(1, toy_live_wait("requests", 1, 5));
 	EXPECT_EQ(-EINVAL, sysctl_write("max_syn_backlog", "-1"));
 	close(a);
@@ -515,7 +464,7 @@ TEST_F(flood, max_syn_backlog_limits_namespace)
 TEST_F(flood, syn_fin_to_listener_dropped)
 {
 	struct toy_pseg *s = self->seg;
-	int l = listener(7107, 8);
+	int l = toy_listener("0.0.0.0", 7107, 8);
 
 	ASSERT_LE(0, l);
 	ASSERT_EQ(0, toy_peer_send(&self->peer, 5005, 7107, TOY_SYN | TOY_FIN,
@@ -541,7 +490,7 @@ TEST_F(flood, fresh_syn_to_half_open_entry)
 {
 	struct toy_pseg *s = self->seg;
 	uint32_t x = 9000000, iss;
-	int l = listener(7108, 8), i, acks;
+	int l = toy_listener("0.0.0.0", 7108, 8), i, acks;
 
 	ASSERT_LE(0, l);
 	ASSERT_EQ(0, toy_peer_send(&self->peer, 5007, 7108, TOY_SYN, x, 0,
@@ -594,7 +543,7 @@ TEST_F(flood, fresh_syn_to_half_open_entry)
 TEST_F(flood, synack_retries_tcp_range)
 {
 	struct toy_pseg *s = self->seg;
-	int l = listener(7109, 8);
+	int l = toy_listener("0.0.0.0", 7109, 8);
 
 	ASSERT_LE(0, l);
 	EXPECT_EQ(-EINVAL, sysctl_write("synack_retries", "256"));
@@ -662,7 +611,7 @@ TEST_F_TIMEOUT(flood, stale_entry_ack_after_relisten, 120)
 	struct toggle t = { 0 };
 	uint32_t x = 11000000, iss;
 	pthread_t th;
-	int l = listener(7110, 64), i;
+	int l = toy_listener("0.0.0.0", 7110, 64), i;
 	double end;
 
 	ASSERT_LE(0, l);

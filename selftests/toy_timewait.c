@@ -188,15 +188,13 @@ static int raw_toy(void)
 static int sniff(int fd, int sport, int dport, int flags, struct toyhdr *th,
 		 double secs)
 {
-	static char buf[70000];
 	double end = toy_now() + secs * toy_timeout_scale();
-	struct iphdr *iph = (struct iphdr *)buf;
+	struct toy_sniffed got;
 
 	while (toy_now() < end) {
-		if (!toy_seg_wait(fd, sport, dport, buf, sizeof(buf),
-				  end - toy_now()))
+		if (!toy_seg_sniff(fd, sport, dport, &got, end - toy_now()))
 			return 0;
-		*th = *(struct toyhdr *)(buf + iph->ihl * 4);
+		*th = got.th;
 		if ((th->flags & flags) == flags)
 			return 1;
 	}
@@ -232,27 +230,6 @@ static void fins_to(int fd, int dport, int base, int n, uint32_t *seq)
 		    sport >= base && sport < base + n)
 			seq[sport - base] = ntohl(th->seq);
 	}
-}
-
-static void send_seg(int raw, const char *ip, int sport, int dport,
-		     uint32_t seq, uint32_t ack, int flags)
-{
-	struct sockaddr_in to = { .sin_family = AF_INET };
-	struct toyhdr th;
-	struct in_addr a;
-
-	inet_pton(AF_INET, ip, &a);
-	to.sin_addr = a;
-	memset(&th, 0, sizeof(th));
-	th.source = htons(sport);
-	th.dest = htons(dport);
-	th.seq = htonl(seq);
-	th.ack_seq = htonl(ack);
-	th.doff = TOY_DOFF;
-	th.flags = flags;
-	th.window = htons(1000);
-	th.check = toy_csum(a, a, &th, sizeof(th));
-	sendto(raw, &th, sizeof(th), 0, (struct sockaddr *)&to, sizeof(to));
 }
 
 FIXTURE(tw) {
@@ -563,6 +540,7 @@ TEST_F(tw, remedy_reuseaddr_restart)
  */
 TEST_F(tw, late_segments)
 {
+	struct in_addr srv = toy_in(SRV);
 	uint32_t cli_fin, srv_fin;
 	struct toyhdr th;
 	int l, raw, cp;
@@ -585,7 +563,9 @@ TEST_F(tw, late_segments)
 	 * port cp any more, so that ACK draws a reset from this host's own
 	 * stack, which the entry drops like any reset (RFC 1337).
 	 */
-	send_seg(raw, SRV, cp, 7800, cli_fin - 5000, 0, TOY_SYN);
+	toy_seg_send(raw, TOY_SEG_SELF(srv, .sport = cp, .dport = 7800,
+				       .flags = TOY_SYN, .seq = cli_fin - 5000,
+				       .win = 1000));
 	ASSERT_TRUE(sniff(raw, 7800, cp, TOY_ACK, &th, 5));
 	EXPECT_EQ(cli_fin + 1, ntohl(th.ack_seq));
 	EXPECT_EQ(srv_fin + 1, ntohl(th.seq));
@@ -595,14 +575,20 @@ TEST_F(tw, late_segments)
 	EXPECT_EQ(1, tw_rows(7800, cp));
 
 	/* A reset (even an exact one) and a bare ACK: dropped. */
-	send_seg(raw, SRV, cp, 7800, cli_fin + 1, srv_fin + 1, TOY_RST);
-	send_seg(raw, SRV, cp, 7800, cli_fin + 1, srv_fin + 1, TOY_ACK);
+	toy_seg_send(raw, TOY_SEG_SELF(srv, .sport = cp, .dport = 7800,
+				       .flags = TOY_RST, .seq = cli_fin + 1,
+				       .ack = srv_fin + 1, .win = 1000));
+	toy_seg_send(raw, TOY_SEG_SELF(srv, .sport = cp, .dport = 7800,
+				       .flags = TOY_ACK, .seq = cli_fin + 1,
+				       .ack = srv_fin + 1, .win = 1000));
 	EXPECT_FALSE(sniff(raw, 7800, cp, 0, &th, 0.5));
 	EXPECT_EQ(3, toy_stat("TWDrops"));
 	EXPECT_EQ(1, tw_rows(7800, cp));
 
 	/* A new SYN: the listener answers, from above the old ISN. */
-	send_seg(raw, SRV, cp, 7800, cli_fin + 100000, 0, TOY_SYN);
+	toy_seg_send(raw, TOY_SEG_SELF(srv, .sport = cp, .dport = 7800,
+				       .flags = TOY_SYN,
+				       .seq = cli_fin + 100000, .win = 1000));
 	ASSERT_TRUE(sniff(raw, 7800, cp, TOY_SYN | TOY_ACK, &th, 5));
 	EXPECT_EQ(srv_fin + 1 + 65537, ntohl(th.seq));
 	EXPECT_EQ(cli_fin + 100001, ntohl(th.ack_seq));

@@ -25,10 +25,8 @@
 #include "toy_net.h"
 #include "toy_seg.h"
 
-struct seg {
-	struct toyhdr	th;
-	char		data[64];
-};
+/* Payload bytes for the segments sent (up to 40). */
+static const char xdata[] = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
 
 FIXTURE(wire) {
 	int raw;
@@ -51,33 +49,19 @@ FIXTURE_TEARDOWN(wire)
 }
 
 /*
- * Send a segment from 127.0.0.1:@sport to 127.0.0.1:@dport with @dlen data
- * bytes.  @corrupt flips a checksum bit; @len_override sends only that many
- * bytes of header.
+ * Send @s with its checksum broken (@bad_csum), or only its first @cut
+ * bytes (0: all of it).
  */
-static void send_seg(int raw, struct in_addr lo, int sport, int dport,
-		     uint8_t flags, uint32_t seq, uint32_t ack, int dlen,
-		     int corrupt, int len_override, int doff)
+static void send_mangled(int raw, const struct toy_seg *s, int bad_csum,
+			 size_t cut)
 {
-	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr = lo };
-	struct seg s;
-	size_t len = sizeof(s.th) + dlen;
+	uint8_t buf[sizeof(struct toyhdr) + sizeof(xdata)];
+	struct toyhdr *th = (struct toyhdr *)buf;
+	size_t len = toy_seg_build(buf, s);
 
-	memset(&s, 0, sizeof(s));
-	s.th.source = htons(sport);
-	s.th.dest = htons(dport);
-	s.th.seq = htonl(seq);
-	s.th.ack_seq = htonl(ack);
-	s.th.doff = doff ? doff : TOY_DOFF;
-	s.th.flags = flags;
-	s.th.window = htons(1024);
-	memset(s.data, 'x', dlen);
-	s.th.check = toy_csum(lo, lo, &s, len);
-	if (corrupt)
-		s.th.check ^= htons(1);
-	if (len_override)
-		len = len_override;
-	sendto(raw, &s, len, 0, (struct sockaddr *)&to, sizeof(to));
+	if (bad_csum)
+		th->check ^= htons(1);
+	toy_seg_sendto(raw, s->daddr, buf, cut ? cut : len);
 }
 
 /*
@@ -87,21 +71,14 @@ static void send_seg(int raw, struct in_addr lo, int sport, int dport,
 static int recv_seg(struct __test_metadata *_metadata, int raw,
 		    int sport, int dport, struct toyhdr *out, double secs)
 {
-	char buf[1500];
-	struct iphdr *iph = (struct iphdr *)buf;
-	struct toyhdr *th;
-	ssize_t n;
+	struct toy_sniffed got;
 
-	n = toy_seg_wait(raw, sport, dport, buf, sizeof(buf), secs);
-	if (!n)
+	if (!toy_seg_sniff(raw, sport, dport, &got, secs))
 		return 0;
-	th = (struct toyhdr *)(buf + iph->ihl * 4);
-	EXPECT_EQ(0, toy_csum((struct in_addr){ iph->saddr },
-			      (struct in_addr){ iph->daddr }, th,
-			      n - iph->ihl * 4));
-	EXPECT_EQ(IPPROTO_TOY, iph->protocol);
-	EXPECT_NE(0, iph->frag_off & htons(IP_DF));
-	*out = *th;
+	EXPECT_TRUE(got.csum_ok);
+	EXPECT_EQ(IPPROTO_TOY, got.ip.protocol);
+	EXPECT_NE(0, got.ip.frag_off & htons(IP_DF));
+	*out = got.th;
 	return 1;
 }
 
@@ -130,8 +107,9 @@ TEST_F(wire, closed_port_resets_syn)
 	long rsts = toy_stat("OutRsts"), in = toy_stat("InSegs");
 	struct toyhdr th;
 
-	send_seg(self->raw, self->lo, 5000, 6000, TOY_SYN, 1000, 0, 0, 0, 0,
-		 0);
+	toy_seg_send(self->raw, TOY_SEG_SELF(self->lo, .sport = 5000,
+					     .dport = 6000, .flags = TOY_SYN,
+					     .seq = 1000, .win = 1024));
 	ASSERT_EQ(1, recv_seg(_metadata, self->raw, 6000, 5000, &th, 5));
 	EXPECT_EQ(TOY_RST | TOY_ACK, th.flags);
 	EXPECT_EQ(0, ntohl(th.seq));
@@ -146,8 +124,10 @@ TEST_F(wire, reset_takes_ack_number)
 {
 	struct toyhdr th;
 
-	send_seg(self->raw, self->lo, 5001, 6001, TOY_ACK, 50, 777, 10, 0, 0,
-		 0);
+	toy_seg_send(self->raw, TOY_SEG_SELF(self->lo, .sport = 5001,
+					     .dport = 6001, .flags = TOY_ACK,
+					     .seq = 50, .ack = 777, .win = 1024,
+					     .data = xdata, .len = 10));
 	ASSERT_EQ(1, recv_seg(_metadata, self->raw, 6001, 5001, &th, 5));
 	EXPECT_EQ(TOY_RST, th.flags);
 	EXPECT_EQ(777, ntohl(th.seq));
@@ -158,8 +138,11 @@ TEST_F(wire, reset_acks_whole_segment)
 {
 	struct toyhdr th;
 
-	send_seg(self->raw, self->lo, 5002, 6002, TOY_SYN | TOY_FIN, 10, 0, 5,
-		 0, 0, 0);
+	toy_seg_send(self->raw, TOY_SEG_SELF(self->lo, .sport = 5002,
+					     .dport = 6002,
+					     .flags = TOY_SYN | TOY_FIN,
+					     .seq = 10, .win = 1024,
+					     .data = xdata, .len = 5));
 	ASSERT_EQ(1, recv_seg(_metadata, self->raw, 6002, 5002, &th, 5));
 	EXPECT_EQ(TOY_RST | TOY_ACK, th.flags);
 	EXPECT_EQ(10 + 5 + 1 + 1, ntohl(th.ack_seq));
@@ -175,7 +158,9 @@ TEST_F(wire, bound_not_listening_resets)
 	struct toyhdr th;
 
 	ASSERT_EQ(0, bind(fd, (struct sockaddr *)&a, sizeof(a)));
-	send_seg(self->raw, self->lo, 5003, 6003, TOY_SYN, 1, 0, 0, 0, 0, 0);
+	toy_seg_send(self->raw, TOY_SEG_SELF(self->lo, .sport = 5003,
+					     .dport = 6003, .flags = TOY_SYN,
+					     .seq = 1, .win = 1024));
 	ASSERT_EQ(1, recv_seg(_metadata, self->raw, 6003, 5003, &th, 5));
 	EXPECT_EQ(TOY_RST | TOY_ACK, th.flags);
 	close(fd);
@@ -187,7 +172,9 @@ TEST_F(wire, no_reset_to_reset)
 	long rsts = toy_stat("OutRsts");
 	struct toyhdr th;
 
-	send_seg(self->raw, self->lo, 5004, 6004, TOY_RST, 1, 0, 0, 0, 0, 0);
+	toy_seg_send(self->raw, TOY_SEG_SELF(self->lo, .sport = 5004,
+					     .dport = 6004, .flags = TOY_RST,
+					     .seq = 1, .win = 1024));
 	EXPECT_EQ(0, recv_seg(_metadata, self->raw, 6004, 5004, &th, 1));
 	EXPECT_EQ(rsts, toy_stat("OutRsts"));
 	EXPECT_LT(0, toy_stat("InSegs"));
@@ -201,12 +188,22 @@ TEST_F(wire, bad_segments_dropped)
 	struct toyhdr th;
 
 	/* A bad checksum. */
-	send_seg(self->raw, self->lo, 5005, 6005, TOY_SYN, 1, 0, 0, 1, 0, 0);
+	send_mangled(self->raw, TOY_SEG_SELF(self->lo, .sport = 5005,
+					     .dport = 6005, .flags = TOY_SYN,
+					     .seq = 1, .win = 1024), 1, 0);
 	/* Shorter than the header. */
-	send_seg(self->raw, self->lo, 5006, 6006, TOY_SYN, 1, 0, 0, 0, 10, 0);
+	send_mangled(self->raw, TOY_SEG_SELF(self->lo, .sport = 5006,
+					     .dport = 6006, .flags = TOY_SYN,
+					     .seq = 1, .win = 1024), 0, 10);
 	/* A header length that is not TOY_DOFF, either way. */
-	send_seg(self->raw, self->lo, 5007, 6007, TOY_SYN, 1, 0, 8, 0, 0, 6);
-	send_seg(self->raw, self->lo, 5008, 6008, TOY_SYN, 1, 0, 0, 0, 0, 4);
+	toy_seg_send(self->raw, TOY_SEG_SELF(self->lo, .sport = 5007,
+					     .dport = 6007, .flags = TOY_SYN,
+					     .seq = 1, .win = 1024,
+					     .data = xdata, .len = 8,
+					     .doff = 6));
+	toy_seg_send(self->raw, TOY_SEG_SELF(self->lo, .sport = 5008,
+					     .dport = 6008, .flags = TOY_SYN,
+					     .seq = 1, .win = 1024, .doff = 4));
 	EXPECT_EQ(0, recv_seg(_metadata, self->raw, 6005, 5005, &th, 1));
 	EXPECT_EQ(0, recv_seg(_metadata, self->raw, 6006, 5006, &th, 0.2));
 	EXPECT_EQ(0, recv_seg(_metadata, self->raw, 6007, 5007, &th, 0.2));
@@ -238,8 +235,13 @@ TEST_F(wire, reset_flood)
 	int i;
 
 	for (i = 0; i < 2000; i++) {
-		send_seg(self->raw, self->lo, 10000 + i, 7000, TOY_SYN, i, 0,
-			 i % 40, 0, 0, 0);
+		struct toy_seg syn = {
+			.saddr = self->lo, .daddr = self->lo,
+			.sport = 10000 + i, .dport = 7000, .flags = TOY_SYN,
+			.seq = i, .win = 1024, .data = xdata, .len = i % 40,
+		};
+
+		toy_seg_send(self->raw, &syn);
 		if (i % 200 == 199)
 			wait_rsts(rsts + i + 1, 10);
 	}
@@ -373,23 +375,30 @@ TEST_F(wire, blind_reset_ignored)
 	iss = ntohl(syn.seq);
 
 	/* Wrong acknowledgment: ignored (and answered with nothing). */
-	send_seg(self->raw, self->lo, 7103, port, TOY_RST | TOY_ACK, 0,
-		 iss + 100, 0, 0, 0, 0);
+	toy_seg_send(self->raw, TOY_SEG_SELF(self->lo, .sport = 7103,
+					     .dport = port,
+					     .flags = TOY_RST | TOY_ACK,
+					     .ack = iss + 100, .win = 1024));
 	/* No ACK at all: ignored. */
-	send_seg(self->raw, self->lo, 7103, port, TOY_RST, iss, 0, 0, 0, 0, 0);
+	toy_seg_send(self->raw, TOY_SEG_SELF(self->lo, .sport = 7103,
+					     .dport = port, .flags = TOY_RST,
+					     .seq = iss, .win = 1024));
 	usleep(200000);
 	EXPECT_EQ(0, so_error(fd));
 	EXPECT_EQ(port, local_port(fd));
 	/* An ACK of something else (no RST) is answered with a reset. */
-	send_seg(self->raw, self->lo, 7103, port, TOY_ACK, 0, iss + 7, 0, 0,
-		 0, 0);
+	toy_seg_send(self->raw, TOY_SEG_SELF(self->lo, .sport = 7103,
+					     .dport = port, .flags = TOY_ACK,
+					     .ack = iss + 7, .win = 1024));
 	ASSERT_EQ(1, recv_seg(_metadata, self->raw, port, 7103, &th, 5));
 	EXPECT_EQ(TOY_RST, th.flags);
 	EXPECT_EQ(iss + 7, ntohl(th.seq));
 	EXPECT_EQ(0, so_error(fd));
 	/* The right one refuses the connection. */
-	send_seg(self->raw, self->lo, 7103, port, TOY_RST | TOY_ACK, 0,
-		 iss + 1, 0, 0, 0, 0);
+	toy_seg_send(self->raw, TOY_SEG_SELF(self->lo, .sport = 7103,
+					     .dport = port,
+					     .flags = TOY_RST | TOY_ACK,
+					     .ack = iss + 1, .win = 1024));
 	usleep(200000);
 	EXPECT_EQ(ECONNREFUSED, so_error(fd));
 	EXPECT_EQ(0, local_port(fd));

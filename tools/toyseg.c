@@ -27,42 +27,13 @@
 #include <arpa/inet.h>
 #include <linux/toy.h>
 
+#include "toy_csum.h"
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: toyseg [-s SRCPORT] [-F SYN,ACK,FIN,RST] [-q SEQ] [-a ACK] [-d BYTES]\n"
 		"              [-w SECS] ADDR:PORT\n");
 	exit(2);
-}
-
-static uint32_t csum_add(uint32_t sum, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-
-	while (len > 1) {
-		sum += (p[0] << 8) | p[1];
-		p += 2;
-		len -= 2;
-	}
-	if (len)
-		sum += p[0] << 8;
-	return sum;
-}
-
-static uint16_t toy_csum(uint32_t src, uint32_t dst, const void *seg,
-			 size_t len)
-{
-	struct {
-		uint32_t	src, dst;
-		uint8_t		zero, proto;
-		uint16_t	len;
-	} __attribute__((packed)) ph = { src, dst, 0, IPPROTO_TOY,
-					 htons(len) };
-	uint32_t sum = csum_add(0, &ph, sizeof(ph));
-
-	sum = csum_add(sum, seg, len);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return htons(~sum & 0xffff);
 }
 
 static int parse_flags(char *s)
@@ -199,8 +170,7 @@ int main(int argc, char **argv)
 		seg.th.flags = flags;
 		seg.th.window = htons(65535);
 		memset(seg.data, 'x', dlen);
-		seg.th.check = toy_csum(me.sin_addr.s_addr,
-					to.sin_addr.s_addr, &seg,
+		seg.th.check = toy_csum(me.sin_addr, to.sin_addr, &seg,
 					sizeof(seg.th) + dlen);
 		print_seg("sent", me.sin_addr.s_addr, to.sin_addr.s_addr,
 			  &seg.th, sizeof(seg.th) + dlen, 1);
@@ -230,7 +200,8 @@ int main(int argc, char **argv)
 			continue;
 		len -= iph->ihl * 4;
 		print_seg("got ", iph->saddr, iph->daddr, th, len,
-			  !toy_csum(iph->saddr, iph->daddr, th, len));
+			  toy_csum_ok((struct in_addr){ iph->saddr },
+				      (struct in_addr){ iph->daddr }, th, len));
 		n++;
 	}
 	if (!n)
