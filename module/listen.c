@@ -202,7 +202,7 @@ static struct sock *toy_child_create(struct sock *l, struct toy_request *req,
 	cts->rcv_tstamp = jiffies;
 	cts->lsndtime = jiffies;
 
-	child->sk_state = TCP_ESTABLISHED;
+	toy_set_state(child, TCP_ESTABLISHED);
 	/* As tcp_create_openreq_child(): the inherited SO_KEEPALIVE runs. */
 	if (sock_flag(child, SOCK_KEEPOPEN))
 		toy_keepalive(child, 1);

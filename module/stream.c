@@ -153,10 +153,10 @@ bool toy_clear_deferred(struct sock *sk, int bit)
  * @sk: the socket.
  * @state: the new state (TCP_*).
  *
- * Every change of a socket's state goes through here, but for a new
- * child's first (listen.c), made before anyone else can see it.
+ * Every change of a socket's state goes through here.
  *
- * Context: the socket lock held.
+ * Context: the socket lock held; or none for a new child's first state
+ * (listen.c), set before anyone else can see the child.
  */
 void toy_set_state(struct sock *sk, int state)
 {
