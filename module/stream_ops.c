@@ -122,6 +122,10 @@ int toy_stream_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 		if (err)
 			goto error;
 	}
+	/* As TCP, even an empty send() learns that it cannot send. */
+	err = toy_send_check(sk);
+	if (err)
+		goto error;
 
 	while (copied < len) {
 		err = toy_send_check(sk);

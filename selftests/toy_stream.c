@@ -310,6 +310,9 @@ TEST_F(stream, accept_semantics)
 	EXPECT_EQ(ENOTCONN, errno);
 	EXPECT_EQ(-1, send(l, "x", 1, MSG_NOSIGNAL));
 	EXPECT_EQ(EPIPE, errno);
+	/* Nor an empty one (as TCP: the state is checked, not the length). */
+	EXPECT_EQ(-1, send(l, "", 0, MSG_NOSIGNAL));
+	EXPECT_EQ(EPIPE, errno);
 	/* accept() on what does not listen. */
 	EXPECT_EQ(-1, accept(c, NULL, NULL));
 	EXPECT_EQ(EINVAL, errno);
@@ -567,6 +570,8 @@ TEST_F(stream, half_close)
 	EXPECT_EQ(12, recv(c, buf, 12, MSG_WAITALL));
 	EXPECT_EQ(0, memcmp(buf, "pong 1pong 2", 12));
 	EXPECT_EQ(-1, send(c, "x", 1, MSG_NOSIGNAL));
+	EXPECT_EQ(EPIPE, errno);
+	EXPECT_EQ(-1, send(c, "", 0, MSG_NOSIGNAL));
 	EXPECT_EQ(EPIPE, errno);
 	close(s);
 	EXPECT_EQ(0, read(c, buf, sizeof(buf)));
