@@ -369,6 +369,42 @@ kill "$floodserver"
 wait "$floodserver" 2>/dev/null
 ip netns del flood
 
+step "Read the code: the functions one connection runs through" \
+     "ftrace's function tracer on the functions the README's 'How to read the" \
+     "code' follows (those the compiler kept out of line): the handshake, one" \
+     "send() out and its segment in, recv(), the FINs and TIME_WAIT."
+tracing=/sys/kernel/tracing
+[ -e "$tracing/trace" ] || mount -t tracefs nodev "$tracing"
+readpath="toy_stream_connect toy_send_syn toy_rcv toy_lookup_stream
+	toy_stream_rcv toy_listen_rcv toy_req_rcv toy_accept toy_rcv_state
+	toy_seq_ok toy_ack_rcvd toy_cc_on_ack toy_rtt_sample toy_rcv_data
+	toy_stream_sendmsg toy_push toy_push_header toy_ip_out
+	toy_stream_recvmsg toy_stream_close toy_send_fin toy_time_wait"
+names=$(mktemp)
+tr -s ' \t\n' '\n' <<<"$readpath" >"$names"
+awk '$2 == "[toy]" { print $1 }' "$tracing/available_filter_functions" |
+	grep -xF -f "$names" >"$tracing/set_ftrace_filter"
+rm -f "$names"
+: >"$tracing/trace"
+# An empty filter would trace every function of the kernel.
+grep -q '\[toy\]' "$tracing/set_ftrace_filter" &&
+	echo function >"$tracing/current_tracer"
+"$toycat" -l -s 127.0.0.1 7400 >/dev/null &
+tracedserver=$!
+for _ in $(seq 200); do
+	grep -q ':1CE8 00000000:0000 0A' /proc/net/toy && break
+	sleep 0.05
+done
+echo "hi" | "$toycat" 127.0.0.1 7400
+wait "$tracedserver"
+echo 0 >"$tracing/tracing_on"	# a new tracer would empty the buffer
+echo "    Each line: the task that ran it (softirq work runs in whoever took the"
+echo "    interrupt), the function, its caller; a line repeated at once is shown once."
+show "awk '\$1 !~ /^#/ { sub(/-[0-9]+\$/, \"\", \$1); print \$1, \$5, \$6 }' $tracing/trace | uniq | sed 's/^/    /'"
+echo nop >"$tracing/current_tracer"
+: >"$tracing/set_ftrace_filter"
+echo 1 >"$tracing/tracing_on"
+
 step "The module cannot go while a socket is open"
 show "rmmod toy"
 kill "$holder"
