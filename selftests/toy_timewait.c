@@ -192,7 +192,9 @@ static int sniff(int fd, int sport, int dport, int flags, struct toyhdr *th,
 	struct toy_sniffed got;
 
 	while (toy_now() < end) {
-		if (!toy_seg_sniff(fd, sport, dport, &got, end - toy_now()))
+		/* toy_seg_sniff() scales what it is given: unscale the rest. */
+		if (!toy_seg_sniff(fd, sport, dport, &got,
+				   (end - toy_now()) / toy_timeout_scale()))
 			return 0;
 		*th = got.th;
 		if ((th->flags & flags) == flags)
