@@ -420,10 +420,11 @@ TEST_F_TIMEOUT(dgram, loss_without_duplicates, TOY_HEAVY_TIMEOUT)
 }
 
 /* A TOY_REUSEPORT group shares the datagrams of many senders. */
-TEST_F(dgram, reuseport_spread)
+TEST_F_TIMEOUT(dgram, reuseport_spread, TOY_HEAVY_TIMEOUT)
 {
 	struct sockaddr_toy b = taddr(B_IP, 9050);
 	int r[4], s[64], i, one = 1, count[4] = { 0 }, total = 0;
+	double end;
 	char buf[8];
 
 	for (i = 0; i < 4; i++) {
@@ -438,11 +439,15 @@ TEST_F(dgram, reuseport_spread)
 		ASSERT_LE(0, s[i]);
 		ASSERT_EQ(1, send_to(s[i], B_IP, 9050, "z", 1));
 	}
-	usleep(300000);
-	for (i = 0; i < 4; i++) {
-		while (recv(r[i], buf, sizeof(buf), MSG_DONTWAIT) == 1)
-			count[i]++;
-		total += count[i];
+	/* Until all 64 have arrived, or a bounded wait says they never will. */
+	for (end = toy_now() + 5 * toy_timeout_scale();
+	     total < 64 && toy_now() < end; usleep(10000)) {
+		for (i = 0; i < 4; i++) {
+			while (recv(r[i], buf, sizeof(buf), MSG_DONTWAIT) == 1) {
+				count[i]++;
+				total++;
+			}
+		}
 	}
 	TH_LOG("spread: %d %d %d %d", count[0], count[1], count[2], count[3]);
 	EXPECT_EQ(64, total);
@@ -599,7 +604,7 @@ TEST_F(dgram, proc_net_toy_dgram)
 }
 
 /* toycat -u: an echo server in B, a client in A; a closed port refuses. */
-TEST_F(dgram, toycat_datagram_mode)
+TEST_F_TIMEOUT(dgram, toycat_datagram_mode, TOY_HEAVY_TIMEOUT)
 {
 	const char *tools = getenv("TOY_TOOLS");
 	char cmd[1024], out[64] = { 0 };
@@ -607,7 +612,9 @@ TEST_F(dgram, toycat_datagram_mode)
 
 	ASSERT_NE(NULL, tools);
 	snprintf(cmd, sizeof(cmd),
-		 "ip netns exec toydb %s/toycat -u -l -e 9090 & pid=$!; sleep 0.5; "
+		 "ip netns exec toydb %s/toycat -u -l -e 9090 & pid=$!; "
+		 "for i in $(seq 600); do ip netns exec toydb grep -q ':2382 ' "
+		 "/proc/net/toy_dgram && break; sleep 0.05; done; "
 		 "printf 'hello\\n' | ip netns exec toyda %s/toycat -u " B_IP " 9090 >/tmp/toycat.out; "
 		 "kill $pid; wait $pid 2>/dev/null; "
 		 "printf x | ip netns exec toyda %s/toycat -u " B_IP " 9091 2>/tmp/toycat.err; echo $? >>/tmp/toycat.err",

@@ -2421,7 +2421,10 @@ static int refuse_unloads(struct __test_metadata *_metadata, double secs)
 		sleep_ms(1 + (lane_counter(C_RMMOD_REFUSED) % 5));
 	}
 	made = atomic_load(&t->made);
-	sleep_ms(50);
+	/* One more exchange, however slow the machine: a bounded wait. */
+	end = toy_now() + CALL_DEADLINE * toy_timeout_scale();
+	while (atomic_load(&t->made) == made && toy_now() < end)
+		sleep_ms(10);
 	if (!bad && atomic_load(&t->made) == made) {
 		TH_LOG("the traffic stopped after the refused unloads");
 		bad = 1;
