@@ -36,7 +36,7 @@ define kbuild
 endef
 
 .PHONY: all help setup module module-debug tools selftests check \
-	check-debug check-runner fuzz style sparse demo shell clean distclean
+	check-debug check-runner fuzz bench style sparse demo shell clean distclean
 
 all: module tools
 
@@ -49,6 +49,8 @@ help:
 	@echo "make shell        an interactive shell in the VM, module loaded"
 	@echo "make fuzz         the fuzzing, race and load lanes, long (FUZZ_TIME=1800"
 	@echo "                  seconds, FUZZ_SEED= replays a run, KERNEL=debug, LANES=)"
+	@echo "make bench        AF_TOY against TCP/UDP in the VM, a table and a chart"
+	@echo "                  (build/bench/latest.txt, ratios.png; about 8 minutes)"
 	@echo "make style        checkpatch --strict on module/ and uapi/, kernel-doc"
 	@echo "make sparse       sparse (C=2) on module/"
 	@echo "make clean        remove build/ (the debug kernel cache stays)"
@@ -102,6 +104,10 @@ KERNEL ?= stock
 fuzz: $(if $(filter debug,$(KERNEL)),module-debug,module) tools selftests
 	scripts/fuzz --kernel $(KERNEL) --time $(FUZZ_TIME) \
 		$(if $(FUZZ_SEED),--seed $(FUZZ_SEED)) $(LANES)
+
+# AF_TOY against TCP/UDP, side by side (scripts/bench); not part of check.
+bench: module tools
+	scripts/bench
 
 style: setup
 	@out=$$(perl $(CHECKPATCH) --no-tree --strict --terse --show-types \

@@ -25,6 +25,21 @@ as_root() {
 	fi
 }
 
+# Install the Debian packages among "$@" that are missing (apt-get as
+# root, or through sudo).
+toy_apt_install() {
+	local p missing=()
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -gt 0 ] || return 0
+	note "installing: ${missing[*]}"
+	as_root apt-get update -qq &&
+	as_root env DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
 # The kernel ABI the project targets: the one that Debian's
 # linux-headers-amd64 metapackage depends on, e.g. "6.1.0-56-amd64".
 toy_abi() {
