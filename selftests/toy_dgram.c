@@ -378,7 +378,7 @@ TEST_F(dgram, receive_buffer_overflow)
  * Under netem loss datagrams are lost, never resent and never
  * duplicated: every one that arrives is intact and arrives once.
  */
-TEST_F_TIMEOUT(dgram, loss_without_duplicates, TOY_HEAVY_TIMEOUT)
+TEST_F(dgram, loss_without_duplicates)
 {
 	static unsigned char seen[500];
 	int r, a, i, n, got = 0, size = 4 << 20;
@@ -420,7 +420,7 @@ TEST_F_TIMEOUT(dgram, loss_without_duplicates, TOY_HEAVY_TIMEOUT)
 }
 
 /* A TOY_REUSEPORT group shares the datagrams of many senders. */
-TEST_F_TIMEOUT(dgram, reuseport_spread, TOY_HEAVY_TIMEOUT)
+TEST_F(dgram, reuseport_spread)
 {
 	struct sockaddr_toy b = taddr(B_IP, 9050);
 	int r[4], s[64], i, one = 1, count[4] = { 0 }, total = 0;
@@ -604,7 +604,7 @@ TEST_F(dgram, proc_net_toy_dgram)
 }
 
 /* toycat -u: an echo server in B, a client in A; a closed port refuses. */
-TEST_F_TIMEOUT(dgram, toycat_datagram_mode, TOY_HEAVY_TIMEOUT)
+TEST_F(dgram, toycat_datagram_mode)
 {
 	const char *tools = getenv("TOY_TOOLS");
 	char cmd[1024], out[64] = { 0 };

@@ -364,7 +364,7 @@ static int host_count(struct toy_peer *p, struct toy_pseg *s, double secs,
  * window, and after net.toy.retries2 unanswered probes the connection
  * fails with ETIMEDOUT instead of probing for ever.
  */
-TEST_F_TIMEOUT(hostile, zero_window_silent_peer_times_out, TOY_HEAVY_TIMEOUT)
+TEST_F(hostile, zero_window_silent_peer_times_out)
 {
 	struct toy_pseg *s = self->seg;
 	static struct toy_pconn c;	/* tracked: outlives the test */
@@ -394,7 +394,7 @@ TEST_F_TIMEOUT(hostile, zero_window_silent_peer_times_out, TOY_HEAVY_TIMEOUT)
  * the connection open however long its window stays closed, and the
  * data goes once it opens.
  */
-TEST_F_TIMEOUT(hostile, zero_window_answered_probes_keep_connection, TOY_HEAVY_TIMEOUT)
+TEST_F(hostile, zero_window_answered_probes_keep_connection)
 {
 	struct toy_pseg *s = self->seg;
 	static struct toy_pconn c;	/* tracked: outlives the test */
@@ -433,7 +433,7 @@ TEST_F_TIMEOUT(hostile, zero_window_answered_probes_keep_connection, TOY_HEAVY_T
  * socket: the orphan gets net.toy.orphan_retries probes and is gone,
  * where it used to probe for ever and pin the module.
  */
-TEST_F_TIMEOUT(hostile, zero_window_orphan_ends, TOY_HEAVY_TIMEOUT)
+TEST_F(hostile, zero_window_orphan_ends)
 {
 	struct toy_pseg *s = self->seg;
 	static struct toy_pconn c;	/* tracked: outlives the test */
@@ -458,7 +458,7 @@ TEST_F_TIMEOUT(hostile, zero_window_orphan_ends, TOY_HEAVY_TIMEOUT)
  * after net.toy.retries2 of them, and an orphan is gone after
  * net.toy.orphan_retries.
  */
-TEST_F_TIMEOUT(hostile, unroutable_connection_ends, TOY_HEAVY_TIMEOUT)
+TEST_F(hostile, unroutable_connection_ends)
 {
 	static struct toy_pconn c, o;	/* tracked: outlive the test */
 	char buf[100] = { 0 };
@@ -486,7 +486,7 @@ TEST_F_TIMEOUT(hostile, unroutable_connection_ends, TOY_HEAVY_TIMEOUT)
  * the FIN waits for the handshake (RFC 793) and goes as soon as it
  * completes, instead of never.
  */
-TEST_F_TIMEOUT(hostile, simultaneous_open_shutdown_sends_fin, TOY_HEAVY_TIMEOUT)
+TEST_F(hostile, simultaneous_open_shutdown_sends_fin)
 {
 	struct sockaddr_toy a = taddr(PEER_ADDR, 9105);
 	static struct toy_pconn c;	/* tracked: outlives the test */
@@ -535,7 +535,7 @@ TEST_F_TIMEOUT(hostile, simultaneous_open_shutdown_sends_fin, TOY_HEAVY_TIMEOUT)
  * An ACK of data never sent is dropped unanswered (tcp_ack()), data
  * and all: an answer is what two confused peers ping-pong for ever.
  */
-TEST_F_TIMEOUT(hostile, ack_of_unsent_data_unanswered, TOY_HEAVY_TIMEOUT)
+TEST_F(hostile, ack_of_unsent_data_unanswered)
 {
 	struct toy_pseg *s = self->seg;
 	static struct toy_pconn c;	/* tracked: outlives the test */
@@ -560,7 +560,7 @@ TEST_F_TIMEOUT(hostile, ack_of_unsent_data_unanswered, TOY_HEAVY_TIMEOUT)
  * net.toy.invalid_ratelimit (500 ms) per connection; the rest are
  * counted in ACKSkippedSeq.  With the limit at 0, each is answered.
  */
-TEST_F_TIMEOUT(hostile, out_of_window_answers_rate_limited, TOY_HEAVY_TIMEOUT)
+TEST_F(hostile, out_of_window_answers_rate_limited)
 {
 	struct toy_pseg *s = self->seg;
 	static struct toy_pconn c;	/* tracked: outlives the test */
@@ -588,7 +588,7 @@ TEST_F_TIMEOUT(hostile, out_of_window_answers_rate_limited, TOY_HEAVY_TIMEOUT)
  * RFC 5961 section 7: challenge ACKs are limited per connection (as
  * above) and per namespace by net.toy.challenge_ack_limit a second.
  */
-TEST_F_TIMEOUT(hostile, challenge_acks_limited, TOY_HEAVY_TIMEOUT)
+TEST_F(hostile, challenge_acks_limited)
 {
 	struct toy_pseg *s = self->seg;
 	long skipped;
@@ -730,7 +730,7 @@ static long in_packets(int raw, double secs)
  * windows are closed, the connection goes quiet (a probe now and then),
  * where the two ends used to ping-pong ACKs at full speed for ever.
  */
-TEST_F_TIMEOUT(hostile, both_write_none_reads_goes_quiet, TOY_HEAVY_TIMEOUT)
+TEST_F(hostile, both_write_none_reads_goes_quiet)
 {
 	int cli, srv, raw, ns;
 	long n;
@@ -758,7 +758,7 @@ TEST_F_TIMEOUT(hostile, both_write_none_reads_goes_quiet, TOY_HEAVY_TIMEOUT)
  * The right edge of the window the host offers never moves left (RFC
  * 9293 3.8.6.2.2) while the peer fills it and nobody reads.
  */
-TEST_F_TIMEOUT(hostile, window_right_edge_never_moves_left, TOY_HEAVY_TIMEOUT)
+TEST_F(hostile, window_right_edge_never_moves_left)
 {
 	struct toy_pseg *s = self->seg;
 	uint32_t edge = 0, cur;
@@ -795,7 +795,7 @@ TEST_F_TIMEOUT(hostile, window_right_edge_never_moves_left, TOY_HEAVY_TIMEOUT)
  * then carry the sequence number where that window ends
  * (tcp_acceptable_seq()), not one beyond it that the peer would refuse.
  */
-TEST_F_TIMEOUT(hostile, ack_sequence_inside_peer_window, TOY_HEAVY_TIMEOUT)
+TEST_F(hostile, ack_sequence_inside_peer_window)
 {
 	struct toy_pseg *s = self->seg;
 	static struct toy_pconn c;	/* tracked: outlives the test */
@@ -825,7 +825,7 @@ TEST_F_TIMEOUT(hostile, ack_sequence_inside_peer_window, TOY_HEAVY_TIMEOUT)
  * reads everything: the server's data keeps being acknowledged while
  * its own receive window is closed, and nobody times out.
  */
-TEST_F_TIMEOUT(hostile, writer_that_never_reads_survives, TOY_HEAVY_TIMEOUT)
+TEST_F(hostile, writer_that_never_reads_survives)
 {
 	static char buf[65536];
 	long sent = 0, got = 0, want = 1 << 20;
@@ -868,7 +868,7 @@ TEST_F_TIMEOUT(hostile, writer_that_never_reads_survives, TOY_HEAVY_TIMEOUT)
  * KiB of receive buffer and nothing queued, close to 64 KiB (the share
  * of data in the memory of a segment is measured), not half of it.
  */
-TEST_F_TIMEOUT(hostile, window_offers_most_of_buffer, TOY_HEAVY_TIMEOUT)
+TEST_F(hostile, window_offers_most_of_buffer)
 {
 	static char buf[16384];
 	struct toy_sniffed ack;
@@ -901,7 +901,7 @@ TEST_F_TIMEOUT(hostile, window_offers_most_of_buffer, TOY_HEAVY_TIMEOUT)
  * RFC 5961 5.2: data whose ACK is older than anything the peer could
  * have seen is refused, and draws a challenge ACK.
  */
-TEST_F_TIMEOUT(hostile, blind_data_injection_refused, TOY_HEAVY_TIMEOUT)
+TEST_F(hostile, blind_data_injection_refused)
 {
 	struct toy_pseg *s = self->seg;
 	static struct toy_pconn c;	/* tracked: outlives the test */
@@ -928,7 +928,7 @@ TEST_F_TIMEOUT(hostile, blind_data_injection_refused, TOY_HEAVY_TIMEOUT)
  * An old (but possible) ACK: its data is taken, its window is not (RFC
  * 793: the window is updated only when SND.UNA =< SEG.ACK).
  */
-TEST_F_TIMEOUT(hostile, old_ack_does_not_move_window, TOY_HEAVY_TIMEOUT)
+TEST_F(hostile, old_ack_does_not_move_window)
 {
 	struct toy_pseg *s = self->seg;
 	static struct toy_pconn c;	/* tracked: outlives the test */
@@ -961,7 +961,7 @@ TEST_F_TIMEOUT(hostile, old_ack_does_not_move_window, TOY_HEAVY_TIMEOUT)
  * A listener's SO_KEEPALIVE runs on the connections it accepts: a
  * client that vanishes is probed and the connection fails.
  */
-TEST_F_TIMEOUT(hostile, accepted_socket_runs_keepalive, TOY_HEAVY_TIMEOUT)
+TEST_F(hostile, accepted_socket_runs_keepalive)
 {
 	struct toy_pseg *s = self->seg;
 	static struct toy_pconn c;	/* tracked: outlives the test */
@@ -989,7 +989,7 @@ TEST_F_TIMEOUT(hostile, accepted_socket_runs_keepalive, TOY_HEAVY_TIMEOUT)
  * peer sent (what some stacks send after their FIN), ends a connection
  * in CLOSE_WAIT (tcp_reset_check()).
  */
-TEST_F_TIMEOUT(hostile, reset_at_peer_fin_ends_close_wait, TOY_HEAVY_TIMEOUT)
+TEST_F(hostile, reset_at_peer_fin_ends_close_wait)
 {
 	struct toy_pseg *s = self->seg;
 	static struct toy_pconn c;	/* tracked: outlives the test */
@@ -1037,7 +1037,7 @@ static long proc_timer(int lport)
  * does not inherit that: once the window opens, a lost segment is
  * retransmitted after an RTO, not after the last probe interval.
  */
-TEST_F_TIMEOUT(hostile, probe_backoff_leaves_rto_alone, TOY_HEAVY_TIMEOUT)
+TEST_F(hostile, probe_backoff_leaves_rto_alone)
 {
 	struct toy_pseg *s = self->seg;
 	static struct toy_pconn c;	/* tracked: outlives the test */
@@ -1069,7 +1069,7 @@ TEST_F_TIMEOUT(hostile, probe_backoff_leaves_rto_alone, TOY_HEAVY_TIMEOUT)
  * the window by what it acknowledged, so it resends the next hole and
  * sends no burst of new data.
  */
-TEST_F_TIMEOUT(hostile, partial_ack_deflates_window, TOY_HEAVY_TIMEOUT)
+TEST_F(hostile, partial_ack_deflates_window)
 {
 	static char buf[40000];
 	struct toy_pseg *s = self->seg;
@@ -1118,7 +1118,7 @@ TEST_F_TIMEOUT(hostile, partial_ack_deflates_window, TOY_HEAVY_TIMEOUT)
  * again from the initial window (10 segments) instead of bursting its
  * whole grown congestion window.
  */
-TEST_F_TIMEOUT(hostile, idle_restarts_congestion_window, TOY_HEAVY_TIMEOUT)
+TEST_F(hostile, idle_restarts_congestion_window)
 {
 	static char buf[30000];
 	struct toy_pseg *s = self->seg;
@@ -1157,7 +1157,7 @@ TEST_F_TIMEOUT(hostile, idle_restarts_congestion_window, TOY_HEAVY_TIMEOUT)
  * A TIME_WAIT entry answers data it cannot take with the old
  * connection's ACK, at most once per net.toy.invalid_ratelimit.
  */
-TEST_F_TIMEOUT(hostile, time_wait_answers_late_data_rate_limited, TOY_HEAVY_TIMEOUT)
+TEST_F(hostile, time_wait_answers_late_data_rate_limited)
 {
 	struct toy_pseg *s = self->seg;
 	static struct toy_pconn c;	/* tracked: outlives the test */

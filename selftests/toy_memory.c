@@ -307,7 +307,7 @@ static uint32_t peer_data(struct toy_peer *p, struct toy_pseg *s,
  * refused for ever.  At last the reader reads while the peer sends
  * what it has not had acknowledged: every byte arrives, in order.
  */
-TEST_F_TIMEOUT(memory, ooo_queue_pruned_so_hole_fills, 180)
+TEST_F(memory, ooo_queue_pruned_so_hole_fills)
 {
 	const uint32_t total = 2049;	/* offsets 0 .. 2048 */
 	struct toy_pseg *s = self->seg;
@@ -380,7 +380,7 @@ TEST_F_TIMEOUT(memory, ooo_queue_pruned_so_hole_fills, 180)
  * net.core.mem_pcpu_rsv pages reached the shared counter) and in
  * toy_sockstat, and all of them come back when the sockets are gone.
  */
-TEST_F_TIMEOUT(memory, sender_held_to_net_toy_mem, 180)
+TEST_F(memory, sender_held_to_net_toy_mem)
 {
 	struct timeval tv = { .tv_usec = 200000 };
 	int force = 8 << 20, c, srv, flags;
@@ -461,7 +461,7 @@ TEST_F_TIMEOUT(memory, sender_held_to_net_toy_mem, 180)
  * to its 16 MiB SO_RCVBUF: the rest is dropped (RcvbufErrors), and the
  * pages come back when the socket is closed.
  */
-TEST_F_TIMEOUT(memory, datagrams_held_to_net_toy_dgram_mem, 180)
+TEST_F(memory, datagrams_held_to_net_toy_dgram_mem)
 {
 	struct sockaddr_toy a = taddr(LO, 7002);
 	int force = 8 << 20, r, w, i, queued = 0;
@@ -509,7 +509,7 @@ TEST_F_TIMEOUT(memory, datagrams_held_to_net_toy_dgram_mem, 180)
  * the other 15 at once (OrphanOverflow), as tcp_close() does when
  * tcp_check_oom() says so.
  */
-TEST_F_TIMEOUT(memory, orphans_beyond_max_orphans_reset_at_close, 180)
+TEST_F(memory, orphans_beyond_max_orphans_reset_at_close)
 {
 	long overflow0 = toy_stat("OrphanOverflow");
 	struct toy_pconn c[20];
@@ -540,7 +540,7 @@ TEST_F_TIMEOUT(memory, orphans_beyond_max_orphans_reset_at_close, 180)
  * next retransmission timeout all but 5 are reset and freed, as
  * tcp_out_of_resources() frees them; at 0, the rest go too.
  */
-TEST_F_TIMEOUT(memory, orphans_beyond_max_orphans_reset_at_timeout, 180)
+TEST_F(memory, orphans_beyond_max_orphans_reset_at_timeout)
 {
 	long overflow0 = toy_stat("OrphanOverflow");
 	struct toy_pconn c[20];
@@ -625,7 +625,7 @@ static long cgroup_sock(void)
  * was made before this process joined the cgroup, so the cgroup's
  * socket memory is the data waiting in the child's receive queue.
  */
-TEST_F_TIMEOUT(memory, child_charged_to_listener_cgroup, 180)
+TEST_F(memory, child_charged_to_listener_cgroup)
 {
 	struct sockaddr_toy a = taddr(LO, 7004);
 	static char buf[60000];
@@ -667,7 +667,7 @@ TEST_F_TIMEOUT(memory, child_charged_to_listener_cgroup, 180)
  * TIME_WAIT entries; /proc/net/protocols shows each protocol's memory
  * in pages and its pressure flag instead of -1 and NI.
  */
-TEST_F_TIMEOUT(memory, sockstat_format, 180)
+TEST_F(memory, sockstat_format)
 {
 	char line1[256], line2[256], extra[256], press[8];
 	long inuse, orphan, tw, alloc, mem, dinuse, dmem;

@@ -313,7 +313,7 @@ FIXTURE_TEARDOWN(pmtu)
  * overruns a stack buffer.  Then the MSS follows the MTU and everything,
  * FIN included, arrives.
  */
-TEST_F_TIMEOUT(pmtu, oversized_segment_after_mtu_drop_no_panic, TOY_HEAVY_TIMEOUT)
+TEST_F(pmtu, oversized_segment_after_mtu_drop_no_panic)
 {
 	struct toy_peer *p = &self->peer;
 	struct toy_pseg *s = self->s;
@@ -370,7 +370,7 @@ static int peer_send_to(struct toy_peer *p, struct in_addr host,
  * Nothing breaks; the ICMP error reaches the connection as a soft one
  * (SO_ERROR), as TCP's.
  */
-TEST_F_TIMEOUT(pmtu, reject_rule_on_resent_fin_segment_no_panic, TOY_HEAVY_TIMEOUT)
+TEST_F(pmtu, reject_rule_on_resent_fin_segment_no_panic)
 {
 	struct toy_peer *p = &self->peer;
 	struct toy_pseg *s = self->s;
@@ -454,7 +454,7 @@ TEST_F_TIMEOUT(pmtu, reject_rule_on_resent_fin_segment_no_panic, TOY_HEAVY_TIMEO
  * The same rule on the SYN: connect() is refused, as TCP's.  The
  * listener's address on 127/8 is one whose SYN netfilter answers.
  */
-TEST_F_TIMEOUT(pmtu, reject_rule_refuses_connect, TOY_HEAVY_TIMEOUT)
+TEST_F(pmtu, reject_rule_refuses_connect)
 {
 	struct sockaddr_toy src = taddr(LO, 0), a;
 	struct pollfd pfd = { .events = POLLOUT };
@@ -529,7 +529,7 @@ static void frag_needed_run(struct __test_metadata *_metadata,
  * "Fragmentation needed, MTU 1000": the host lowers its MSS to 960 and
  * at once resends what was in flight at that size.
  */
-TEST_F_TIMEOUT(pmtu, frag_needed_lowers_mss_and_resends, TOY_HEAVY_TIMEOUT)
+TEST_F(pmtu, frag_needed_lowers_mss_and_resends)
 {
 	frag_needed_run(_metadata, self, 7004, 1000, 1000 - 40, 1);
 }
@@ -539,7 +539,7 @@ TEST_F_TIMEOUT(pmtu, frag_needed_lowers_mss_and_resends, TOY_HEAVY_TIMEOUT)
  * net.ipv4.route.min_pmtu (552) and locks it there; the segments carry
  * 512 bytes and go without DF, for routers to fragment (as TCP's).
  */
-TEST_F_TIMEOUT(pmtu, frag_needed_below_min_pmtu_clears_df, TOY_HEAVY_TIMEOUT)
+TEST_F(pmtu, frag_needed_below_min_pmtu_clears_df)
 {
 	frag_needed_run(_metadata, self, 7011, 400, 552 - 40, 0);
 }
@@ -549,7 +549,7 @@ TEST_F_TIMEOUT(pmtu, frag_needed_below_min_pmtu_clears_df, TOY_HEAVY_TIMEOUT)
  * (snd_una..snd_max, as tcp_v4_err() checks): one before or beyond that
  * is blind, maybe forged, and changes nothing: the MSS stays 1460.
  */
-TEST_F_TIMEOUT(pmtu, frag_needed_outside_window_ignored, TOY_HEAVY_TIMEOUT)
+TEST_F(pmtu, frag_needed_outside_window_ignored)
 {
 	struct toy_peer *p = &self->peer;
 	struct toy_pseg *s = self->s;
@@ -588,7 +588,7 @@ TEST_F_TIMEOUT(pmtu, frag_needed_outside_window_ignored, TOY_HEAVY_TIMEOUT)
  * refused by IPv4 forever.  The MSS follows the route on each
  * transmission, so 64 KiB written afterwards arrive in full.
  */
-TEST_F_TIMEOUT(pmtu, device_mtu_below_mss_data_still_delivered, TOY_HEAVY_TIMEOUT)
+TEST_F(pmtu, device_mtu_below_mss_data_still_delivered)
 {
 	struct writer w;
 	pthread_t t;
@@ -616,7 +616,7 @@ TEST_F_TIMEOUT(pmtu, device_mtu_below_mss_data_still_delivered, TOY_HEAVY_TIMEOU
  * The same on a connection to the TUN peer whose device MTU drops from
  * 20000 to 1280 while 32 KiB wait behind a closed window.
  */
-TEST_F_TIMEOUT(pmtu, tun_mtu_below_mss_queued_data_delivered, TOY_HEAVY_TIMEOUT)
+TEST_F(pmtu, tun_mtu_below_mss_queued_data_delivered)
 {
 	struct toy_peer *p = &self->peer;
 	struct toy_pseg *s = self->s;
@@ -639,7 +639,7 @@ TEST_F_TIMEOUT(pmtu, tun_mtu_below_mss_queued_data_delivered, TOY_HEAVY_TIMEOUT)
  * ICMP port unreachable for our SYN fails connect() with ECONNREFUSED,
  * as TCP's: during the handshake an ICMP error is a hard one.
  */
-TEST_F_TIMEOUT(pmtu, syn_sent_port_unreachable_refuses_connect, TOY_HEAVY_TIMEOUT)
+TEST_F(pmtu, syn_sent_port_unreachable_refuses_connect)
 {
 	struct toy_peer *p = &self->peer;
 	struct toy_pseg *s = self->s;
@@ -667,7 +667,7 @@ TEST_F_TIMEOUT(pmtu, syn_sent_port_unreachable_refuses_connect, TOY_HEAVY_TIMEOU
  * 4.2.3.9): the connection carries on, SO_ERROR reports it once, and
  * the data still arrives.
  */
-TEST_F_TIMEOUT(pmtu, established_host_unreachable_is_soft, TOY_HEAVY_TIMEOUT)
+TEST_F(pmtu, established_host_unreachable_is_soft)
 {
 	struct toy_peer *p = &self->peer;
 	struct toy_pseg *s = self->s;
@@ -695,7 +695,7 @@ TEST_F_TIMEOUT(pmtu, established_host_unreachable_is_soft, TOY_HEAVY_TIMEOUT)
  * A connected datagram socket learns ICMP port unreachable for what it
  * sent, as UDP's: its next call fails with ECONNREFUSED.
  */
-TEST_F_TIMEOUT(pmtu, dgram_connected_port_unreachable, TOY_HEAVY_TIMEOUT)
+TEST_F(pmtu, dgram_connected_port_unreachable)
 {
 	struct toy_peer *p = &self->peer;
 	struct toy_pseg *s = self->s;

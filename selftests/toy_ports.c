@@ -467,7 +467,7 @@ static void assert_spread(struct __test_metadata *_metadata, const int *p,
 	}
 }
 
-TEST_F_TIMEOUT(space, auto_ports_spread, TOY_HEAVY_TIMEOUT)
+TEST_F(space, auto_ports_spread)
 {
 	int ports[1000], i, fd;
 
@@ -614,7 +614,7 @@ static void *bind_racer(void *arg)
 	return NULL;
 }
 
-TEST_F_TIMEOUT(space, bind_race, TOY_HEAVY_TIMEOUT)
+TEST_F(space, bind_race)
 {
 	struct race r = { .type = self->type, .iters = 2000 };
 
@@ -1056,7 +1056,7 @@ TEST_F(stream, connect_exhaustion)
 		close(fds[i]);
 }
 
-TEST_F_TIMEOUT(stream, connect_ports_spread, TOY_HEAVY_TIMEOUT)
+TEST_F(stream, connect_ports_spread)
 {
 	int ports[1000], i, fd;
 
@@ -1086,7 +1086,7 @@ static void *connect_racer(void *arg)
 	return NULL;
 }
 
-TEST_F_TIMEOUT(stream, connect_race, TOY_HEAVY_TIMEOUT)
+TEST_F(stream, connect_race)
 {
 	struct race r = { .type = SOCK_STREAM, .iters = 1000 };
 
@@ -1202,12 +1202,12 @@ static void check_spread(struct __test_metadata *_metadata, int type,
 	}
 }
 
-TEST_F_TIMEOUT(lookup, stream_reuseport_spread, TOY_HEAVY_TIMEOUT)
+TEST_F(lookup, stream_reuseport_spread)
 {
 	check_spread(_metadata, SOCK_STREAM, 6300, 4);
 }
 
-TEST_F_TIMEOUT(lookup, dgram_reuseport_spread, TOY_HEAVY_TIMEOUT)
+TEST_F(lookup, dgram_reuseport_spread)
 {
 	check_spread(_metadata, SOCK_DGRAM, 6301, 4);
 }

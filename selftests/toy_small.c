@@ -163,7 +163,7 @@ FIXTURE_TEARDOWN(peers)
  * on s0 and resets those arriving on s1, to any of the server's
  * addresses (TCP's rule: the device, not the address, decides).
  */
-TEST_F_TIMEOUT(peers, stream_listener_takes_only_its_device, TOY_HEAVY_TIMEOUT)
+TEST_F(peers, stream_listener_takes_only_its_device)
 {
 	int l, c, s;
 
@@ -191,7 +191,7 @@ TEST_F_TIMEOUT(peers, stream_listener_takes_only_its_device, TOY_HEAVY_TIMEOUT)
  * bound one (a better match, not a hash's choice), every one arriving
  * on s1 to the unbound one.
  */
-TEST_F_TIMEOUT(peers, stream_listener_bound_beats_unbound, TOY_HEAVY_TIMEOUT)
+TEST_F(peers, stream_listener_bound_beats_unbound)
 {
 	int bound, any, c, s, i;
 
@@ -227,7 +227,7 @@ TEST_F_TIMEOUT(peers, stream_listener_bound_beats_unbound, TOY_HEAVY_TIMEOUT)
  * (a host route sends them out c1), the server socket no longer takes
  * them; the segment finds no socket and is reset, as TCP resets it.
  */
-TEST_F_TIMEOUT(peers, established_takes_only_its_device, TOY_HEAVY_TIMEOUT)
+TEST_F(peers, established_takes_only_its_device)
 {
 	struct linger lg = { 1, 0 };
 	char buf[16];
@@ -288,7 +288,7 @@ static int recv_wait(int fd, char *buf, size_t len, int ms)
  * Alone on the port, B does not take datagrams of s0: they are
  * unreachable (NoPorts), and a connected sender learns ECONNREFUSED.
  */
-TEST_F_TIMEOUT(peers, dgram_takes_only_its_device, TOY_HEAVY_TIMEOUT)
+TEST_F(peers, dgram_takes_only_its_device)
 {
 	struct sockaddr_toy any = taddr("0.0.0.0", 9103);
 	struct sockaddr_toy dst = taddr(S0_IP, 9103);
@@ -341,7 +341,7 @@ TEST_F_TIMEOUT(peers, dgram_takes_only_its_device, TOY_HEAVY_TIMEOUT)
  * as the receive path would: a socket bound to a device only for that
  * device, and no device named only for sockets bound to none.
  */
-TEST_F_TIMEOUT(peers, debugfs_lookup_takes_the_device, TOY_HEAVY_TIMEOUT)
+TEST_F(peers, debugfs_lookup_takes_the_device)
 {
 	struct sockaddr_toy any = taddr("0.0.0.0", 9104);
 	int l, d;
@@ -378,8 +378,7 @@ static void rtx_stats(long *retrans, long *timeouts)
  * that would wait 256 timeouts, hours at the 120 s maximum RTO, so only
  * the boundary arithmetic shared with these values is tested here.
  */
-TEST_F_TIMEOUT(peers, retries2_gives_up_after_exactly_that_many,
-	       TOY_HEAVY_TIMEOUT)
+TEST_F(peers, retries2_gives_up_after_exactly_that_many)
 {
 	long r0, t0, r1, t1;
 	char n[8], buf[8];
@@ -514,7 +513,7 @@ FIXTURE_TEARDOWN(twrace)
  * is the spread of the expiries: a slow kernel's exits run later) with
  * RACE_WORKERS namespaces at a time.
  */
-TEST_F_TIMEOUT(twrace, entries_expire_while_namespace_exits, 300)
+TEST_F(twrace, entries_expire_while_namespace_exits)
 {
 	long held, total = 0;
 	double end = toy_now() + RACE_SECS * toy_timeout_scale();

@@ -380,7 +380,7 @@ TEST_F(stream, nonblocking_connect_refused)
 }
 
 /* 100 connections from one process to one listener, all at once. */
-TEST_F_TIMEOUT(stream, hundred_connections, TOY_HEAVY_TIMEOUT)
+TEST_F(stream, hundred_connections)
 {
 	int l = toy_listener(LO, 7005, 128), c[100], s[100], i, j, ports[100];
 	char buf[16];
@@ -442,7 +442,7 @@ static void *busy_listener(void *arg)
  * Handshakes that complete while a user holds the listener: their ACKs
  * wait in the listener's backlog and complete in release_sock().
  */
-TEST_F_TIMEOUT(stream, handshakes_while_listener_busy, TOY_HEAVY_TIMEOUT)
+TEST_F(stream, handshakes_while_listener_busy)
 {
 	int l = toy_listener(LO, 7033, 128), c[64], i, s;
 	struct pollfd p;
@@ -477,7 +477,7 @@ TEST_F_TIMEOUT(stream, handshakes_while_listener_busy, TOY_HEAVY_TIMEOUT)
  * a further client's SYNs are dropped, so it stays in SYN_SENT, until
  * accept() makes room and its retransmitted SYN gets through.
  */
-TEST_F_TIMEOUT(stream, full_backlog, TOY_HEAVY_TIMEOUT)
+TEST_F(stream, full_backlog)
 {
 	int l = toy_listener(LO, 7006, 1), c[3], s, i;
 	struct pollfd p;
@@ -588,7 +588,7 @@ TEST_F(stream, half_close)
  * Every state in /proc/net/toy.  netem slows lo down by 400 ms each
  * way, which holds each passing state long enough to be seen.
  */
-TEST_F_TIMEOUT(stream, all_eleven_states, TOY_HEAVY_TIMEOUT)
+TEST_F(stream, all_eleven_states)
 {
 	struct sockaddr_toy a = taddr(LO, 7010);
 	int l, c, s, b, cp;
@@ -924,7 +924,7 @@ TEST_F(stream, rcvtimeo)
  * SO_SNDBUF and gets EAGAIN (and no POLLOUT); then everything arrives,
  * in order, once the reader reads (zero-window probes reopen it).
  */
-TEST_F_TIMEOUT(stream, zero_window, TOY_HEAVY_TIMEOUT)
+TEST_F(stream, zero_window)
 {
 	int c, s, v = 4096, total = 0, got = 0, i;
 	static char buf[65536];
@@ -990,7 +990,7 @@ TEST_F(stream, linger_zero_resets)
 }
 
 /* SO_LINGER {1, t}: close() waits for the FIN's ACK, at most t s. */
-TEST_F_TIMEOUT(stream, linger_waits, TOY_HEAVY_TIMEOUT)
+TEST_F(stream, linger_waits)
 {
 	struct linger lg = { 1, 1 };
 	double t0, took;
@@ -1082,7 +1082,7 @@ TEST_F(stream, orphan_fin_wait2)
 }
 
 /* Keepalive: a silent peer is declared dead after KEEPCNT probes. */
-TEST_F_TIMEOUT(stream, keepalive_times_out, TOY_HEAVY_TIMEOUT)
+TEST_F(stream, keepalive_times_out)
 {
 	int c, s, v = 1;
 	char buf[4];
@@ -1110,7 +1110,7 @@ TEST_F_TIMEOUT(stream, keepalive_times_out, TOY_HEAVY_TIMEOUT)
 }
 
 /* Data to a vanished peer: ETIMEDOUT after net.toy.retries2 timeouts. */
-TEST_F_TIMEOUT(stream, retransmission_gives_up, TOY_HEAVY_TIMEOUT)
+TEST_F(stream, retransmission_gives_up)
 {
 	char buf[4];
 	int c, s;
@@ -1130,7 +1130,7 @@ TEST_F_TIMEOUT(stream, retransmission_gives_up, TOY_HEAVY_TIMEOUT)
 }
 
 /* Bulk over loopback, with small writes and reads, in order. */
-TEST_F_TIMEOUT(stream, bulk_in_order, TOY_HEAVY_TIMEOUT)
+TEST_F(stream, bulk_in_order)
 {
 	const int total = 4 << 20;
 	static unsigned char buf[100000];

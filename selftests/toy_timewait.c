@@ -261,7 +261,7 @@ FIXTURE_TEARDOWN(tw)
  * shown in /proc/net/toy with the time it has left; the passive closer
  * holds nothing; the port is held until the entry expires, then free.
  */
-TEST_F_TIMEOUT(tw, hold_then_expire, TOY_HEAVY_TIMEOUT)
+TEST_F(tw, hold_then_expire)
 {
 	double t0, took;
 	struct row r;
@@ -606,7 +606,7 @@ TEST_F(tw, late_segments)
  * and the entry's time left jumps back up; once the filter goes, the
  * next FIN's ACK gets through and the server closes (no reset).
  */
-TEST_F_TIMEOUT(tw, retransmitted_fin_reacked, TOY_HEAVY_TIMEOUT)
+TEST_F(tw, retransmitted_fin_reacked)
 {
 	char cmd[512], b[8];
 	int l, c, s, cp;
@@ -763,7 +763,7 @@ TEST_F_TIMEOUT(tw, hundred_thousand, 1800)
  * connections (with their timers armed): its exit frees everything,
  * long before 2 MSL.
  */
-TEST_F_TIMEOUT(tw, netns_exit_with_entries, TOY_HEAVY_TIMEOUT)
+TEST_F(tw, netns_exit_with_entries)
 {
 	int p[2], status;
 	char ready;
