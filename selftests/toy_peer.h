@@ -73,6 +73,8 @@ struct toy_pseg {
 	uint8_t		raw[65536];	/* the whole IP packet */
 	size_t		raw_len;
 	uint8_t		doff;		/* header length, 32-bit words */
+	uint8_t		opts[40];	/* header options, as sent */
+	size_t		optlen;
 	uint8_t		csum_ok;	/* the AF_TOY checksum verifies */
 	uint8_t		ttl, tos;
 	uint32_t	saddr, daddr;	/* network byte order */
@@ -238,6 +240,8 @@ static inline int tpeer_parse(struct toy_pseg *s)
 	s->ack = ntohl(th->ack_seq);
 	s->win = ntohs(th->window);
 	s->doff = th->doff;
+	s->optlen = hlen - sizeof(*th);
+	memcpy(s->opts, th + 1, s->optlen);
 	s->len = tot - ihl - hlen;
 	memcpy(s->data, s->raw + ihl + hlen, s->len);
 	/* A fragment's checksum covers bytes this packet lacks. */
@@ -477,11 +481,14 @@ static inline int tpeer_set_blocking(int fd)
 
 /*
  * The host connect()s to PEER_ADDR:@pport; the peer answers the SYN with
- * a SYN-ACK (ISN p->isn, window @win) and takes the ACK.  c->fd is
- * returned blocking and ESTABLISHED; 0, or -1 with c->fd closed.
+ * a SYN-ACK (ISN p->isn, window @win, header options @opts of @optlen
+ * bytes) and takes the ACK.  The host's SYN is left in @syn if not NULL.
+ * c->fd is returned blocking and ESTABLISHED; 0, or -1 with c->fd closed.
  */
-static inline int toy_peer_connect(struct toy_peer *p, struct toy_pconn *c,
-				   uint16_t pport, uint16_t win)
+static inline int toy_peer_connect_opts(struct toy_peer *p,
+					struct toy_pconn *c, uint16_t pport,
+					uint16_t win, const void *opts,
+					size_t optlen, struct toy_pseg *syn)
 {
 	struct sockaddr_toy a = taddr(PEER_ADDR, pport);
 	struct toy_pseg *s = malloc(sizeof(*s));
@@ -498,12 +505,18 @@ static inline int toy_peer_connect(struct toy_peer *p, struct toy_pconn *c,
 	end = toy_now() + TOY_PEER_STEP * toy_timeout_scale();
 	if (!tpeer_expect_conn(p, s, 0, pport, TOY_SYN, end))
 		goto fail;
+	if (syn)
+		memcpy(syn, s, sizeof(*s));
 	c->hport = s->sport;
 	c->pport = pport;
 	c->rcv_nxt = s->seq + 1;
 	c->snd_nxt = p->isn;
-	if (toy_peer_send(p, pport, c->hport, TOY_SYN | TOY_ACK, c->snd_nxt,
-			  c->rcv_nxt, win, NULL, 0))
+	if (toy_peer_send_seg(p, &(struct toy_seg){
+			.saddr = toy_in(PEER_ADDR), .daddr = toy_in(PEER_HOST),
+			.sport = pport, .dport = c->hport,
+			.flags = TOY_SYN | TOY_ACK, .seq = c->snd_nxt,
+			.ack = c->rcv_nxt, .win = win, .opts = opts,
+			.optlen = optlen }))
 		goto fail;
 	c->snd_nxt++;
 	end = toy_now() + TOY_PEER_STEP * toy_timeout_scale();
@@ -525,14 +538,24 @@ fail:
 	return -1;
 }
 
+/* toy_peer_connect_opts() without options. */
+static inline int toy_peer_connect(struct toy_peer *p, struct toy_pconn *c,
+				   uint16_t pport, uint16_t win)
+{
+	return toy_peer_connect_opts(p, c, pport, win, NULL, 0, NULL);
+}
+
 /*
  * The peer connects from port @pport to the host's listener @lfd (bound
- * to PEER_HOST or any, port @lport): SYN (ISN p->isn, window @win), the
- * host's SYN-ACK, ACK; then the host accept()s c->fd (blocking).  0 or -1.
+ * to PEER_HOST or any, port @lport): SYN (ISN p->isn, window @win,
+ * header options @opts of @optlen bytes), the host's SYN-ACK (left in
+ * @synack if not NULL), ACK (window @win); then the host accept()s c->fd
+ * (blocking).  0 or -1.
  */
-static inline int toy_peer_dial(struct toy_peer *p, struct toy_pconn *c,
-				int lfd, uint16_t lport, uint16_t pport,
-				uint16_t win)
+static inline int toy_peer_dial_opts(struct toy_peer *p, struct toy_pconn *c,
+				     int lfd, uint16_t lport, uint16_t pport,
+				     uint16_t win, const void *opts,
+				     size_t optlen, struct toy_pseg *synack)
 {
 	struct toy_pseg *s = malloc(sizeof(*s));
 	struct pollfd pfd = { .fd = lfd, .events = POLLIN };
@@ -543,14 +566,19 @@ static inline int toy_peer_dial(struct toy_peer *p, struct toy_pconn *c,
 	c->hport = lport;
 	c->pport = pport;
 	c->snd_nxt = p->isn;
-	if (!s || toy_peer_send(p, pport, lport, TOY_SYN, c->snd_nxt, 0, win,
-				NULL, 0))
+	if (!s || toy_peer_send_seg(p, &(struct toy_seg){
+			.saddr = toy_in(PEER_ADDR), .daddr = toy_in(PEER_HOST),
+			.sport = pport, .dport = lport, .flags = TOY_SYN,
+			.seq = c->snd_nxt, .win = win, .opts = opts,
+			.optlen = optlen }))
 		goto fail;
 	c->snd_nxt++;
 	end = toy_now() + TOY_PEER_STEP * toy_timeout_scale();
 	if (!tpeer_expect_conn(p, s, lport, pport, TOY_SYN | TOY_ACK, end) ||
 	    s->ack != c->snd_nxt)
 		goto fail;
+	if (synack)
+		memcpy(synack, s, sizeof(*s));
 	c->rcv_nxt = s->seq + 1;
 	c->hwin = s->win;
 	if (toy_peer_send(p, pport, lport, TOY_ACK, c->snd_nxt, c->rcv_nxt,
@@ -569,6 +597,14 @@ fail:
 	c->fd = -1;
 	free(s);
 	return -1;
+}
+
+/* toy_peer_dial_opts() without options. */
+static inline int toy_peer_dial(struct toy_peer *p, struct toy_pconn *c,
+				int lfd, uint16_t lport, uint16_t pport,
+				uint16_t win)
+{
+	return toy_peer_dial_opts(p, c, lfd, lport, pport, win, NULL, 0, NULL);
 }
 
 /*

@@ -43,7 +43,8 @@ static inline struct in_addr toy_in(const char *ip)
 /*
  * A segment to write by hand, fields in host byte order.  What is left
  * out is zero on the wire, but the header length: 0 there means
- * TOY_DOFF.  The addresses are those of the checksum's pseudo-header.
+ * TOY_DOFF and the options' words.  The addresses are those of the
+ * checksum's pseudo-header.
  */
 struct toy_seg {
 	struct in_addr	saddr, daddr;
@@ -53,6 +54,8 @@ struct toy_seg {
 	uint8_t		type;		/* TOY_TYPE_STREAM when left out */
 	uint8_t		doff;		/* header length in words; 0: TOY_DOFF */
 	uint16_t	win;
+	const void	*opts;		/* @optlen bytes of header options */
+	size_t		optlen;		/* a multiple of 4, at most 40 */
 	const void	*data;		/* @len bytes of payload */
 	size_t		len;
 };
@@ -69,7 +72,7 @@ struct toy_seg {
 /* Bytes toy_seg_build() writes for @s. */
 static inline size_t toy_seg_size(const struct toy_seg *s)
 {
-	return sizeof(struct toyhdr) + s->len;
+	return sizeof(struct toyhdr) + s->optlen + s->len;
 }
 
 /*
@@ -85,12 +88,14 @@ static inline size_t toy_seg_build(void *buf, const struct toy_seg *s)
 	th->dest = htons(s->dport);
 	th->seq = htonl(s->seq);
 	th->ack_seq = htonl(s->ack);
-	th->doff = s->doff ? s->doff : TOY_DOFF;
+	th->doff = s->doff ? s->doff : TOY_DOFF + s->optlen / 4;
 	th->flags = s->flags;
 	th->window = htons(s->win);
 	th->type = s->type;
+	if (s->optlen)
+		memcpy(th + 1, s->opts, s->optlen);
 	if (s->len)
-		memcpy(th + 1, s->data, s->len);
+		memcpy((uint8_t *)(th + 1) + s->optlen, s->data, s->len);
 	th->check = toy_csum(s->saddr, s->daddr, th, toy_seg_size(s));
 	return toy_seg_size(s);
 }
@@ -173,14 +178,17 @@ static inline int toy_seg_sniff(int raw, int sport, int dport,
 	char buf[65536];
 	const struct iphdr *iph = (const struct iphdr *)buf;
 	ssize_t n = toy_seg_wait(raw, sport, dport, buf, sizeof(buf), secs);
-	size_t seglen;
+	size_t seglen, hlen;
 
 	if (!n)
 		return 0;
 	seglen = n - iph->ihl * 4;
 	out->ip = *iph;
 	memcpy(&out->th, buf + iph->ihl * 4, sizeof(out->th));
-	out->len = seglen - sizeof(out->th);
+	hlen = out->th.doff * 4;
+	if (hlen < sizeof(out->th) || hlen > seglen)
+		hlen = sizeof(out->th);		/* a bad one: data follows */
+	out->len = seglen - hlen;
 	out->csum_ok = toy_csum_ok((struct in_addr){ iph->saddr },
 				   (struct in_addr){ iph->daddr },
 				   buf + iph->ihl * 4, seglen);
