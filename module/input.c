@@ -199,6 +199,7 @@ static int toy_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 {
 	const struct toyhdr *th = toy_hdr(skb);
 	struct toy_sock *ts = toy_sk(sk);
+	struct toy_options opt;
 	u32 seq = ntohl(th->seq);
 	u32 ack = ntohl(th->ack_seq);
 
@@ -217,6 +218,8 @@ static int toy_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	if (!(th->flags & TOY_SYN))
 		goto drop;
 
+	toy_parse_options(th, &opt);	/* toy_rcv() found them good */
+	toy_take_syn_options(ts, &opt);
 	ts->irs = seq;
 	ts->rcv_nxt = seq + 1;
 	ts->rcv_wup = ts->rcv_nxt;
@@ -281,7 +284,7 @@ static bool toy_rcv_syn(struct sock *sk, struct toy_skb_cb *cb)
 
 /* SYN_RECV of a simultaneous open: the ACK of our SYN completes it. */
 static bool toy_rcv_synrecv_ack(struct sock *sk, struct sk_buff *skb,
-				u32 ack, u16 window)
+				u32 ack, u32 window)
 {
 	struct toy_sock *ts = toy_sk(sk);
 
@@ -336,7 +339,7 @@ static bool toy_rcv_fin_acked(struct sock *sk)
  * have seen (RFC 5961 5.2), is dropped, data and all.  True: go on.
  */
 static bool toy_rcv_ack(struct sock *sk, struct sk_buff *skb, u32 ack,
-			u16 window)
+			u32 window)
 {
 	struct toy_skb_cb *cb = TOY_SKB_CB(skb);
 
@@ -378,12 +381,14 @@ int toy_rcv_state(struct sock *sk, struct sk_buff *skb)
 	struct toy_skb_cb *cb = TOY_SKB_CB(skb);
 	struct toy_sock *ts = toy_sk(sk);
 	u32 ack = ntohl(th->ack_seq);
-	u16 window = ntohs(th->window);
 	u32 seq = ntohl(th->seq);
 	u8 flags = th->flags;
+	/* RFC 7323 2.2: a SYN's window is never scaled. */
+	u32 window = (u32)ntohs(th->window) <<
+		     (flags & TOY_SYN ? 0 : ts->snd_wscale);
 
 	/* From here on the skb holds only data; cb says what it was. */
-	__skb_pull(skb, sizeof(*th));
+	__skb_pull(skb, toy_hdr_len(th));
 	memset(cb, 0, sizeof(*cb));
 	cb->seq = seq;
 	cb->end_seq = seq + skb->len + !!(flags & TOY_SYN) +

@@ -193,11 +193,14 @@ static struct sock *toy_child_create(struct sock *l, struct toy_request *req,
 	cts->irs = req->irs;
 	cts->rcv_nxt = req->irs + 1;
 	cts->copied_seq = cts->rcv_nxt;
-	cts->snd_wnd = ntohs(th->window);
+	cts->wscale_ok = req->wscale_ok;
+	cts->snd_wscale = req->snd_wscale;
+	cts->rcv_wscale = req->rcv_wscale;
+	cts->snd_wnd = (u32)ntohs(th->window) << cts->snd_wscale;
 	cts->max_window = cts->snd_wnd;
 	cts->snd_wl1 = ntohl(th->seq);
 	cts->snd_wl2 = ntohl(th->ack_seq);
-	cts->rcv_wnd = min_t(u32, child->sk_rcvbuf / 2, TOY_MAX_WINDOW);
+	cts->rcv_wnd = req->rcv_wnd;
 	cts->rcv_wup = cts->rcv_nxt;
 	cts->rcv_tstamp = jiffies;
 	cts->lsndtime = jiffies;
@@ -234,16 +237,15 @@ static void toy_req_finish(struct sock *sk, struct toy_request *req,
 	const struct toyhdr *th = toy_hdr(skb);
 	struct toy_sock *ts = toy_sk(sk);
 	struct sock *child;
-	u16 mss;
 
 	child = toy_child_create(sk, req, th);
 	if (!child)
 		goto drop;
 	/* Listener, then child (the lock order, af_toy.c). */
 	bh_lock_sock(child);
-	mss = toy_route_mss(child);
 	/* A cookie's MSS is the table's, at or below the route's. */
-	toy_sk(child)->mss = req->mss ? min(mss, req->mss) : mss;
+	toy_sk(child)->mss = toy_negotiated_mss(toy_route_mss(child), req->mss,
+						req->wscale_ok);
 	toy_cc_init(child);
 
 	spin_lock(&ts->req_lock);

@@ -18,9 +18,10 @@
  * timer (stream.c) says so.  A zero window is probed at RTO intervals
  * with a segment the peer must acknowledge.
  *
- * Segment size.  No options travel in the header, so each side derives
- * its MSS from its route's MTU (MTU - 40), at most TOY_MAX_MSS so that
- * four segments fit in the 64 KiB window.  A segment that no longer
+ * Segment size.  The handshake settles the MSS (options.c): what the
+ * route's MTU leaves (MTU - 40) and the peer's MSS option allow, at
+ * most TOY_MAX_MSS_UNSCALED unless the windows are scaled, so that four
+ * segments fit in a 64 KiB window.  A segment that no longer
  * fits the window the peer offers is split, and so is one larger than
  * the route's MTU allows now (a smaller device MTU, or a path MTU that
  * ICMP taught the route: wire.c): the MSS follows the route down.
@@ -203,7 +204,10 @@ static int toy_send_skb(struct sock *sk, struct sk_buff *skb, u32 seq,
 	}
 	if (flags & TOY_ACK)
 		seg.ack = toy_sk(sk)->rcv_nxt;
-	seg.window = toy_select_window(sk);
+	seg.window = toy_select_window(sk, flags & TOY_SYN);
+	seg.wscale_ok = toy_sk(sk)->wscale_ok;
+	seg.wscale = toy_sk(sk)->rcv_wscale;
+	toy_seg_set_mss(&seg, rt);
 	toy_flow_of(sk, &flow);
 	toy_push_header(skb, &flow, &seg);
 	/*
@@ -561,7 +565,7 @@ int toy_ack_check(const struct sock *sk, u32 ack)
  * window changed.
  */
 static bool toy_snd_wnd_update(struct toy_sock *ts, u32 ack, u32 seq,
-			       u16 window)
+			       u32 window)
 {
 	bool changed = false;
 
@@ -612,7 +616,7 @@ static u32 toy_clean_write_queue(struct sock *sk, u32 ack, u32 *rtt_us)
  * @sk: the connection.
  * @ack: the acknowledgment number; toy_ack_check() said TOY_ACK_OK.
  * @seq: the segment's sequence number, for the window update rule.
- * @window: the window the segment offers.
+ * @window: the window the segment offers, scaled (in bytes).
  * @pure: no data, no FIN, so it may count as a duplicate ACK.
  *
  * The window update (RFC 793's SND.WL1 and SND.WL2 rule), then what it
@@ -626,7 +630,7 @@ static u32 toy_clean_write_queue(struct sock *sk, u32 ack, u32 *rtt_us)
  *
  * Context: socket lock held.
  */
-void toy_ack_rcvd(struct sock *sk, u32 ack, u32 seq, u16 window, bool pure)
+void toy_ack_rcvd(struct sock *sk, u32 ack, u32 seq, u32 window, bool pure)
 {
 	struct toy_sock *ts = toy_sk(sk);
 	u32 acked, rtt_us = 0;

@@ -90,15 +90,34 @@ u32 toy_receive_window(const struct toy_sock *ts)
  * Free memory (SO_RCVBUF less sk_rmem_alloc) times the measured share of
  * data in it (scaling_ratio: an skb costs its data plus its overhead).
  *
- * Return: that many bytes, at most TOY_MAX_WINDOW; 0 when the buffer is
- * full.
+ * Return: that many bytes, at most the largest window the window field
+ * can say (TOY_MAX_WINDOW, shifted by our window scale); 0 when the
+ * buffer is full.
  */
 u32 toy_space_window(const struct sock *sk)
 {
 	int free = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
 	u64 win = free > 0 ? ((u64)free * toy_sk(sk)->scaling_ratio) >> 8 : 0;
 
-	return min_t(u64, win, TOY_MAX_WINDOW);
+	return min_t(u64, win, TOY_MAX_WINDOW << toy_sk(sk)->rcv_wscale);
+}
+
+/**
+ * toy_choose_wscale() - Our window scale, chosen before our SYN.
+ * @sk: the connection, or the listener of a half-open one.
+ *
+ * As tcp_select_initial_window(): the smallest shift that lets the
+ * window field say as much as the largest receive buffer this socket
+ * could be given (its own, or net.core.rmem_max).
+ *
+ * Return: the shift, at most TOY_MAX_WSCALE.
+ */
+u8 toy_choose_wscale(const struct sock *sk)
+{
+	u32 space = max_t(u32, READ_ONCE(sk->sk_rcvbuf),
+			  READ_ONCE(sysctl_rmem_max));
+
+	return clamp_t(int, ilog2(space) - 15, 0, TOY_MAX_WSCALE);
 }
 
 /**
@@ -125,25 +144,35 @@ void toy_measure_ratio(struct sock *sk, const struct sk_buff *skb)
 /**
  * toy_select_window() - Choose the window to offer, and remember it.
  * @sk: the connection.
+ * @syn: for a SYN, whose window field is never scaled (RFC 7323 2.2).
  *
  * As tcp_select_window(): what the free buffer can take, but never less
  * than what is left of the last offer, because the peer may already
  * have sent up to its right edge (RFC 9293 3.8.6.2.2: the right edge
- * never moves left).  Remembered in rcv_wnd, with the rcv_nxt it starts
- * from in rcv_wup: the acceptability test (toy_seq_ok()) holds us to it.
+ * never moves left).  With window scaling the field says the window in
+ * units of 1 << rcv_wscale: the free space is rounded down to one, what
+ * is left of the last offer up.  Remembered in rcv_wnd exactly as the
+ * peer reads it, with the rcv_nxt it starts from in rcv_wup: the
+ * acceptability test (toy_seq_ok()) holds us to it.
  *
  * Context: socket lock held; called for every segment the connection
  * sends.
- * Return: the window, at most TOY_MAX_WINDOW.
+ * Return: the window field.
  */
-u16 toy_select_window(struct sock *sk)
+u16 toy_select_window(struct sock *sk, bool syn)
 {
 	struct toy_sock *ts = toy_sk(sk);
-	u32 win = max(toy_space_window(sk), toy_receive_window(ts));
+	u8 ws = syn ? 0 : ts->rcv_wscale;
+	u32 limit = TOY_MAX_WINDOW << ws;
+	u32 left = toy_receive_window(ts);
+	u32 win;
 
+	win = round_down(min(toy_space_window(sk), limit), 1U << ws);
+	if (win < left)
+		win = min(ALIGN(left, 1U << ws), limit);
 	WRITE_ONCE(ts->rcv_wnd, win);
 	ts->rcv_wup = ts->rcv_nxt;
-	return win;
+	return win >> ws;
 }
 
 /* ---- the queues ------------------------------------------------------ */

@@ -70,7 +70,11 @@ static void toy_req_xmit(struct toy_request *req, u32 seq, u8 flags)
 		.seq	= seq,
 		.ack	= req->irs + 1,
 		.flags	= flags,
-		.window	= req->rcv_wnd,
+		/* A SYN-ACK's window is never scaled; an ACK's is. */
+		.window	= flags & TOY_SYN ? req->rcv_wnd :
+			  req->rcv_wnd >> req->rcv_wscale,
+		.wscale	= req->rcv_wscale,
+		.wscale_ok = req->wscale_ok,
 	};
 	struct toy_flow flow;
 
@@ -213,11 +217,11 @@ static void toy_req_timer(struct timer_list *t)
  * @sk: the listener.
  * @skb: the SYN (or the ACK that returns a cookie).
  *
- * Filled in from @skb and @sk: the 4-tuple, the peer's ISN and the
- * window our SYN-ACK offers (from an ACK that returns a cookie, the
- * caller sets both ISNs itself).  Not yet in any table, its timer not
- * armed, its own ISN not chosen; it holds a reference on @sk.  Allocated
- * with GFP_ATOMIC.
+ * Filled in from @skb and @sk: the 4-tuple, the peer's ISN, the window
+ * our SYN-ACK offers and, from a SYN, the options (from an ACK that
+ * returns a cookie, the caller sets both ISNs and the MSS itself).  Not
+ * yet in any table, its timer not armed, its own ISN not chosen; it
+ * holds a reference on @sk.  Allocated with GFP_ATOMIC.
  *
  * Return: the entry, with one reference (the caller's), or NULL.
  */
@@ -245,6 +249,12 @@ struct toy_request *toy_req_alloc(struct sock *sk, struct sk_buff *skb)
 	req->listener = sk;
 	req->irs = ntohl(th->seq);
 	req->rcv_wnd = toy_synack_window(sk);
+	if (th->flags & TOY_SYN) {
+		struct toy_options opt;
+
+		toy_parse_options(th, &opt);	/* toy_rcv() found them good */
+		toy_req_take_options(req, sk, &opt);
+	}
 	timer_setup(&req->timer, toy_req_timer, 0);
 	toy_live_inc(TOY_LIVE_REQ);
 	return req;
@@ -319,7 +329,7 @@ static void toy_req_syn(struct toy_request *req, struct sk_buff *skb)
 	const struct toyhdr *th = toy_hdr(skb);
 	struct net *net = sock_net(req->listener);
 	u32 seq = ntohl(th->seq);
-	u32 end_seq = seq + skb->len - sizeof(*th) + 1 +
+	u32 end_seq = seq + skb->len - toy_hdr_len(th) + 1 +
 		      !!(th->flags & TOY_FIN);
 	u32 rcv_nxt = req->irs + 1;
 

@@ -202,7 +202,8 @@ void toy_done(struct sock *sk)
  * toy_established() - The handshake is complete: enter ESTABLISHED.
  * @sk: the socket, in SYN_SENT or SYN_RECV (a simultaneous open).
  *
- * The SYN's retransmission stops; the MSS comes from the route;
+ * The SYN's retransmission stops; the MSS comes from the route and the
+ * peer's option (toy_negotiated_mss());
  * congestion control and, with SO_KEEPALIVE, keepalive start.  From
  * SYN_RECV, a FIN that close() or shutdown() left for now goes out
  * (toy_shutdown_send()).  Unless the socket is an orphan, its user is
@@ -218,7 +219,8 @@ void toy_established(struct sock *sk)
 
 	toy_timer_stop(sk, &ts->rtx_timer);
 	toy_clear_deferred(sk, TOY_DEFER_RTX);
-	ts->mss = toy_route_mss(sk);
+	ts->mss = toy_negotiated_mss(toy_route_mss(sk), ts->peer_mss,
+				     ts->wscale_ok);
 	toy_cc_init(sk);
 	ts->retries = 0;
 	ts->rcv_tstamp = jiffies;
@@ -540,7 +542,8 @@ void toy_stream_init_sock(struct sock *sk)
  * @isn: the ISN, if it took the 4-tuple over from a TIME_WAIT entry; or 0.
  *
  * A clean connection state (toy_conn_reset()), the ISN (toy_isn()'s
- * unless @isn), the SYN sent and the retransmission timer started.
+ * unless @isn), the options to offer (toy_offer_options()), the SYN sent
+ * and the retransmission timer started.
  *
  * Context: lock_sock() held.
  */
@@ -557,6 +560,7 @@ void toy_stream_connect_start(struct sock *sk, u32 isn)
 	ts->write_seq = ts->snd_nxt;
 	ts->rto = TOY_RTO_INIT;
 	ts->syn_us = toy_now_us();
+	toy_offer_options(sk);
 	sk->sk_err = 0;
 	sock_reset_flag(sk, SOCK_DONE);
 	TOY_INC_STATS(sock_net(sk), TOY_MIB_ACTIVEOPENS);

@@ -30,7 +30,9 @@
  *
  * What a cookie connection loses is what only an entry can do: its
  * SYN-ACK is never retransmitted (the client's retransmitted SYN gets a
- * new one), and its MSS is the table's value at or below the route's.
+ * new one), its MSS is the table's value at or below what the route and
+ * the SYN's MSS option allow, and its windows are not scaled: a cookie
+ * has no room for a window scale (TCP keeps one in the timestamp).
  * ACKs are checked as cookies only while the listener has sent cookies
  * in the last two minutes (tcp_synq_no_recent_overflow()), so a stray
  * ACK to a quiet listener gets its reset without two hashes.
@@ -55,8 +57,9 @@
 static siphash_aligned_key_t toy_cookie_secret[2];
 
 /*
- * The MSS values a cookie can carry, sorted: what toy_route_mss() gives
- * (MTU - 40, 64 to TOY_MAX_MSS) for the common MTUs.
+ * The MSS values a cookie can carry, sorted: what toy_negotiated_mss()
+ * gives without window scaling (MTU - 40, 64 to TOY_MAX_MSS_UNSCALED)
+ * for the common MTUs.
  */
 static const u16 toy_msstab[] = {
 	64,		/* toy_route_mss()'s floor */
@@ -66,7 +69,7 @@ static const u16 toy_msstab[] = {
 	1452,		/* 1492, PPPoE */
 	1460,		/* 1500, Ethernet */
 	8960,		/* 9000, jumbo frames */
-	TOY_MAX_MSS,	/* loopback, clamped */
+	TOY_MAX_MSS_UNSCALED, /* loopback: no scaling with a cookie */
 };
 
 static u32 toy_cookie_hash(__be32 saddr, __be32 daddr, __be16 sport,
@@ -207,7 +210,8 @@ bool toy_syn_flood_action(struct sock *sk)
  * @skb: the SYN, answered without an entry.
  *
  * cookie_v4_init_sequence().  The cookie carries the largest MSS of
- * toy_msstab[] at or below the route's; the listener notes that it sent
+ * toy_msstab[] at or below the one the connection would get without
+ * window scaling (toy_negotiated_mss(): the route's and the SYN's); the listener notes that it sent
  * a cookie, and SyncookiesSent counts it.
  *
  * Return: the ISN.
@@ -216,8 +220,12 @@ u32 toy_cookie_init_sequence(struct sock *sk, struct sk_buff *skb)
 {
 	const struct toyhdr *th = toy_hdr(skb);
 	const struct iphdr *iph = ip_hdr(skb);
-	u16 mss = toy_syn_route_mss(sk, skb);
+	struct toy_options opt;
 	u32 idx;
+	u16 mss;
+
+	toy_parse_options(th, &opt);	/* toy_rcv() found them good */
+	mss = toy_negotiated_mss(toy_syn_route_mss(sk, skb), opt.mss, false);
 
 	for (idx = ARRAY_SIZE(toy_msstab) - 1; idx; idx--)
 		if (mss >= toy_msstab[idx])

@@ -69,6 +69,9 @@
  *                               0..INT_MAX, default 8192: half the
  *                               connection table's slots, as
  *                               tcp_max_orphans is half of TCP's.
+ *   window_scaling              (tcp_window_scaling) offer and accept the
+ *                               window scale option (options.c): 0 or 1,
+ *                               default 1.
  *
  * Two more exist in the initial namespace only, since the memory they
  * limit is the whole system's (as net.ipv4.tcp_mem and udp_mem):
@@ -319,6 +322,14 @@ static const struct ctl_table toy_sysctl_template[] = {
 		.proc_handler	= proc_dointvec_minmax,
 		.extra1		= &toy_zero,
 	},
+	{
+		.procname	= "window_scaling",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= &toy_zero,
+		.extra2		= &toy_one,
+	},
 	{ }
 };
 
@@ -359,6 +370,7 @@ int toy_sysctl_init_net(struct net *net)
 	atomic_set(&tn->req_count, 0);
 	tn->max_orphans = BIT(TOY_EHASH_BITS) / 2;
 	atomic_set(&tn->orphans, 0);
+	tn->window_scaling = 1;
 
 	tn->reserved_ports = bitmap_zalloc(65536, GFP_KERNEL);
 	if (!tn->reserved_ports)
@@ -384,6 +396,7 @@ int toy_sysctl_init_net(struct net *net)
 	table[13].data = &tn->syncookies;
 	table[14].data = &tn->max_syn_backlog;
 	table[15].data = &tn->max_orphans;
+	table[16].data = &tn->window_scaling;
 
 	tn->sysctl_hdr = register_net_sysctl(net, "net/toy", table);
 	if (!tn->sysctl_hdr)

@@ -400,7 +400,7 @@ void toy_time_wait(struct sock *sk)
 	tw->created = jiffies;
 	tw->snd_nxt = ts->snd_max;
 	tw->rcv_nxt = ts->rcv_nxt;
-	tw->rcv_wnd = ts->rcv_wnd;
+	tw->rcv_wnd = min(ts->rcv_wnd >> ts->rcv_wscale, TOY_MAX_WINDOW);
 	tw->mark = READ_ONCE(sk->sk_mark);
 	tw->priority = READ_ONCE(sk->sk_priority);
 	tw->uid = sk->sk_uid;
@@ -462,7 +462,7 @@ void toy_tw_rcv(struct sock *sk, struct sk_buff *skb)
 	struct sock *l;
 	u32 end_seq;
 
-	end_seq = seq + skb->len - sizeof(*th) + !!(flags & TOY_SYN) +
+	end_seq = seq + skb->len - toy_hdr_len(th) + !!(flags & TOY_SYN) +
 		  !!(flags & TOY_FIN);
 	if (flags & TOY_RST)
 		goto drop;

@@ -65,6 +65,12 @@ extern unsigned int toy_ipproto;
  * @rcv_wnd: the window last advertised.
  * @rcv_wup: @rcv_nxt when that window was advertised.
  * @mss: largest data per segment.
+ * @snd_wscale: the peer's window scale: its window fields are shifted
+ *      left by this (RFC 7323); 0 without scaling.
+ * @rcv_wscale: ours: the windows we send are shifted right by this.
+ *      Chosen before our SYN; 0 once the handshake ends unscaled.
+ * @wscale_ok: window scaling: offered (SYN_SENT), or agreed by both.
+ * @peer_mss: the MSS option of the peer's SYN; 0: none.
  * @retries: timeouts in a row (SYN, data).
  * @probes: zero-window probes unanswered in a row.
  * @backoff: zero-window probe interval: @rto << @backoff.
@@ -153,6 +159,10 @@ struct toy_sock {
 	u32			rcv_wnd;
 	u32			rcv_wup;
 	u16			mss;
+	u8			snd_wscale;
+	u8			rcv_wscale;
+	bool			wscale_ok;
+	u16			peer_mss;
 	u8			retries;
 	u8			probes;
 	u8			backoff;
@@ -245,9 +255,12 @@ enum {
  * @rcu: frees the entry after a grace period.
  * @iss: our initial sequence number (the SYN-ACK's).
  * @irs: the peer's initial sequence number (the SYN's).
- * @mss: the MSS the connection will use.
+ * @mss: the MSS option of the SYN (0: none), or the cookie's MSS.
+ * @snd_wscale: the window scale option of the SYN.
+ * @rcv_wscale: the one our SYN-ACK offers.
+ * @wscale_ok: both SYNs carry one: the connection scales its windows.
  * @retries: SYN-ACKs sent again.
- * @rcv_wnd: the window our SYN-ACK offers.
+ * @rcv_wnd: the window our SYN-ACK offers (a SYN's: never scaled).
  * @last_oow_ack: jiffies of the last answer to a segment out of the
  *      window, to rate-limit them.
  *
@@ -264,6 +277,9 @@ struct toy_request {
 	u32			iss;
 	u32			irs;
 	u16			mss;
+	u8			snd_wscale;
+	u8			rcv_wscale;
+	bool			wscale_ok;
 	u8			retries;
 	u16			rcv_wnd;
 	u32			last_oow_ack;
@@ -307,7 +323,8 @@ static inline struct toy_request *toy_req(struct sock *sk)
  * @mark: fwmark of the socket, the routing context of those ACKs.
  * @priority: its skb priority, likewise.
  * @uid: its owner, for uid routing rules, likewise.
- * @rcv_wnd: the window those ACKs offer.
+ * @rcv_wnd: the window field of those ACKs (scaled, if the connection
+ *      scaled its windows).
  * @bind_user: the socket's port came from bind().
  *
  * References: the connection table, the bind bucket and the armed timer
@@ -462,6 +479,12 @@ int toy_stream_backlog_rcv(struct sock *sk, struct sk_buff *skb);
 int toy_rcv_state(struct sock *sk, struct sk_buff *skb);
 void toy_reset(struct sock *sk);
 
+/* options.c: what the SYNs say, for a connection. */
+void toy_offer_options(struct sock *sk);
+void toy_take_syn_options(struct toy_sock *ts, const struct toy_options *opt);
+void toy_req_take_options(struct toy_request *req, const struct sock *l,
+			  const struct toy_options *opt);
+
 /* reassembly.c: the text and FIN of acceptable segments, in order. */
 void toy_rcv_data(struct sock *sk, struct sk_buff *skb);
 u32 toy_receive_window(const struct toy_sock *ts);
@@ -470,7 +493,8 @@ u32 toy_space_window(const struct sock *sk);
 #define TOY_MIN_RATIO_LEN	536
 #define TOY_DEFAULT_RATIO	128	/* half: until a segment says more */
 void toy_measure_ratio(struct sock *sk, const struct sk_buff *skb);
-u16 toy_select_window(struct sock *sk);
+u16 toy_select_window(struct sock *sk, bool syn);
+u8 toy_choose_wscale(const struct sock *sk);
 
 /* timewait.c: TIME_WAIT entries. */
 int toy_tw_init(void);
@@ -494,7 +518,7 @@ void toy_send_fin(struct sock *sk, gfp_t gfp);
 void toy_push(struct sock *sk);
 enum { TOY_ACK_OK, TOY_ACK_OLD, TOY_ACK_BLIND, TOY_ACK_UNSENT };
 int toy_ack_check(const struct sock *sk, u32 ack);
-void toy_ack_rcvd(struct sock *sk, u32 ack, u32 seq, u16 window,
+void toy_ack_rcvd(struct sock *sk, u32 ack, u32 seq, u32 window,
 		  bool pure);
 unsigned long toy_probe_when(const struct toy_sock *ts);
 bool toy_oow_rate_limited(struct net *net, u32 *last_time, int mib);

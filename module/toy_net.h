@@ -85,6 +85,7 @@ enum toy_mib_field {
 	TOY_MIB_OFOPRUNED,	/* out-of-order segments dropped for room */
 	TOY_MIB_ORPHANOVERFLOW,	/* orphans reset: too many, or no memory */
 	TOY_MIB_MEMORYPRESSURES, /* times a protocol entered memory pressure */
+	TOY_MIB_INOPTERRORS,	/* segments dropped: options do not parse */
 	TOY_MIB_MAX
 };
 
@@ -129,6 +130,7 @@ struct toy_mib {
  * @req_count: half-open entries the namespace holds.
  * @max_orphans: tcp_max_orphans.
  * @orphans: orphans of the namespace.
+ * @window_scaling: tcp_window_scaling: 0 or 1 (options.c).
  *
  * Created by toy_net_init() when a namespace appears (or for every
  * existing namespace when the module loads) and freed by toy_net_exit()
@@ -167,6 +169,9 @@ struct toy_net {
 	atomic_t		req_count;
 	int			max_orphans;
 	atomic_t		orphans;
+
+	/* Header options. */
+	int			window_scaling;
 };
 
 extern unsigned int toy_net_id;

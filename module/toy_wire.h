@@ -56,6 +56,10 @@ struct toy_flow {
  * @window: receive window.
  * @flags: TOY_SYN, TOY_ACK, TOY_FIN, TOY_RST.
  * @type: TOY_TYPE_STREAM (0), TOY_TYPE_DGRAM or TOY_TYPE_UNREACH.
+ * @mss: a SYN's MSS option; set by the function that routes the SYN,
+ *       from the route (toy_seg_set_mss()).  Every SYN carries one.
+ * @wscale: a SYN's window scale option, when @wscale_ok.
+ * @wscale_ok: the SYN offers window scaling.
  */
 struct toy_seg {
 	u32	seq;
@@ -63,6 +67,21 @@ struct toy_seg {
 	u16	window;
 	u8	flags;
 	u8	type;
+	u16	mss;
+	u8	wscale;
+	bool	wscale_ok;
+};
+
+/**
+ * struct toy_options - the options a received SYN carries (options.c).
+ * @mss: its MSS option; 0: none.
+ * @wscale: its window scale shift, at most TOY_MAX_WSCALE.
+ * @wscale_ok: it has a window scale option.
+ */
+struct toy_options {
+	u16	mss;
+	u8	wscale;
+	bool	wscale_ok;
 };
 
 void toy_flow_tuple(struct toy_flow *flow, const struct sock *sk);
@@ -81,12 +100,29 @@ int toy_ip_out(struct net *net, struct sk_buff *skb, struct rtable *rt,
 int toy_xmit_ctl(struct net *net, struct toy_flow *flow,
 		 const struct toy_seg *seg);
 u16 toy_mtu_to_mss(u32 mtu);
+void toy_seg_set_mss(struct toy_seg *seg, const struct rtable *rt);
 
-/* Room for the link layer, IPv4 and our header in front of the data. */
+/* options.c: header options. */
+int toy_parse_options(const struct toyhdr *th, struct toy_options *opt);
+unsigned int toy_options_size(const struct toy_seg *seg);
+void toy_write_options(u8 *ptr, const struct toy_seg *seg);
+u16 toy_negotiated_mss(u16 route_mss, u16 peer_mss, bool scaled);
+
+/* Header length of a segment, options included. */
+static inline unsigned int toy_hdr_len(const struct toyhdr *th)
+{
+	return th->doff * 4;
+}
+
+#define TOY_MAX_OPTIONS	40	/* doff 15 less the 20-byte header */
+/* Room for the link layer, IPv4, our header and options before the data. */
 #define TOY_MAX_HEADER	(MAX_HEADER + sizeof(struct iphdr) + \
-			 sizeof(struct toyhdr))
-#define TOY_MAX_WINDOW	65535U	/* 16-bit window, no scaling */
-#define TOY_MAX_MSS	16384U	/* four segments fit the window */
+			 sizeof(struct toyhdr) + TOY_MAX_OPTIONS)
+#define TOY_MAX_WINDOW	65535U	/* the 16-bit window field */
+/* The largest MSS: an IPv4 packet of 65535 bytes (loopback's 64 KiB MTU). */
+#define TOY_MAX_MSS	(65535U - sizeof(struct iphdr) - sizeof(struct toyhdr))
+/* Without window scaling, four segments must fit the 64 KiB window. */
+#define TOY_MAX_MSS_UNSCALED	16384U
 #define TOY_MIN_MSS	64	/* the floor of toy_mtu_to_mss() */
 #define TOY_DEFAULT_MTU	576	/* with no route: what every IPv4 host takes */
 

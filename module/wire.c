@@ -6,10 +6,11 @@
  * Receive.  toy_rcv() is the IPv4 protocol handler (inet_add_protocol());
  * it runs in softirq under rcu_read_lock().  Nothing in a segment is
  * trusted before it passes, in this order: addressed to this host (not a
- * broadcast or multicast), long enough for the header, a header length
- * of TOY_DOFF, the checksum over the pseudo-header.  A segment that fails
- * is dropped and counted (InErrs, InCsumErrors), and so is one of an
- * unknown type.  A datagram goes to dgram.c.  A good segment goes to the
+ * broadcast or multicast), long enough for the header and the length
+ * it claims (doff), the checksum over the pseudo-header, options that
+ * parse (options.c; a datagram has none).  A segment that fails is
+ * dropped and counted (InErrs, InCsumErrors, InOptErrors), and so is one
+ * of an unknown type.  A datagram goes to dgram.c.  A good segment goes to the
  * socket toy_lookup_stream() names; when none has its port, it is
  * answered with a reset, as TCP answers (RFC 793: never a reset to a
  * reset).
@@ -178,26 +179,42 @@ static void toy_csum(struct sk_buff *skb, __be32 saddr, __be32 daddr)
 }
 
 /**
+ * toy_seg_set_mss() - Fill in a SYN's MSS option from its route.
+ * @seg: the segment; left alone unless it is a SYN.
+ * @rt: the route it leaves by.
+ *
+ * The most data we can take in one segment from the peer: what the
+ * route's MTU leaves (toy_mtu_to_mss()).
+ */
+void toy_seg_set_mss(struct toy_seg *seg, const struct rtable *rt)
+{
+	if (seg->flags & TOY_SYN)
+		seg->mss = toy_mtu_to_mss(dst_mtu(&rt->dst));
+}
+
+/**
  * toy_push_header() - Put our header in front of a segment's data.
  * @skb: the data (perhaps none), with headroom for the header.
  * @flow: the ports, and the addresses of the pseudo-header.
  * @seg: what the header says.
  *
- * Sets the transport header, and the checksum over the pseudo-header and
- * all of @skb.
+ * Options too (toy_write_options()).  Sets the transport header, and
+ * the checksum over the pseudo-header and all of @skb.
  */
 void toy_push_header(struct sk_buff *skb, const struct toy_flow *flow,
 		     const struct toy_seg *seg)
 {
-	struct toyhdr *th = skb_push(skb, sizeof(*th));
+	unsigned int optlen = toy_options_size(seg);
+	struct toyhdr *th = skb_push(skb, sizeof(*th) + optlen);
 
 	skb_reset_transport_header(skb);
 	memset(th, 0, sizeof(*th));
+	toy_write_options((u8 *)(th + 1), seg);
 	th->source = flow->sport;
 	th->dest = flow->dport;
 	th->seq = htonl(seg->seq);
 	th->ack_seq = htonl(seg->ack);
-	th->doff = TOY_DOFF;
+	th->doff = (sizeof(*th) + optlen) / 4;
 	th->flags = seg->flags;
 	th->window = htons(seg->window);
 	th->type = seg->type;
@@ -268,12 +285,14 @@ int toy_ip_out(struct net *net, struct sk_buff *skb, struct rtable *rt,
 int toy_xmit_ctl(struct net *net, struct toy_flow *flow,
 		 const struct toy_seg *seg)
 {
+	struct toy_seg hdr = *seg;
 	struct sk_buff *skb;
 	struct rtable *rt;
 
 	rt = toy_route_output(net, flow, NULL);
 	if (IS_ERR(rt))
 		return PTR_ERR(rt);
+	toy_seg_set_mss(&hdr, rt);
 
 	skb = alloc_skb(TOY_MAX_HEADER, GFP_ATOMIC);
 	if (!skb) {
@@ -281,7 +300,7 @@ int toy_xmit_ctl(struct net *net, struct toy_flow *flow,
 		return -ENOBUFS;
 	}
 	skb_reserve(skb, TOY_MAX_HEADER);
-	toy_push_header(skb, flow, seg);
+	toy_push_header(skb, flow, &hdr);
 	return toy_ip_out(net, skb, rt, flow);
 }
 
@@ -321,6 +340,7 @@ void toy_send_reset(struct net *net, struct sk_buff *skb)
 static int toy_rcv(struct sk_buff *skb)
 {
 	struct net *net = dev_net(skb->dev);
+	struct toy_options opt;
 	const struct toyhdr *th;
 	const struct iphdr *iph;
 	struct sock *sk;
@@ -333,7 +353,7 @@ static int toy_rcv(struct sk_buff *skb)
 	if (!pskb_may_pull(skb, sizeof(struct toyhdr)))
 		goto bad;
 	th = toy_hdr(skb);
-	if (th->doff != TOY_DOFF)
+	if (th->doff < TOY_DOFF || !pskb_may_pull(skb, toy_hdr_len(th)))
 		goto bad;
 	if (skb_checksum_init(skb, toy_ipproto, inet_compute_pseudo) ||
 	    skb_checksum_complete(skb)) {
@@ -345,8 +365,14 @@ static int toy_rcv(struct sk_buff *skb)
 
 	th = toy_hdr(skb);
 	iph = ip_hdr(skb);
+	if (th->type != TOY_TYPE_STREAM && th->doff != TOY_DOFF)
+		goto bad;		/* options are for streams */
 	switch (th->type) {
 	case TOY_TYPE_STREAM:
+		if (th->doff > TOY_DOFF && toy_parse_options(th, &opt)) {
+			TOY_INC_STATS(net, TOY_MIB_INOPTERRORS);
+			goto bad;
+		}
 		break;
 	case TOY_TYPE_DGRAM:
 		toy_dgram_rcv(net, skb);

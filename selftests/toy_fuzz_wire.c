@@ -447,6 +447,10 @@ static struct verdict oracle(const uint8_t *seg, size_t len, uint32_t daddr,
 	if (!ip_delivers)
 		return v;
 	v.ins = true;
+	/*
+	 * Any other header length is a bad one here: below TOY_DOFF, past
+	 * the segment, or options that do not parse (seg_build()).
+	 */
 	if (len < sizeof(*th) || th->doff != TOY_DOFF) {
 		v.err = true;
 		return v;
@@ -483,6 +487,15 @@ static void seg_build(struct fz *f, struct fseg *g)
 	th->check = 0;
 	if (g->len)
 		memcpy(th + 1, f->payload + rnd(4096), g->len);
+	/*
+	 * A header length above TOY_DOFF that fits is a header with
+	 * options: make them an MSS option of length 3, which never parses,
+	 * so that the segment stays malformed whatever its type.
+	 */
+	if (g->mal == MAL_DOFF && th->doff > TOY_DOFF && th->doff * 4 <= full) {
+		((uint8_t *)(th + 1))[0] = TOY_OPT_MSS;
+		((uint8_t *)(th + 1))[1] = 3;
+	}
 	th->check = toy_csum((struct in_addr){ addr_of(PEER_ADDR) },
 			     (struct in_addr){ g->daddr }, th, full);
 	if (g->mal == MAL_CSUM) {
@@ -776,10 +789,26 @@ static void model_learn(struct fz *f, const struct toy_pseg *s)
 		t->rcv_nxt = end;
 }
 
+/*
+ * The header length of a host packet: TOY_DOFF, or, on a SYN, the MSS
+ * option and perhaps NOP and window scale after it.
+ */
+static bool host_doff_ok(const struct toy_pseg *s)
+{
+	if (s->doff == TOY_DOFF)
+		return true;
+	return s->flags & TOY_SYN && (s->optlen == 4 || s->optlen == 8) &&
+	       s->opts[0] == TOY_OPT_MSS && s->opts[1] == TOY_OLEN_MSS &&
+	       (s->optlen == 4 || (s->opts[4] == TOY_OPT_NOP &&
+				   s->opts[5] == TOY_OPT_WSCALE &&
+				   s->opts[6] == TOY_OLEN_WSCALE &&
+				   s->opts[7] <= TOY_MAX_WSCALE));
+}
+
 /* Every packet the host sends is well formed. */
 static void host_pkt_check(struct fz *f, const struct toy_pseg *s)
 {
-	if (!s->csum_ok || s->doff != TOY_DOFF || s->type > TOY_TYPE_UNREACH)
+	if (!s->csum_ok || !host_doff_ok(s) || s->type > TOY_TYPE_UNREACH)
 		failf(f, "host sent a bad packet: %u>%u type=%u doff=%u csum_ok=%u",
 		      s->sport, s->dport, s->type, s->doff, s->csum_ok);
 }

@@ -184,7 +184,7 @@ TEST_F(wire, no_reset_to_reset)
 TEST_F(wire, bad_segments_dropped)
 {
 	long csum = toy_stat("InCsumErrors"), errs = toy_stat("InErrs");
-	long rsts = toy_stat("OutRsts");
+	long rsts = toy_stat("OutRsts"), opterrs = toy_stat("InOptErrors");
 	struct toyhdr th;
 
 	/* A bad checksum. */
@@ -195,21 +195,29 @@ TEST_F(wire, bad_segments_dropped)
 	send_mangled(self->raw, TOY_SEG_SELF(self->lo, .sport = 5006,
 					     .dport = 6006, .flags = TOY_SYN,
 					     .seq = 1, .win = 1024), 0, 10);
-	/* A header length that is not TOY_DOFF, either way. */
+	/* Options that do not parse: "xxxx", a length past the header. */
 	toy_seg_send(self->raw, TOY_SEG_SELF(self->lo, .sport = 5007,
 					     .dport = 6007, .flags = TOY_SYN,
 					     .seq = 1, .win = 1024,
 					     .data = xdata, .len = 8,
 					     .doff = 6));
+	/* A header length below TOY_DOFF, and one past the packet. */
 	toy_seg_send(self->raw, TOY_SEG_SELF(self->lo, .sport = 5008,
 					     .dport = 6008, .flags = TOY_SYN,
 					     .seq = 1, .win = 1024, .doff = 4));
+	toy_seg_send(self->raw, TOY_SEG_SELF(self->lo, .sport = 5009,
+					     .dport = 6009, .flags = TOY_SYN,
+					     .seq = 1, .win = 1024,
+					     .data = xdata, .len = 8,
+					     .doff = 15));
 	EXPECT_EQ(0, recv_seg(_metadata, self->raw, 6005, 5005, &th, 1));
 	EXPECT_EQ(0, recv_seg(_metadata, self->raw, 6006, 5006, &th, 0.2));
 	EXPECT_EQ(0, recv_seg(_metadata, self->raw, 6007, 5007, &th, 0.2));
 	EXPECT_EQ(0, recv_seg(_metadata, self->raw, 6008, 5008, &th, 0.2));
+	EXPECT_EQ(0, recv_seg(_metadata, self->raw, 6009, 5009, &th, 0.2));
 	EXPECT_EQ(csum + 1, toy_stat("InCsumErrors"));
-	EXPECT_EQ(errs + 4, toy_stat("InErrs"));
+	EXPECT_EQ(opterrs + 1, toy_stat("InOptErrors"));
+	EXPECT_EQ(errs + 5, toy_stat("InErrs"));
 	EXPECT_EQ(rsts, toy_stat("OutRsts"));
 }
 
@@ -319,7 +327,8 @@ TEST_F(wire, syn_segment)
 		ASSERT_EQ(1, recv_seg(_metadata, self->raw, port, 7101, &th[i],
 				      5));
 		EXPECT_EQ(TOY_SYN, th[i].flags);
-		EXPECT_EQ(TOY_DOFF, th[i].doff);
+		/* MSS and window scale options: two words. */
+		EXPECT_EQ(TOY_DOFF + 2, th[i].doff);
 		EXPECT_EQ(0, ntohl(th[i].ack_seq));
 		EXPECT_LT(0, ntohs(th[i].window));
 		close(fd);

@@ -191,8 +191,10 @@ static const struct toy_mss_case toy_mss_cases[] = {
 	{ "the headers alone", 40, 64 },
 	{ "smaller than the headers", 30, 64 },
 	{ "zero", 0, 64 },
-	{ "the ceiling's own MTU", 16424, 16384 },
-	{ "jumbo, past the ceiling", 65535, 16384 },
+	{ "jumbo frames", 9000, 8960 },
+	{ "the ceiling's own MTU, IPv4's largest packet", 65535, 65495 },
+	{ "loopback's 64 KiB, past the ceiling", 65536, 65495 },
+	{ "the largest metric", 0xffffffff, 65495 },
 };
 
 static void toy_mss_case_desc(const struct toy_mss_case *c, char *desc)

@@ -132,7 +132,10 @@ struct toyhdr {
 	__be32	seq;
 	/* Next sequence number the sender expects; valid with TOY_ACK. */
 	__be32	ack_seq;
-	/* Header length in 32-bit words: 5 (20 bytes); larger is refused. */
+	/*
+	 * Header length in 32-bit words, options included: 5 (20 bytes, no
+	 * options) to 15 (60 bytes).  A datagram's is always 5.
+	 */
 	__u8	doff;
 	/* TOY_FIN, TOY_SYN, TOY_RST, TOY_ACK. */
 	__u8	flags;
@@ -177,5 +180,41 @@ struct toyhdr {
 #define TOY_SYN		0x02	/* synchronise sequence numbers */
 #define TOY_RST		0x04	/* reset the connection */
 #define TOY_ACK		0x10	/* ack_seq is valid */
+
+/*
+ * Header options: TCP's encoding (RFC 9293 3.1) and TCP's kinds, in the
+ * doff * 4 - 20 bytes after struct toyhdr of a stream segment.  Each
+ * option is a kind byte; every kind but EOL and NOP has a length byte
+ * next (kind and length bytes counted) and then its value.  The SYN
+ * and the SYN-ACK of a handshake carry them, as AF_TOY sends them:
+ *
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +---------------+---------------+-------------------------------+
+ *  |  kind=2 (MSS) |   length=4    |     maximum segment size      |
+ *  +---------------+---------------+---------------+---------------+
+ *  |  kind=1 (NOP) | kind=3 (WS)   |   length=3    |  shift count  |
+ *  +---------------+---------------+---------------+---------------+
+ *
+ * MSS: the most data the sender of the SYN can take in one segment (its
+ * route's MTU less 40 bytes).  Without it, 16384 is assumed.
+ * Window scale (RFC 7323): the sender will shift the windows it
+ * advertises by this count (at most 14; more is taken as 14).  Both
+ * SYNs must carry it, else neither side scales; the window field of a
+ * SYN itself is never scaled.  net.toy.window_scaling = 0 stops
+ * offering it.
+ *
+ * An unknown kind is skipped by its length.  A segment whose options do
+ * not parse (a length below 2 or past the header, an MSS or window scale
+ * option of another length) is dropped and counted (InErrs,
+ * InOptErrors).  Options are read only from a SYN.
+ */
+#define TOY_OPT_EOL	0	/* end of the option list */
+#define TOY_OPT_NOP	1	/* one byte of padding */
+#define TOY_OPT_MSS	2	/* maximum segment size, 16 bits */
+#define TOY_OPT_WSCALE	3	/* window scale shift count, 8 bits */
+#define TOY_OLEN_MSS	4
+#define TOY_OLEN_WSCALE	3
+#define TOY_MAX_WSCALE	14	/* RFC 7323 2.3 */
 
 #endif /* _UAPI_LINUX_TOY_H */

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: header options (options.c).  toy_parse_options() reads bytes a
+ * stranger wrote: each row is a list of option bytes and what must come
+ * of it, parsed or refused.  toy_negotiated_mss() settles what a new
+ * connection sends per segment.  And what toy_write_options() writes,
+ * toy_parse_options() reads back.
+ */
+#include <kunit/test.h>
+
+#include "../toy.h"
+
+struct toy_opt_case {
+	const char *name;
+	u8 bytes[TOY_MAX_OPTIONS];
+	u8 len;		/* bytes of options: doff = 5 + len / 4 */
+	int err;	/* toy_parse_options() */
+	u16 mss;
+	bool wscale_ok;
+	u8 wscale;
+};
+
+static const struct toy_opt_case toy_opt_cases[] = {
+	{ "none", {}, 0, 0, 0, false, 0 },
+	{ "what AF_TOY sends", { 2, 4, 0x05, 0xb4, 1, 3, 3, 7 }, 8, 0,
+	  1460, true, 7 },
+	{ "MSS alone, EOL after", { 2, 4, 0xff, 0xd7, 0, 0, 0, 0 }, 8, 0,
+	  65495, false, 0 },
+	{ "window scale 14", { 1, 3, 3, 14 }, 4, 0, 0, true, 14 },
+	{ "window scale 15 is taken as 14", { 1, 3, 3, 15 }, 4, 0, 0, true,
+	  14 },
+	{ "window scale 255 is taken as 14", { 1, 3, 3, 255 }, 4, 0, 0, true,
+	  14 },
+	{ "NOPs only", { 1, 1, 1, 1 }, 4, 0, 0, false, 0 },
+	{ "EOL ends the list, garbage after", { 0, 2, 1, 0 }, 4, 0, 0, false,
+	  0 },
+	{ "an unknown kind is skipped", { 99, 6, 1, 2, 3, 4, 2, 4, 0x02, 0x18,
+	  0, 0 }, 12, 0, 536, false, 0 },
+	{ "timestamps (not used) are skipped",
+	  { 1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0 }, 12, 0, 0, false, 0 },
+	{ "a later MSS overrides", { 2, 4, 0x05, 0xb4, 2, 4, 0x02, 0x18 }, 8,
+	  0, 536, false, 0 },
+	{ "MSS of zero reads as none", { 2, 4, 0, 0 }, 4, 0, 0, false, 0 },
+	{ "length 0", { 99, 0, 1, 1 }, 4, -EINVAL },
+	{ "length 1", { 99, 1, 1, 1 }, 4, -EINVAL },
+	{ "length past the header", { 1, 1, 99, 3 }, 4, -EINVAL },
+	{ "length byte missing", { 1, 1, 1, 99 }, 4, -EINVAL },
+	{ "MSS of length 3", { 2, 3, 5, 1 }, 4, -EINVAL },
+	{ "MSS of length 6", { 2, 6, 0, 0, 0, 0, 0, 0 }, 8, -EINVAL },
+	{ "window scale of length 4", { 3, 4, 7, 0 }, 4, -EINVAL },
+	{ "window scale of length 2", { 3, 2, 1, 1 }, 4, -EINVAL },
+	{ "the longest header: 40 bytes of NOP", { [0 ... 39] = 1 }, 40, 0,
+	  0, false, 0 },
+	{ "good options, then a bad one", { 2, 4, 0x05, 0xb4, 99, 9, 0, 0 },
+	  8, -EINVAL },
+};
+
+static void toy_opt_case_desc(const struct toy_opt_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(toy_opt, toy_opt_cases, toy_opt_case_desc);
+
+static void toy_opt_test_parse(struct kunit *test)
+{
+	const struct toy_opt_case *c = test->param_value;
+	struct {
+		struct toyhdr th;
+		u8 opts[TOY_MAX_OPTIONS];
+	} seg = {};
+	struct toy_options opt;
+	int err;
+
+	seg.th.doff = TOY_DOFF + c->len / 4;
+	memcpy(seg.opts, c->bytes, c->len);
+	err = toy_parse_options(&seg.th, &opt);
+	KUNIT_ASSERT_EQ(test, err, c->err);
+	if (err)
+		return;
+	KUNIT_EXPECT_EQ(test, opt.mss, c->mss);
+	KUNIT_EXPECT_EQ(test, opt.wscale_ok, c->wscale_ok);
+	KUNIT_EXPECT_EQ(test, opt.wscale, c->wscale);
+}
+
+/* What we write, we read back; a segment without SYN carries none. */
+static void toy_opt_test_round_trip(struct kunit *test)
+{
+	struct toy_seg seg = { .flags = TOY_SYN | TOY_ACK, .mss = 65495,
+			       .wscale = 9, .wscale_ok = true };
+	struct {
+		struct toyhdr th;
+		u8 opts[TOY_MAX_OPTIONS];
+	} out = {};
+	struct toy_options opt;
+
+	KUNIT_ASSERT_EQ(test, toy_options_size(&seg), 8U);
+	toy_write_options(out.opts, &seg);
+	out.th.doff = TOY_DOFF + 2;
+	KUNIT_ASSERT_EQ(test, toy_parse_options(&out.th, &opt), 0);
+	KUNIT_EXPECT_EQ(test, opt.mss, 65495);
+	KUNIT_EXPECT_TRUE(test, opt.wscale_ok);
+	KUNIT_EXPECT_EQ(test, opt.wscale, 9);
+
+	seg.wscale_ok = false;
+	KUNIT_EXPECT_EQ(test, toy_options_size(&seg), 4U);
+	seg.flags = TOY_ACK;
+	KUNIT_EXPECT_EQ(test, toy_options_size(&seg), 0U);
+}
+
+struct toy_nmss_case {
+	const char *name;
+	u16 route, peer;
+	bool scaled;
+	u16 mss;
+};
+
+static const struct toy_nmss_case toy_nmss_cases[] = {
+	{ "loopback, both scale", 65495, 65495, true, 65495 },
+	{ "loopback, no scaling: four fit 64 KiB", 65495, 65495, false,
+	  16384 },
+	{ "loopback, peer sent no MSS", 65495, 0, true, 16384 },
+	{ "Ethernet route, loopback peer", 1460, 65495, true, 1460 },
+	{ "the peer's is smaller", 65495, 1400, true, 1400 },
+	{ "the peer's below the floor", 65495, 1, true, TOY_MIN_MSS },
+	{ "small route, no option", 536, 0, false, 536 },
+};
+
+static void toy_nmss_case_desc(const struct toy_nmss_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(toy_nmss, toy_nmss_cases, toy_nmss_case_desc);
+
+static void toy_opt_test_negotiated_mss(struct kunit *test)
+{
+	const struct toy_nmss_case *c = test->param_value;
+
+	KUNIT_EXPECT_EQ(test, toy_negotiated_mss(c->route, c->peer, c->scaled),
+			c->mss);
+}
+
+static struct kunit_case toy_opt_test_cases[] = {
+	KUNIT_CASE_PARAM(toy_opt_test_parse, toy_opt_gen_params),
+	KUNIT_CASE(toy_opt_test_round_trip),
+	KUNIT_CASE_PARAM(toy_opt_test_negotiated_mss, toy_nmss_gen_params),
+	{}
+};
+
+static struct kunit_suite toy_opt_suite = {
+	.name = "toy_options",
+	.test_cases = toy_opt_test_cases,
+};
+
+kunit_test_suite(toy_opt_suite);

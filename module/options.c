@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * AF_TOY header options: TCP's encoding and kinds (uapi toy.h), read from
+ * a received SYN and written into the SYNs we send.
+ *
+ * Negotiation, as TCP's (RFC 9293 3.7.1, RFC 7323 1.3):
+ *
+ *   MSS           every SYN and SYN-ACK carries the most data its sender
+ *                 can take, from its route's MTU.  A connection sends
+ *                 segments of at most the smaller of its own route's MSS
+ *                 and the peer's.  A peer that sends none is taken to
+ *                 accept TOY_MAX_MSS_UNSCALED.
+ *   window scale  a SYN offers it when net.toy.window_scaling is on; the
+ *                 SYN-ACK answers with its own only if the SYN offered
+ *                 one.  Only when both SYNs carried it are the windows of
+ *                 the connection scaled, each side's by its own count:
+ *                 otherwise neither is, and the MSS stays at most
+ *                 TOY_MAX_MSS_UNSCALED so that four segments fit in the
+ *                 64 KiB window.
+ *
+ * A SYN cookie keeps only an MSS (syncookies.c), so a SYN answered with
+ * a cookie gets a SYN-ACK without window scaling, as TCP's without
+ * timestamps.
+ *
+ * Every option of every stream segment is checked on arrival
+ * (toy_rcv()): one that does not parse drops the segment.  Only a SYN's
+ * are used.
+ */
+
+#include <asm/unaligned.h>
+
+#include "toy.h"
+
+/**
+ * toy_parse_options() - Read the options of a received segment.
+ * @th: its header; toy_hdr_len(@th) bytes of it are in the linear area.
+ * @opt: filled in; zero where an option is absent.
+ *
+ * As tcp_parse_options(): EOL ends the list, NOP is skipped, an unknown
+ * kind is skipped by its length.  A later option of a kind overrides
+ * an earlier one.
+ *
+ * Return: 0, or -EINVAL if the options do not parse: a length byte
+ * missing, below 2 or reaching past the header, or an MSS or window
+ * scale option of another length than its own.
+ */
+int toy_parse_options(const struct toyhdr *th, struct toy_options *opt)
+{
+	int left = toy_hdr_len(th) - sizeof(*th);
+	const u8 *ptr = (const u8 *)(th + 1);
+
+	memset(opt, 0, sizeof(*opt));
+	while (left > 0) {
+		u8 kind = ptr[0], len;
+
+		if (kind == TOY_OPT_EOL)
+			break;
+		if (kind == TOY_OPT_NOP) {
+			ptr++;
+			left--;
+			continue;
+		}
+		if (left < 2)
+			return -EINVAL;
+		len = ptr[1];
+		if (len < 2 || len > left)
+			return -EINVAL;
+		switch (kind) {
+		case TOY_OPT_MSS:
+			if (len != TOY_OLEN_MSS)
+				return -EINVAL;
+			opt->mss = get_unaligned_be16(ptr + 2);
+			break;
+		case TOY_OPT_WSCALE:
+			if (len != TOY_OLEN_WSCALE)
+				return -EINVAL;
+			/* RFC 7323 2.3: a larger count is used as 14. */
+			opt->wscale = min_t(u8, ptr[2], TOY_MAX_WSCALE);
+			opt->wscale_ok = true;
+			break;
+		}
+		ptr += len;
+		left -= len;
+	}
+	return 0;
+}
+
+/**
+ * toy_options_size() - The bytes of options a segment will carry.
+ * @seg: the segment's header fields.
+ *
+ * Return: a multiple of 4: MSS and window scale on a SYN, none else.
+ */
+unsigned int toy_options_size(const struct toy_seg *seg)
+{
+	if (!(seg->flags & TOY_SYN))
+		return 0;
+	return TOY_OLEN_MSS + (seg->wscale_ok ? 1 + TOY_OLEN_WSCALE : 0);
+}
+
+/**
+ * toy_write_options() - Write a segment's options.
+ * @ptr: where they go, right after the header; toy_options_size(@seg)
+ *       bytes.
+ * @seg: the segment's header fields.
+ *
+ * In the order of the diagram in uapi toy.h: MSS, then NOP and window
+ * scale, so that each value sits where its alignment wants it.
+ */
+void toy_write_options(u8 *ptr, const struct toy_seg *seg)
+{
+	if (!(seg->flags & TOY_SYN))
+		return;
+	*ptr++ = TOY_OPT_MSS;
+	*ptr++ = TOY_OLEN_MSS;
+	put_unaligned_be16(seg->mss, ptr);
+	ptr += 2;
+	if (seg->wscale_ok) {
+		*ptr++ = TOY_OPT_NOP;
+		*ptr++ = TOY_OPT_WSCALE;
+		*ptr++ = TOY_OLEN_WSCALE;
+		*ptr++ = seg->wscale;
+	}
+}
+
+/**
+ * toy_negotiated_mss() - A new connection's MSS.
+ * @route_mss: what its own route allows (toy_route_mss()).
+ * @peer_mss: the MSS option of the peer's SYN; 0: none.
+ * @scaled: the connection's windows are scaled.
+ *
+ * Return: @route_mss, no more than @peer_mss (raised to the floor,
+ * TOY_MIN_MSS) or, without one, TOY_MAX_MSS_UNSCALED; and no more than
+ * TOY_MAX_MSS_UNSCALED when the windows are not scaled.
+ */
+u16 toy_negotiated_mss(u16 route_mss, u16 peer_mss, bool scaled)
+{
+	u16 peer = peer_mss ? max_t(u16, peer_mss, TOY_MIN_MSS) :
+			      TOY_MAX_MSS_UNSCALED;
+	u16 mss = min(route_mss, peer);
+
+	if (!scaled)
+		mss = min_t(u16, mss, TOY_MAX_MSS_UNSCALED);
+	return mss;
+}
+
+/**
+ * toy_offer_options() - Choose what our SYN offers.
+ * @sk: a connection about to send its SYN, its state clean.
+ *
+ * Window scaling, with our shift, unless net.toy.window_scaling is 0.
+ *
+ * Context: socket lock held.
+ */
+void toy_offer_options(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	ts->wscale_ok = READ_ONCE(toy_pernet(sock_net(sk))->window_scaling);
+	ts->rcv_wscale = ts->wscale_ok ? toy_choose_wscale(sk) : 0;
+}
+
+/**
+ * toy_take_syn_options() - What the peer's SYN (or SYN-ACK) says.
+ * @ts: a connection in SYN_SENT, @ts->wscale_ok if our SYN offered
+ *      window scaling.
+ * @opt: the options of the peer's SYN.
+ *
+ * Scaling stays on only if the peer offered it too; then the peer's
+ * windows are shifted by its count, else neither side's is.  The peer's
+ * MSS is kept for toy_established().
+ *
+ * Context: socket lock held.
+ */
+void toy_take_syn_options(struct toy_sock *ts, const struct toy_options *opt)
+{
+	ts->wscale_ok = ts->wscale_ok && opt->wscale_ok;
+	ts->snd_wscale = ts->wscale_ok ? opt->wscale : 0;
+	if (!ts->wscale_ok)
+		ts->rcv_wscale = 0;
+	ts->peer_mss = opt->mss;
+}
+
+/**
+ * toy_req_take_options() - What a SYN to a listener says, and the answer.
+ * @req: the new half-open entry.
+ * @l: its listener.
+ * @opt: the options of the SYN.
+ *
+ * The SYN's MSS is kept for the child.  Window scaling when the SYN
+ * offers it and net.toy.window_scaling is on: the SYN-ACK then answers
+ * with our shift.
+ */
+void toy_req_take_options(struct toy_request *req, const struct sock *l,
+			  const struct toy_options *opt)
+{
+	req->mss = opt->mss;
+	req->wscale_ok = opt->wscale_ok &&
+			 READ_ONCE(toy_pernet(sock_net(l))->window_scaling);
+	req->snd_wscale = req->wscale_ok ? opt->wscale : 0;
+	req->rcv_wscale = req->wscale_ok ? toy_choose_wscale(l) : 0;
+}

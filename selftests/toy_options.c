@@ -1,0 +1,434 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * AF_TOY header options (uapi toy.h): what the host's SYNs offer, how it
+ * answers a peer's, and that the windows and segment sizes the
+ * handshake settles are the ones used: scaled windows read and written
+ * with each side's shift, segments no larger than the peer's MSS, and
+ * TCP's fallbacks when the peer offers nothing.  Options that do not
+ * parse drop their segment and are counted; unknown ones are skipped.
+ *
+ * The peer is scripted on a TUN device (toy_peer.h), MTU 1500, so the
+ * host's own MSS is 1460.  Every test runs in a fresh network namespace
+ * (its own net.toy sysctls); the teardown leaves it and checks that
+ * every live object is gone.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <sched.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <linux/toy.h>
+
+#include "kselftest_harness.h"
+#include "toy_lib.h"
+#include "toy_net.h"
+#include "toy_seg.h"
+#include "toy_peer.h"
+
+#define HOST_MSS	1460		/* the TUN device's MTU less 40 */
+
+/* What AF_TOY itself sends: MSS, NOP, window scale. */
+#define OPTS_MSS_WS(mss, ws) \
+	((const uint8_t[]){ TOY_OPT_MSS, TOY_OLEN_MSS, (mss) >> 8, \
+			    (mss) & 0xff, TOY_OPT_NOP, TOY_OPT_WSCALE, \
+			    TOY_OLEN_WSCALE, (ws) })
+#define OPTS_MSS(mss) \
+	((const uint8_t[]){ TOY_OPT_MSS, TOY_OLEN_MSS, (mss) >> 8, \
+			    (mss) & 0xff })
+
+FIXTURE(opts) {
+	struct toy_peer peer;
+	struct toy_pseg *seg;
+	struct toy_pconn conn;
+};
+
+FIXTURE_SETUP(opts)
+{
+	ASSERT_EQ(0, toy_live_wait_zero(5));
+	ASSERT_EQ(0, new_netns());
+	ASSERT_EQ(0, toy_peer_open(&self->peer, 0));
+	self->seg = malloc(sizeof(*self->seg));
+	ASSERT_NE(NULL, self->seg);
+	self->conn.fd = -1;
+}
+
+FIXTURE_TEARDOWN(opts)
+{
+	struct toy_pconn *c = &self->conn;
+
+	if (c->fd >= 0) {
+		/* Reset it, so that nothing is left retransmitting. */
+		toy_peer_send(&self->peer, c->pport, c->hport, TOY_RST,
+			      c->snd_nxt, 0, 0, NULL, 0);
+		close(c->fd);
+	}
+	free(self->seg);
+	toy_peer_close(&self->peer);
+	EXPECT_EQ(0, unshare(CLONE_NEWNET));
+	EXPECT_EQ(0, toy_live_wait_zero(30));
+}
+
+/*
+ * The value of option @kind in segment @s, read as uapi toy.h says:
+ * its length, with *@val at its value; 0 if it is not there; -1 if
+ * the options do not parse.
+ */
+static int opt_find(const struct toy_pseg *s, uint8_t kind,
+		    const uint8_t **val)
+{
+	size_t i = 0;
+
+	while (i < s->optlen) {
+		uint8_t k = s->opts[i], len;
+
+		if (k == TOY_OPT_EOL)
+			break;
+		if (k == TOY_OPT_NOP) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= s->optlen)
+			return -1;
+		len = s->opts[i + 1];
+		if (len < 2 || i + len > s->optlen)
+			return -1;
+		if (k == kind) {
+			*val = &s->opts[i + 2];
+			return len;
+		}
+		i += len;
+	}
+	return 0;
+}
+
+/* The MSS option of @s, 0 if none. */
+static int opt_mss(const struct toy_pseg *s)
+{
+	const uint8_t *v;
+
+	if (opt_find(s, TOY_OPT_MSS, &v) != TOY_OLEN_MSS)
+		return 0;
+	return v[0] << 8 | v[1];
+}
+
+/* The window scale option of @s, -1 if none. */
+static int opt_wscale(const struct toy_pseg *s)
+{
+	const uint8_t *v;
+
+	if (opt_find(s, TOY_OPT_WSCALE, &v) != TOY_OLEN_WSCALE)
+		return -1;
+	return v[0];
+}
+
+/* The next segment from the host that carries data; 1 or 0. */
+static int next_data(struct toy_peer *p, struct toy_pseg *s, double secs)
+{
+	double end = toy_now() + secs * toy_timeout_scale();
+
+	while (tpeer_recv_until(p, s, end))
+		if (s->len)
+			return 1;
+	return 0;
+}
+
+/* A listener on PEER_HOST:@port whose receive buffer asks for @rcvbuf. */
+static int listener_rcvbuf(int port, int rcvbuf)
+{
+	int l = socket(TOY_AF, SOCK_STREAM, 0);
+	struct sockaddr_toy a = taddr(PEER_HOST, port);
+
+	if (l < 0)
+		return -1;
+	if ((rcvbuf && setsockopt(l, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+				  sizeof(rcvbuf))) ||
+	    bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 8)) {
+		close(l);
+		return -1;
+	}
+	return l;
+}
+
+/* connect() to the peer, nonblocking: the SYN goes; the fd, or -1. */
+static int start_connect(int pport)
+{
+	struct sockaddr_toy a = taddr(PEER_ADDR, pport);
+	int fd = socket(TOY_AF, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) &&
+	    errno != EINPROGRESS) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* A SYN offers the route's MSS and window scaling, with a real shift. */
+TEST_F(opts, syn_offers_mss_and_window_scale)
+{
+	int fd = start_connect(9300);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(1, toy_peer_expect(&self->peer, self->seg, TOY_SYN, 5));
+	EXPECT_EQ(TOY_DOFF + 2, self->seg->doff);
+	EXPECT_EQ(HOST_MSS, opt_mss(self->seg));
+	/* Receive buffers beyond 64 KiB (net.core.rmem_max) need a shift. */
+	EXPECT_LE(1, opt_wscale(self->seg));
+	EXPECT_GE(TOY_MAX_WSCALE, opt_wscale(self->seg));
+	/* The same bytes AF_TOY's diagram shows: MSS, NOP, window scale. */
+	EXPECT_EQ(0, memcmp(self->seg->opts,
+			    OPTS_MSS_WS(HOST_MSS, self->seg->opts[7]), 8));
+	close(fd);
+}
+
+/* net.toy.window_scaling = 0: neither offered nor accepted. */
+TEST_F(opts, window_scaling_sysctl_off)
+{
+	int fd, l;
+
+	EXPECT_EQ(1, toy_read_long("/proc/sys/net/toy/window_scaling"));
+	EXPECT_NE(0, sysctl_write("window_scaling", "2"));
+	ASSERT_EQ(0, sysctl_write("window_scaling", "0"));
+
+	fd = start_connect(9301);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(1, toy_peer_expect(&self->peer, self->seg, TOY_SYN, 5));
+	EXPECT_EQ(TOY_DOFF + 1, self->seg->doff);
+	EXPECT_EQ(HOST_MSS, opt_mss(self->seg));
+	EXPECT_EQ(-1, opt_wscale(self->seg));
+	close(fd);
+
+	l = listener_rcvbuf(9302, 0);
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, toy_peer_dial_opts(&self->peer, &self->conn, l, 9302,
+					4000, 65535, OPTS_MSS_WS(1460, 7), 8,
+					self->seg));
+	EXPECT_EQ(-1, opt_wscale(self->seg));
+	EXPECT_EQ(HOST_MSS, opt_mss(self->seg));
+	close(l);
+}
+
+/*
+ * A listener answers window scaling only when the SYN offers it, always
+ * with its MSS, and its SYN-ACK's window is never scaled.
+ */
+TEST_F(opts, listener_answers_in_kind)
+{
+	const struct {
+		const uint8_t *opts;
+		size_t optlen;
+		bool wscale;
+	} syns[] = {
+		{ OPTS_MSS_WS(1000, 5), 8, true },
+		{ OPTS_MSS(1000), 4, false },
+		{ NULL, 0, false },
+	};
+	int l = listener_rcvbuf(9303, 0), i;
+
+	ASSERT_LE(0, l);
+	for (i = 0; i < 3; i++) {
+		struct toy_pconn c;
+
+		ASSERT_EQ(0, toy_peer_dial_opts(&self->peer, &c, l, 9303,
+						4010 + i, 65535, syns[i].opts,
+						syns[i].optlen, self->seg));
+		EXPECT_EQ(HOST_MSS, opt_mss(self->seg));
+		if (syns[i].wscale) {
+			EXPECT_EQ(TOY_DOFF + 2, self->seg->doff);
+			EXPECT_LE(1, opt_wscale(self->seg));
+		} else {
+			EXPECT_EQ(TOY_DOFF + 1, self->seg->doff);
+			EXPECT_EQ(-1, opt_wscale(self->seg));
+		}
+		EXPECT_LT(0, self->seg->win);
+		toy_peer_reset(&self->peer, &c);
+		close(c.fd);
+	}
+	close(l);
+}
+
+/*
+ * Both ways scaled: the host reads the peer's window fields shifted by
+ * the peer's count, and offers more than 64 KiB with its own.
+ */
+TEST_F(opts, scaled_windows_used_both_ways)
+{
+	struct toy_pconn *c = &self->conn;
+	char buf[1000] = { 0 };
+	int l = listener_rcvbuf(9304, 1 << 20), ws;
+
+	ASSERT_LE(0, l);
+	/* Peer's shift 4: a window field of 4 is 64 bytes. */
+	ASSERT_EQ(0, toy_peer_dial_opts(&self->peer, c, l, 9304, 4020, 4,
+					OPTS_MSS_WS(1460, 4), 8, self->seg));
+	ws = opt_wscale(self->seg);
+	ASSERT_LE(1, ws);
+
+	ASSERT_EQ(sizeof(buf), send(c->fd, buf, sizeof(buf), 0));
+	ASSERT_EQ(1, next_data(&self->peer, self->seg, 5));
+	EXPECT_EQ(64, self->seg->len);
+	c->rcv_nxt += self->seg->len;
+	/* 256 << 4: room for the rest, which goes in one segment. */
+	ASSERT_EQ(0, toy_peer_ack(&self->peer, c, 256));
+	ASSERT_EQ(1, next_data(&self->peer, self->seg, 5));
+	EXPECT_EQ(sizeof(buf) - 64, self->seg->len);
+	c->rcv_nxt += self->seg->len;
+
+	/* Its ACK of our data offers its buffer, beyond the 16-bit field. */
+	ASSERT_EQ(0, toy_peer_data(&self->peer, c, 256, "x", 1));
+	ASSERT_EQ(1, toy_peer_expect(&self->peer, self->seg, TOY_ACK, 5));
+	EXPECT_EQ(c->snd_nxt, self->seg->ack);
+	EXPECT_LT(65535, (long)self->seg->win << ws);
+	close(l);
+}
+
+/* Without the peer's window scale option, no window is scaled. */
+TEST_F(opts, unscaled_peer_gets_unscaled_windows)
+{
+	struct toy_pconn *c = &self->conn;
+	char buf[100] = { 0 };
+	int l = listener_rcvbuf(9305, 1 << 20);
+
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, toy_peer_dial_opts(&self->peer, c, l, 9305, 4030, 4,
+					OPTS_MSS(1460), 4, self->seg));
+	EXPECT_EQ(-1, opt_wscale(self->seg));
+	ASSERT_EQ(sizeof(buf), send(c->fd, buf, sizeof(buf), 0));
+	ASSERT_EQ(1, next_data(&self->peer, self->seg, 5));
+	EXPECT_EQ(4, self->seg->len);		/* a field of 4 is 4 bytes */
+	c->rcv_nxt += self->seg->len;
+
+	ASSERT_EQ(0, toy_peer_data(&self->peer, c, 4, "x", 1));
+	ASSERT_EQ(1, toy_peer_expect(&self->peer, self->seg, TOY_ACK, 5));
+	EXPECT_EQ(c->snd_nxt, self->seg->ack);
+	EXPECT_GE(65535, self->seg->win);
+	EXPECT_LT(60000, self->seg->win);	/* all of a big buffer */
+	close(l);
+}
+
+/* Segments are no larger than the peer's MSS option says. */
+TEST_F(opts, peer_mss_respected)
+{
+	struct toy_pconn *c = &self->conn;
+	char buf[2000] = { 0 };
+	int l = listener_rcvbuf(9306, 0), i;
+
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, toy_peer_dial_opts(&self->peer, c, l, 9306, 4040, 65535,
+					OPTS_MSS_WS(500, 0), 8, self->seg));
+	ASSERT_EQ(sizeof(buf), send(c->fd, buf, sizeof(buf), 0));
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(1, next_data(&self->peer, self->seg, 5));
+		EXPECT_EQ(500, self->seg->len);
+		EXPECT_EQ(c->rcv_nxt, self->seg->seq);
+		c->rcv_nxt += self->seg->len;
+	}
+	close(l);
+}
+
+/* An active open takes the SYN-ACK's MSS and window scale. */
+TEST_F(opts, active_open_takes_synack_options)
+{
+	struct toy_pconn *c = &self->conn;
+	char buf[5000] = { 0 };
+
+	ASSERT_EQ(0, toy_peer_connect_opts(&self->peer, c, 9307, 1000,
+					   OPTS_MSS_WS(600, 3), 8, self->seg));
+	EXPECT_LE(1, opt_wscale(self->seg));
+	/* 100 << 3: 800 bytes, as 600 and 200. */
+	ASSERT_EQ(0, toy_peer_ack(&self->peer, c, 100));
+	ASSERT_EQ(sizeof(buf), send(c->fd, buf, sizeof(buf), 0));
+	ASSERT_EQ(1, next_data(&self->peer, self->seg, 5));
+	EXPECT_EQ(600, self->seg->len);
+	ASSERT_EQ(1, next_data(&self->peer, self->seg, 5));
+	EXPECT_EQ(200, self->seg->len);
+	EXPECT_EQ(c->rcv_nxt + 600, self->seg->seq);
+}
+
+/* Unknown kinds are skipped by their length; the SYN is answered. */
+TEST_F(opts, unknown_options_skipped)
+{
+	static const uint8_t unknown[] = {
+		99, 6, 1, 2, 3, 4,			/* unknown, 6 bytes */
+		TOY_OPT_MSS, TOY_OLEN_MSS, 0x02, 0x18,	/* 536 */
+		8, 10, 0, 0, 0, 1, 0, 0, 0, 0,		/* timestamps */
+		TOY_OPT_NOP, TOY_OPT_NOP, TOY_OPT_EOL, 0x55,
+	};
+	struct toy_pconn *c = &self->conn;
+	long errs = toy_stat("InOptErrors");
+	char buf[1000] = { 0 };
+	int l = listener_rcvbuf(9308, 0);
+
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, toy_peer_dial_opts(&self->peer, c, l, 9308, 4050, 65535,
+					unknown, sizeof(unknown), self->seg));
+	EXPECT_EQ(-1, opt_wscale(self->seg));
+	EXPECT_EQ(errs, toy_stat("InOptErrors"));
+	/* The MSS among them counted: 536-byte segments. */
+	ASSERT_EQ(sizeof(buf), send(c->fd, buf, sizeof(buf), 0));
+	ASSERT_EQ(1, next_data(&self->peer, self->seg, 5));
+	EXPECT_EQ(536, self->seg->len);
+	close(l);
+}
+
+/*
+ * Options that do not parse drop the segment, counted, never answered:
+ * a SYN, and data on a connection.
+ */
+TEST_F(opts, malformed_options_dropped)
+{
+	static const uint8_t bad_mss[] = { TOY_OPT_MSS, 3, 5, TOY_OPT_NOP };
+	static const uint8_t past_end[] = { TOY_OPT_NOP, 99, 9, 0 };
+	long errs = toy_stat("InErrs"), opterrs = toy_stat("InOptErrors");
+	struct toy_pconn *c = &self->conn;
+	int l = listener_rcvbuf(9309, 0);
+	char buf[8];
+
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, toy_peer_send_seg(&self->peer, &(struct toy_seg){
+		.saddr = toy_in(PEER_ADDR), .daddr = toy_in(PEER_HOST),
+		.sport = 4060, .dport = 9309, .flags = TOY_SYN, .seq = 1,
+		.win = 1000, .opts = bad_mss, .optlen = sizeof(bad_mss) }));
+	EXPECT_EQ(0, toy_peer_count(&self->peer, 1.0));
+	EXPECT_EQ(opterrs + 1, toy_stat("InOptErrors"));
+	EXPECT_EQ(errs + 1, toy_stat("InErrs"));
+
+	ASSERT_EQ(0, toy_peer_dial(&self->peer, c, l, 9309, 4061, 65535));
+	ASSERT_EQ(0, toy_peer_send_seg(&self->peer, &(struct toy_seg){
+		.saddr = toy_in(PEER_ADDR), .daddr = toy_in(PEER_HOST),
+		.sport = c->pport, .dport = c->hport, .flags = TOY_ACK,
+		.seq = c->snd_nxt, .ack = c->rcv_nxt, .win = 1000,
+		.opts = past_end, .optlen = sizeof(past_end),
+		.data = "lost", .len = 4 }));
+	EXPECT_EQ(0, toy_peer_count(&self->peer, 1.0));
+	EXPECT_EQ(opterrs + 2, toy_stat("InOptErrors"));
+	EXPECT_EQ(-1, recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+	/* The same bytes with good options arrive. */
+	ASSERT_EQ(0, toy_peer_data(&self->peer, c, 1000, "kept", 4));
+	ASSERT_EQ(4, recv(c->fd, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, memcmp(buf, "kept", 4));
+	close(l);
+}
+
+/* A SYN cookie keeps no window scale: its SYN-ACK offers none. */
+TEST_F(opts, cookie_synack_has_no_window_scale)
+{
+	long recv0 = toy_stat("SyncookiesRecv");
+	struct toy_pconn *c = &self->conn;
+	int l;
+
+	ASSERT_EQ(0, sysctl_write("syncookies", "2"));
+	l = listener_rcvbuf(9310, 0);
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, toy_peer_dial_opts(&self->peer, c, l, 9310, 4070, 65535,
+					OPTS_MSS_WS(1460, 7), 8, self->seg));
+	EXPECT_EQ(recv0 + 1, toy_stat("SyncookiesRecv"));
+	EXPECT_EQ(HOST_MSS, opt_mss(self->seg));
+	EXPECT_EQ(-1, opt_wscale(self->seg));
+	close(l);
+}
+
+TEST_HARNESS_MAIN
