@@ -170,6 +170,14 @@ echo "    A reset is never answered with a reset:"
 show "$toyseg -F RST -q 5 127.0.0.1:7777"
 show "cat /proc/net/toy_stat"
 
+step "The handshake settles options: the MSS and the window scale" \
+     "A SYN carries TCP's options after the 20-byte header.  A listener answers" \
+     "with its own MSS, and scales windows only when the SYN offered it too."
+hold "$toysock" -P -b 127.0.0.1:7778 -l
+show "$toyseg -s 40405 -F SYN -q 1000 127.0.0.1:7778"
+show "$toyseg -s 40406 -F SYN -q 1000 -m 1460 -W 7 127.0.0.1:7778"
+release
+
 step "A listener only accepts; every connection gets a socket of its own" \
      "toycat -l -k listens on 127.0.0.1:7000 (an echo server here); two clients" \
      "connect.  -v prints each 4-tuple: same server endpoint, distinct client ports."

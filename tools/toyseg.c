@@ -3,11 +3,12 @@
  * toyseg - send one hand-made AF_TOY segment and print what comes back.
  *
  *   toyseg [-s SRCPORT] [-F FLAGS] [-q SEQ] [-a ACK] [-d BYTES] [-w SECS]
- *          ADDR:PORT
+ *          [-m MSS] [-W SHIFT] ADDR:PORT
  *
  * A raw IPv4 socket of protocol IPPROTO_TOY (root only) sends a segment
  * with the given flags (a comma list of SYN,ACK,FIN,RST; default SYN),
- * sequence and acknowledgment numbers and BYTES bytes of data to
+ * sequence and acknowledgment numbers, header options (-m: an MSS
+ * option, -W: a window scale option) and BYTES bytes of data to
  * ADDR:PORT, then prints every AF_TOY segment that arrives for the source
  * port within SECS seconds (default 1), with its checksum checked.  A way
  * to see what a port answers without any socket of our own, the way
@@ -32,7 +33,7 @@
 static void usage(void)
 {
 	fprintf(stderr, "usage: toyseg [-s SRCPORT] [-F SYN,ACK,FIN,RST] [-q SEQ] [-a ACK] [-d BYTES]\n"
-		"              [-w SECS] ADDR:PORT\n");
+		"              [-w SECS] [-m MSS] [-W SHIFT] ADDR:PORT\n");
 	exit(2);
 }
 
@@ -82,23 +83,64 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* The options of a header as tcpdump shows TCP's: ", options [...]". */
+static char *opt_text(const struct toyhdr *th, size_t hlen, char *buf,
+		      size_t size)
+{
+	const uint8_t *p = (const uint8_t *)(th + 1);
+	size_t i = 0, n = 0;
+
+	buf[0] = '\0';
+	if (hlen <= sizeof(*th))
+		return buf;
+	n += snprintf(buf + n, size - n, ", options [");
+	while (i < hlen - sizeof(*th) && n < size) {
+		uint8_t kind = p[i], len = kind > TOY_OPT_NOP &&
+				i + 1 < hlen - sizeof(*th) ? p[i + 1] : 1;
+
+		if (kind == TOY_OPT_EOL)
+			break;
+		if (kind == TOY_OPT_MSS && len == TOY_OLEN_MSS)
+			n += snprintf(buf + n, size - n, "mss %u,",
+				      p[i + 2] << 8 | p[i + 3]);
+		else if (kind == TOY_OPT_WSCALE && len == TOY_OLEN_WSCALE)
+			n += snprintf(buf + n, size - n, "wscale %u,",
+				      p[i + 2]);
+		else if (kind == TOY_OPT_NOP)
+			n += snprintf(buf + n, size - n, "nop,");
+		else
+			n += snprintf(buf + n, size - n, "kind %u,", kind);
+		i += len < 2 && kind != TOY_OPT_NOP ? hlen : len;
+	}
+	if (n >= size)
+		n = size - 1;
+	if (buf[n - 1] == ',')
+		n--;
+	snprintf(buf + n, size - n, "]");
+	return buf;
+}
+
 static void print_seg(const char *dir, uint32_t src, uint32_t dst,
 		      const struct toyhdr *th, size_t len, int ok)
 {
-	char s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN], f[32];
+	char s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN], f[32], o[128];
+	size_t hlen = th->doff * 4;
 
+	if (hlen < sizeof(*th) || hlen > len)
+		hlen = sizeof(*th);
 	inet_ntop(AF_INET, &src, s, sizeof(s));
 	inet_ntop(AF_INET, &dst, d, sizeof(d));
-	printf("%s %s:%u > %s:%u [%s] seq %u ack %u win %u len %zu%s\n", dir,
-	       s, ntohs(th->source), d, ntohs(th->dest),
+	printf("%s %s:%u > %s:%u [%s] seq %u ack %u win %u%s len %zu%s\n",
+	       dir, s, ntohs(th->source), d, ntohs(th->dest),
 	       flag_text(th->flags, f), ntohl(th->seq), ntohl(th->ack_seq),
-	       ntohs(th->window), len - sizeof(*th),
-	       ok ? "" : " (BAD CHECKSUM)");
+	       ntohs(th->window), opt_text(th, hlen, o, sizeof(o)),
+	       len - hlen, ok ? "" : " (BAD CHECKSUM)");
 }
 
 int main(int argc, char **argv)
 {
 	int sport = 40404, flags = TOY_SYN, dlen = 0, opt, raw, n;
+	int mss = -1, wscale = -1, optlen = 0;
 	uint32_t seq = 1, ack = 0;
 	double wait = 1, end;
 	struct sockaddr_in to = { .sin_family = AF_INET };
@@ -109,7 +151,7 @@ int main(int argc, char **argv)
 	char buf[2048], host[64], *colon;
 	struct pollfd p;
 
-	while ((opt = getopt(argc, argv, "s:F:q:a:d:w:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:F:q:a:d:w:m:W:")) != -1) {
 		switch (opt) {
 		case 's':
 			sport = atoi(optarg);
@@ -130,6 +172,16 @@ int main(int argc, char **argv)
 			break;
 		case 'w':
 			wait = atof(optarg);
+			break;
+		case 'm':
+			mss = atoi(optarg);
+			if (mss < 0 || mss > 65535)
+				usage();
+			break;
+		case 'W':
+			wscale = atoi(optarg);
+			if (wscale < 0 || wscale > 255)
+				usage();
 			break;
 		default:
 			usage();
@@ -166,10 +218,26 @@ int main(int argc, char **argv)
 		seg.th.dest = htons(atoi(colon + 1));
 		seg.th.seq = htonl(seq);
 		seg.th.ack_seq = htonl(ack);
-		seg.th.doff = TOY_DOFF;
 		seg.th.flags = flags;
 		seg.th.window = htons(65535);
-		memset(seg.data, 'x', dlen);
+		/* Options first, in the words after the header. */
+		if (mss >= 0) {
+			seg.data[optlen++] = TOY_OPT_MSS;
+			seg.data[optlen++] = TOY_OLEN_MSS;
+			seg.data[optlen++] = mss >> 8;
+			seg.data[optlen++] = mss & 0xff;
+		}
+		if (wscale >= 0) {
+			seg.data[optlen++] = TOY_OPT_NOP;
+			seg.data[optlen++] = TOY_OPT_WSCALE;
+			seg.data[optlen++] = TOY_OLEN_WSCALE;
+			seg.data[optlen++] = wscale;
+		}
+		seg.th.doff = TOY_DOFF + optlen / 4;
+		if (dlen > (int)sizeof(seg.data) - optlen)
+			dlen = sizeof(seg.data) - optlen;
+		memset(seg.data + optlen, 'x', dlen);
+		dlen += optlen;
 		seg.th.check = toy_csum(me.sin_addr, to.sin_addr, &seg,
 					sizeof(seg.th) + dlen);
 		print_seg("sent", me.sin_addr.s_addr, to.sin_addr.s_addr,
