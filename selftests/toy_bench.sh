@@ -63,12 +63,18 @@ t_clean() {
 }
 
 L=(-S tbL -C tbL)
-ktap_plan 7
+ktap_plan 10
 ktap_check "a namespace with loopback" lo
 ktap_check "bulk over loopback" run bulk_lo bytes/s "${L[@]}" -s 1 bulk
 ktap_check "request/response" run rr_lo trans/s "${L[@]}" -t 0.1 rr
 ktap_check "connect/request/response/close" run crr_lo conn/s "${L[@]}" -t 0.1 crr
 ktap_check "datagrams" run dgram_lo dgrams/s "${L[@]}" -t 0.1 dgram
+ktap_check "request/response beside 20 idle connections" \
+	run rr_lo trans/s "${L[@]}" -t 0.1 -n 20 rr
+ktap_check "connect with 20 of 30 ports taken, closed by reset" \
+	run crr_lo conn/s "${L[@]}" -t 0.1 -n 20 -R 50000-50029 -Z crr
+ktap_check "slab bytes per TIME_WAIT entry" \
+	run twbytes_lo bytes/entry "${L[@]}" -n 500 twbytes
 ktap_check "bulk between two namespaces over veth" veth
 ktap_check "live objects back to zero" t_clean
 ktap_end

@@ -3,7 +3,8 @@
  * toybench - one benchmark of AF_TOY or of TCP/UDP, for comparing the two.
  *
  *   toybench --family toy|inet [-s MIB] [-t SECS] [-m BYTES] [-a ADDR]
- *            [-S NETNS] [-C NETNS] [-l LABEL] [-w SECS] [-v] MEASURE
+ *            [-S NETNS] [-C NETNS] [-l LABEL] [-w SECS] [-n COUNT]
+ *            [-R LOW-HIGH] [-Z] [-v] MEASURE
  *
  * MEASURE is one of:
  *   bulk   one stream connection; the client writes MIB MiB (default 16)
@@ -19,6 +20,21 @@
  *          (default 64) to a bound receiver as fast as send() returns;
  *          datagrams received per second, from the receiver's first
  *          datagram to its last.
+ *   twbytes  COUNT connections (-n, default 4000), made and closed as crr's,
+ *          leave COUNT TIME_WAIT entries at the client: the growth of the
+ *          kernel's unreclaimable slab memory (/proc/meminfo's SUnreclaim)
+ *          per entry, bytes/entry,
+ *          bind buckets and whatever else an entry holds included.  Run it
+ *          where nothing else makes or ends connections (its own netns),
+ *          with a TIME_WAIT cap above COUNT.
+ *
+ * With -n COUNT, rr and crr first open COUNT more connections to the
+ * server and keep them, idle, while they measure: the cost of finding
+ * one connection among many (rr), or of choosing a port when many are
+ * taken (crr with -R).  -R LOW-HIGH sets the client's automatic port
+ * range (net.ipv4 or net.toy ip_local_port_range) for the run.  -Z ends
+ * crr's connections with a reset (SO_LINGER 0): no TIME_WAIT, so that
+ * the ports in use are only the ones -n holds.
  *
  * --family toy uses AF_TOY (the family the loaded module registered),
  * inet AF_INET, so SOCK_STREAM is TCP and SOCK_DGRAM UDP.  Both get the
@@ -51,6 +67,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -64,11 +81,13 @@
 #define DG_DATA		'd'	/* a datagram that counts */
 #define DG_END		'e'	/* the sender is done */
 
-enum measure { BULK, RR, CRR, DGRAM };
+enum measure { BULK, RR, CRR, DGRAM, TWBYTES };
 
-static const char *const measure_name[] = { "bulk", "rr", "crr", "dgram" };
+static const char *const measure_name[] = {
+	"bulk", "rr", "crr", "dgram", "twbytes"
+};
 static const char *const measure_unit[] = {
-	"bytes/s", "trans/s", "conn/s", "dgrams/s"
+	"bytes/s", "trans/s", "conn/s", "dgrams/s", "bytes/entry"
 };
 
 union addr {
@@ -77,7 +96,9 @@ union addr {
 	struct sockaddr_toy toy;
 };
 
-static int af, is_toy, verbose;
+static int af, is_toy, verbose, abortive;
+static long held;		/* -n: connections kept open meanwhile */
+static long tw_count = 4000;	/* twbytes: -n, the entries to make */
 static const char *label;
 static enum measure what;
 static union addr server;	/* the listener's or receiver's address */
@@ -241,6 +262,8 @@ static long long drain(int fd)
 		n = recv(fd, buf, sizeof(buf), 0);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && errno == ECONNRESET && abortive)
+			return total;	/* -Z: the client's reset ends it */
 		if (n < 0)
 			fail_call("recv");
 		if (!n)
@@ -265,6 +288,144 @@ static void connect_to(int fd)
 {
 	if (connect(fd, &server.sa, sizeof(server)))
 		fail_call("connect");
+}
+
+/* -n: the server's side of the connections kept open; never closed. */
+static void accept_held(int l)
+{
+	long i;
+
+	for (i = 0; i < held; i++)
+		accept_one(l);
+}
+
+/* -n: the client's side, opened before the measure and kept. */
+static void open_held(void)
+{
+	long i;
+
+	for (i = 0; i < held; i++)
+		connect_to(new_socket(SOCK_STREAM));
+	if (held > 0)
+		info("%ld connections held open", held);
+}
+
+/* Close with a reset, not a FIN (-Z): the port leaves no TIME_WAIT. */
+static void close_conn(int fd)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	if (abortive && setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)))
+		fail_call("SO_LINGER");
+	close(fd);
+}
+
+/* One of /proc/meminfo's values, in kB. */
+static long meminfo_kb(const char *name)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[128];
+	size_t len = strlen(name);
+	long v = -1;
+
+	if (!f)
+		fail("/proc/meminfo: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, len) && line[len] == ':')
+			v = atol(line + len + 1);
+	fclose(f);
+	if (v < 0)
+		fail("/proc/meminfo has no %s", name);
+	return v;
+}
+
+/*
+ * Unreclaimable slab memory, in bytes: where sockets and TIME_WAIT
+ * entries live, without the dentry and inode caches that come and go.
+ */
+static long long slab_bytes(void)
+{
+	return meminfo_kb("SUnreclaim") * 1024LL;
+}
+
+/*
+ * Unreclaimable slab memory once it stops moving: a namespace that just
+ * went away (an earlier run's) frees its sockets and entries from a
+ * workqueue, for a while.  Two readings 200 ms apart within 64 KiB, or
+ * the last of 50.
+ */
+static long long slab_settled(void)
+{
+	struct timespec pause = { 0, 200 * 1000 * 1000 };
+	long long prev = slab_bytes(), cur = prev;
+	int i;
+
+	for (i = 0; i < 50; i++) {
+		nanosleep(&pause, NULL);
+		cur = slab_bytes();
+		if (llabs(cur - prev) < 65536)
+			break;
+		prev = cur;
+	}
+	return cur;
+}
+
+/* TIME_WAIT entries of this namespace: sockstat's "tw". */
+static long tw_entries(void)
+{
+	const char *path = is_toy ? "/proc/net/toy_sockstat" :
+				    "/proc/net/sockstat";
+	const char *tag = is_toy ? "TOY:" : "TCP:";
+	FILE *f = fopen(path, "r");
+	char line[256], *p;
+	long v = -1;
+
+	if (!f)
+		fail("%s: %s", path, strerror(errno));
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, tag, strlen(tag)) &&
+		    (p = strstr(line, " tw ")))
+			v = atol(p + 4);
+	fclose(f);
+	if (v < 0)
+		fail("%s: no TIME_WAIT count", path);
+	return v;
+}
+
+/* -R: the client's automatic port range, for this run; restored. */
+static char port_range_path[64], port_range_old[64];
+
+static void restore_port_range(void)
+{
+	FILE *f;
+
+	if (!port_range_old[0])
+		return;
+	f = fopen(port_range_path, "w");
+	if (f) {
+		fputs(port_range_old, f);
+		fclose(f);
+	}
+}
+
+static void set_port_range(const char *range)
+{
+	char val[64];
+	FILE *f;
+
+	snprintf(port_range_path, sizeof(port_range_path),
+		 "/proc/sys/net/%s/ip_local_port_range",
+		 is_toy ? "toy" : "ipv4");
+	f = fopen(port_range_path, "r");
+	if (!f || !fgets(port_range_old, sizeof(port_range_old), f))
+		fail("%s: %s", port_range_path, strerror(errno));
+	fclose(f);
+	snprintf(val, sizeof(val), "%s", range);
+	*strchrnul(val, '-') = ' ';
+	f = fopen(port_range_path, "w");
+	if (!f || fputs(val, f) < 0 || fclose(f))
+		fail("%s: cannot set %s", port_range_path, range);
+	atexit(restore_port_range);
 }
 
 /*
@@ -301,12 +462,15 @@ static double serve(int s, long long expect)
 		info("%lld bytes in %.6f s", got, t1 - t0);
 		return got / (t1 - t0);
 	case RR:
+		accept_held(s);
 		c = accept_one(s);
 		while ((b = read_byte(c, "recv request")))
 			send_byte(c, b);
 		close(c);
 		return 0;
 	case CRR:
+	case TWBYTES:
+		accept_held(s);
 		do {
 			c = accept_one(s);
 			b = read_byte(c, "recv request");
@@ -345,6 +509,47 @@ static double serve(int s, long long expect)
 	return 0;
 }
 
+/* crr's transaction: connect, a request and its response, close. */
+static void transact(char req)
+{
+	int fd = new_socket(SOCK_STREAM);
+
+	connect_to(fd);
+	send_byte(fd, req);
+	if (read_byte(fd, "recv response") != req)
+		fail("a wrong or missing response");
+	close_conn(fd);
+}
+
+/*
+ * twbytes: -n connections closed by the client first, each leaving a
+ * TIME_WAIT entry; the slab memory they hold, per entry.
+ */
+static double tw_bytes(void)
+{
+	long long slab0, grown;
+	long i, tw0, tw;
+
+	/* One first, not counted: whatever a first connection allocates. */
+	transact(REQ);
+	slab0 = slab_settled();
+	tw0 = tw_entries();
+	for (i = 0; i < tw_count; i++)
+		transact(REQ);
+	transact(REQ_LAST);
+	/* The server's side ends with our ACK of its FIN: wait for it. */
+	while (waitpid(child, &child_status, 0) < 0)
+		if (errno != EINTR)
+			fail("waitpid: %s", strerror(errno));
+	child = 0;
+	grown = slab_settled() - slab0;
+	tw = tw_entries() - tw0;
+	if (tw < tw_count)
+		fail("%ld TIME_WAIT entries of %ld: a cap?", tw, tw_count + 1);
+	info("%ld entries, slab %+lld bytes", tw, grown);
+	return (double)grown / tw;
+}
+
 /* The client side, in the parent: the rate it measured, or 0. */
 static double drive(long long bytes, size_t msg, double secs)
 {
@@ -372,6 +577,7 @@ static double drive(long long bytes, size_t msg, double secs)
 		close(fd);
 		return 0;
 	case RR:
+		open_held();
 		fd = new_socket(SOCK_STREAM);
 		connect_to(fd);
 		t0 = now();
@@ -385,25 +591,18 @@ static double drive(long long bytes, size_t msg, double secs)
 		info("%lld transactions in %.6f s", done, t - t0);
 		return done / (t - t0);
 	case CRR:
+		open_held();
 		t0 = now();
 		do {
-			fd = new_socket(SOCK_STREAM);
-			connect_to(fd);
-			send_byte(fd, REQ);
-			if (read_byte(fd, "recv response") != REQ)
-				fail("a wrong or missing response");
-			close(fd);
+			transact(REQ);
 			done++;
 		} while ((t = now()) - t0 < secs);
 		/* One more, not counted, tells the server to end. */
-		fd = new_socket(SOCK_STREAM);
-		connect_to(fd);
-		send_byte(fd, REQ_LAST);
-		if (read_byte(fd, "recv response") != REQ_LAST)
-			fail("a wrong or missing response");
-		close(fd);
+		transact(REQ_LAST);
 		info("%lld connections in %.6f s", done, t - t0);
 		return done / (t - t0);
+	case TWBYTES:
+		return tw_bytes();
 	case DGRAM:
 		fd = new_socket(SOCK_DGRAM);
 		connect_to(fd);
@@ -445,8 +644,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: toybench --family toy|inet [-s MIB] [-t SECS] [-m BYTES] [-a ADDR]\n"
-		"                [-S NETNS] [-C NETNS] [-l LABEL] [-w SECS] [-v]\n"
-		"                bulk|rr|crr|dgram\n");
+		"                [-S NETNS] [-C NETNS] [-l LABEL] [-w SECS] [-n COUNT]\n"
+		"                [-R LOW-HIGH] [-Z] [-v] bulk|rr|crr|dgram|twbytes\n");
 	exit(2);
 }
 
@@ -463,9 +662,14 @@ int main(int argc, char **argv)
 		{ "label", required_argument, NULL, 'l' },
 		{ "timeout", required_argument, NULL, 'w' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "held", required_argument, NULL, 'n' },
+		{ "port-range", required_argument, NULL, 'R' },
+		{ "reset", no_argument, NULL, 'Z' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *family = NULL, *ip = "127.0.0.1", *sns = NULL, *cns = NULL;
+	const char *range = NULL;
+	struct rlimit nofile;
 	double secs = 2, rate, child_rate = 0;
 	long mib = 16, msg = 0;
 	int opt, s, orig_ns, p[2], st, i;
@@ -474,7 +678,7 @@ int main(int argc, char **argv)
 	char lbuf[64];
 	ssize_t n;
 
-	while ((opt = getopt_long(argc, argv, "f:s:t:m:a:S:C:l:w:v", opts,
+	while ((opt = getopt_long(argc, argv, "f:s:t:m:a:S:C:l:w:vn:R:Z", opts,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'f': family = optarg; break;
@@ -487,6 +691,9 @@ int main(int argc, char **argv)
 		case 'l': label = optarg; break;
 		case 'w': run_timeout = atol(optarg); break;
 		case 'v': verbose = 1; break;
+		case 'n': held = atol(optarg); break;
+		case 'R': range = optarg; break;
+		case 'Z': abortive = 1; break;
 		default: usage();
 		}
 	}
@@ -496,16 +703,23 @@ int main(int argc, char **argv)
 		is_toy = 1;
 	else if (strcmp(family, "inet"))
 		usage();
-	for (i = 0; i <= DGRAM; i++)
+	for (i = 0; i <= TWBYTES; i++)
 		if (!strcmp(argv[optind], measure_name[i]))
 			break;
-	if (i > DGRAM)
+	if (i > TWBYTES)
 		usage();
 	what = i;
+	if (what == TWBYTES) {
+		if (held)
+			tw_count = held;
+		held = 0;
+	}
 	if (!msg)
 		msg = what == DGRAM ? 64 : sizeof(buf);
 	if (mib < 1 || secs <= 0 || msg < 1 || msg > (long)sizeof(buf) ||
-	    run_timeout < 1 || inet_pton(AF_INET, ip, &a) != 1)
+	    run_timeout < 1 || inet_pton(AF_INET, ip, &a) != 1 ||
+	    held < 0 || held > 1000000 || tw_count < 1 ||
+	    (range && !strchr(range, '-')))
 		usage();
 	if (!label) {
 		snprintf(lbuf, sizeof(lbuf), "%s_lo", measure_name[what]);
@@ -514,6 +728,10 @@ int main(int argc, char **argv)
 	af = is_toy ? module_family() : AF_INET;
 	signal(SIGPIPE, SIG_IGN);
 	arm_alarm();
+	/* Each side holds -n sockets, and then some. */
+	nofile.rlim_cur = nofile.rlim_max = held + 1024;
+	if (held && setrlimit(RLIMIT_NOFILE, &nofile))
+		fail("RLIMIT_NOFILE %ld: %s", held + 1024, strerror(errno));
 
 	/* The server's socket, in its namespace; then the client's. */
 	orig_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -525,7 +743,7 @@ int main(int argc, char **argv)
 	set_addr(&server, a, 0);
 	if (bind(s, &server.sa, sizeof(server)))
 		fail_call("bind");
-	if (what != DGRAM && listen(s, 128))
+	if (what != DGRAM && listen(s, 4096))
 		fail_call("listen");
 	len = sizeof(server);
 	if (getsockname(s, &server.sa, &len))
@@ -550,6 +768,9 @@ int main(int argc, char **argv)
 	}
 	close(p[1]);
 	close(s);
+	/* Here, not before fork(): the child's exit must not restore it. */
+	if (range)
+		set_port_range(range);
 	rate = drive((long long)mib << 20, msg, secs);
 
 	if (child > 0) {
