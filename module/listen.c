@@ -247,6 +247,7 @@ static void toy_req_finish(struct sock *sk, struct toy_request *req,
 	toy_sk(child)->mss = toy_negotiated_mss(toy_route_mss(child), req->mss,
 						req->wscale_ok);
 	toy_cc_init(child);
+	toy_init_buffer_space(child);
 
 	spin_lock(&ts->req_lock);
 	if (cookie ? __toy_req_hash(toy_req_sk(req)) != 0 :

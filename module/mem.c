@@ -56,9 +56,20 @@ struct percpu_counter toy_dgram_sockets_allocated;
 unsigned long toy_dgram_memory_pressure;
 long sysctl_toy_dgram_mem[3];
 
-/* What a socket may always hold, pressure or not (tcp_rmem[0]...). */
+/* What a datagram socket may always hold, pressure or not (udp_rmem_min). */
 int sysctl_toy_rmem_min[1] = { 4096 };
 int sysctl_toy_wmem_min[1] = { 4096 };
+
+/*
+ * A stream socket's buffers, net.toy.rmem and net.toy.wmem as tcp_rmem
+ * and tcp_wmem: what it may always hold, pressure or not; what it starts
+ * with (net.core's rmem_default and wmem_default, where TCP starts
+ * smaller); how far autotuning may grow it (toy_rcv_space_adjust(),
+ * toy_sndbuf_expand()).  SO_RCVBUF and SO_SNDBUF set their own and stop
+ * autotuning.
+ */
+int sysctl_toy_rmem[3] = { 4096, 212992, 6291456 };
+int sysctl_toy_wmem[3] = { 4096, 212992, 4194304 };
 
 /* Orphans of every namespace, for /proc/net/toy_sockstat. */
 static struct percpu_counter toy_orphan_count;

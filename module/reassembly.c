@@ -108,14 +108,16 @@ u32 toy_space_window(const struct sock *sk)
  *
  * As tcp_select_initial_window(): the smallest shift that lets the
  * window field say as much as the largest receive buffer this socket
- * could be given (its own, or net.core.rmem_max).
+ * could be given (its own, net.core.rmem_max, or what autotuning may
+ * grow it to: net.toy.rmem's maximum).
  *
  * Return: the shift, at most TOY_MAX_WSCALE.
  */
 u8 toy_choose_wscale(const struct sock *sk)
 {
-	u32 space = max_t(u32, READ_ONCE(sk->sk_rcvbuf),
-			  READ_ONCE(sysctl_rmem_max));
+	u32 space = max3((u32)READ_ONCE(sk->sk_rcvbuf),
+			 (u32)READ_ONCE(sysctl_rmem_max),
+			 (u32)READ_ONCE(sysctl_toy_rmem[2]));
 
 	return clamp_t(int, ilog2(space) - 15, 0, TOY_MAX_WSCALE);
 }
@@ -173,6 +175,89 @@ u16 toy_select_window(struct sock *sk, bool syn)
 	WRITE_ONCE(ts->rcv_wnd, win);
 	ts->rcv_wup = ts->rcv_nxt;
 	return win >> ws;
+}
+
+/* ---- receive buffer autotuning ---------------------------------------- */
+
+/*
+ * The receiver's RTT (tcp_rcv_rtt_measure()): from offering a window
+ * until the data reaches its right edge takes at least a round trip.
+ * The smallest such time is kept: the window, not the path, may have
+ * held the sender back.
+ */
+static void toy_rcv_rtt_measure(struct toy_sock *ts)
+{
+	u32 now = toy_now_us();
+
+	if (ts->rcv_rtt_time_us) {
+		if (toy_before(ts->rcv_nxt, ts->rcv_rtt_seq))
+			return;
+		ts->rcv_rtt_us = min_not_zero(ts->rcv_rtt_us,
+					      max(now - ts->rcv_rtt_time_us, 1U));
+	}
+	ts->rcv_rtt_seq = ts->rcv_nxt + ts->rcv_wnd;
+	ts->rcv_rtt_time_us = now ? : 1;
+}
+
+/**
+ * toy_init_buffer_space() - Start autotuning a new connection's buffers.
+ * @sk: the connection, ESTABLISHED, its MSS and congestion window set.
+ *
+ * As tcp_init_buffer_space(): what the reader drains per round trip is
+ * first taken as the initial window's worth (ten segments, at most the
+ * window we offered); the send buffer gets room for the congestion
+ * window (toy_sndbuf_expand()).
+ *
+ * Context: socket lock held.
+ */
+void toy_init_buffer_space(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	ts->rcvq_space = min_t(u32, ts->rcv_wnd, 10 * ts->mss);
+	ts->rcvq_seq = ts->copied_seq;
+	ts->rcvq_time_us = toy_now_us();
+	toy_sndbuf_expand(sk);
+}
+
+/**
+ * toy_rcv_space_adjust() - Grow the receive buffer to what the reader drains.
+ * @sk: the connection, after recvmsg() took data.
+ *
+ * Receive buffer autotuning, as tcp_rcv_space_adjust(): once per
+ * receiver RTT, if the reader took more in the last one than in the one
+ * before, the sender is opening its window: make room for twice what was
+ * read (a loss must not stall it) and twice what it grew by (slow start
+ * doubles it by the next round trip), as memory (scaling_ratio), at most
+ * net.toy.rmem's maximum.  Never with SO_RCVBUF set.  The window follows
+ * the buffer (toy_space_window()).
+ *
+ * Context: socket lock held.
+ */
+void toy_rcv_space_adjust(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	u32 now = toy_now_us(), copied;
+	u64 rcvwin, rcvbuf;
+
+	if (!ts->rcv_rtt_us || now - ts->rcvq_time_us < ts->rcv_rtt_us)
+		return;
+	copied = ts->copied_seq - ts->rcvq_seq;
+	if (copied > ts->rcvq_space) {
+		if (!(sk->sk_userlocks & SOCK_RCVBUF_LOCK)) {
+			rcvwin = ((u64)copied << 1) + 16 * ts->mss;
+			if (ts->rcvq_space)
+				rcvwin += div_u64(rcvwin * (copied - ts->rcvq_space),
+						  ts->rcvq_space) << 1;
+			rcvbuf = min_t(u64, div_u64(rcvwin << 8, ts->scaling_ratio),
+				       READ_ONCE(sysctl_toy_rmem[2]));
+			if (rcvbuf > READ_ONCE(sk->sk_rcvbuf))
+				WRITE_ONCE(sk->sk_rcvbuf, rcvbuf);
+		}
+		ts->rcvq_space = copied;
+	}
+	ts->rcvq_seq = ts->copied_seq;
+	ts->rcvq_time_us = now;
 }
 
 /* ---- the queues ------------------------------------------------------ */
@@ -434,6 +519,7 @@ void toy_rcv_data(struct sock *sk, struct sk_buff *skb)
 	if (fin)
 		toy_fin(sk);
 	toy_ooo_drain(sk);
+	toy_rcv_rtt_measure(ts);
 	toy_send_ack(sk);
 	if (!sock_flag(sk, SOCK_DEAD))
 		sk->sk_data_ready(sk);

@@ -222,6 +222,7 @@ void toy_established(struct sock *sk)
 	ts->mss = toy_negotiated_mss(toy_route_mss(sk), ts->peer_mss,
 				     ts->wscale_ok);
 	toy_cc_init(sk);
+	toy_init_buffer_space(sk);
 	ts->retries = 0;
 	ts->rcv_tstamp = jiffies;
 	ts->lsndtime = jiffies;
@@ -519,8 +520,9 @@ void toy_keepalive(struct sock *sk, int val)
  * toy_stream_init_sock() - Set up what a new stream socket needs.
  * @sk: the socket, new (from socket() or a listener).
  *
- * Its timers, out-of-order queue, keepalive defaults, initial receive
- * buffer ratio and listener fields (toy_listen_init()).
+ * Its timers, out-of-order queue, keepalive defaults, buffer sizes
+ * (net.toy.rmem and wmem), initial receive buffer ratio and listener
+ * fields (toy_listen_init()).
  */
 void toy_stream_init_sock(struct sock *sk)
 {
@@ -533,6 +535,8 @@ void toy_stream_init_sock(struct sock *sk)
 	ts->keepintvl = TOY_KEEPINTVL_DEFAULT;
 	ts->keepcnt = TOY_KEEPCNT_DEFAULT;
 	ts->scaling_ratio = TOY_DEFAULT_RATIO;
+	sk->sk_rcvbuf = READ_ONCE(sysctl_toy_rmem[1]);
+	sk->sk_sndbuf = READ_ONCE(sysctl_toy_wmem[1]);
 	toy_listen_init(sk);
 }
 

@@ -322,8 +322,10 @@ int toy_stream_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 		}
 	} while (len > 0);
 
-	if (copied > 0 && !(flags & MSG_PEEK))
+	if (copied > 0 && !(flags & MSG_PEEK)) {
+		toy_rcv_space_adjust(sk);
 		toy_window_update(sk);
+	}
 out:
 	release_sock(sk);
 	return copied;
@@ -463,8 +465,8 @@ struct proto toy_stream_prot = {
 	.sockets_allocated	= &toy_sockets_allocated,
 	.memory_pressure	= &toy_memory_pressure,
 	.sysctl_mem		= sysctl_toy_mem,
-	.sysctl_wmem		= sysctl_toy_wmem_min,
-	.sysctl_rmem		= sysctl_toy_rmem_min,
+	.sysctl_wmem		= sysctl_toy_wmem,
+	.sysctl_rmem		= sysctl_toy_rmem,
 };
 
 /*

@@ -81,6 +81,10 @@
  *                               defaults from the free memory at load,
  *                               as tcp_mem's.
  *   dgram_mem                   the same for datagram sockets, as udp_mem.
+ *   rmem, wmem                  "min default max" in bytes, as tcp_rmem and
+ *                               tcp_wmem: a stream socket's buffers
+ *                               (mem.c); defaults 4096 212992 6291456
+ *                               and 4096 212992 4194304.
  */
 
 #include <linux/bitmap.h>
@@ -446,13 +450,29 @@ static struct ctl_table toy_sysctl_global[] = {
 		.mode		= 0644,
 		.proc_handler	= proc_doulongvec_minmax,
 	},
+	{
+		.procname	= "rmem",
+		.data		= &sysctl_toy_rmem,
+		.maxlen		= sizeof(sysctl_toy_rmem),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= &toy_one,
+	},
+	{
+		.procname	= "wmem",
+		.data		= &sysctl_toy_wmem,
+		.maxlen		= sizeof(sysctl_toy_wmem),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= &toy_one,
+	},
 	{ }
 };
 
 static struct ctl_table_header *toy_sysctl_global_hdr;
 
 /**
- * toy_sysctl_global_init() - Register net.toy.mem and net.toy.dgram_mem.
+ * toy_sysctl_global_init() - Register net.toy.mem, dgram_mem, rmem, wmem.
  *
  * Description: They exist in the initial namespace only: the memory
  * they limit is the whole system's.

@@ -71,6 +71,13 @@ extern unsigned int toy_ipproto;
  *      Chosen before our SYN; 0 once the handshake ends unscaled.
  * @wscale_ok: window scaling: offered (SYN_SENT), or agreed by both.
  * @peer_mss: the MSS option of the peer's SYN; 0: none.
+ * @rcv_rtt_us: the receiver's RTT, microseconds; 0: not measured yet.
+ * @rcv_rtt_seq: the right edge of the window being timed for it.
+ * @rcv_rtt_time_us: when that window was offered (toy_now_us(); 0:
+ *      not started).
+ * @rcvq_space: bytes the reader took in the last receiver RTT.
+ * @rcvq_seq: copied_seq when that RTT began.
+ * @rcvq_time_us: when it began.
  * @retries: timeouts in a row (SYN, data).
  * @probes: zero-window probes unanswered in a row.
  * @backoff: zero-window probe interval: @rto << @backoff.
@@ -163,6 +170,12 @@ struct toy_sock {
 	u8			rcv_wscale;
 	bool			wscale_ok;
 	u16			peer_mss;
+	u32			rcv_rtt_us;
+	u32			rcv_rtt_seq;
+	u32			rcv_rtt_time_us;
+	u32			rcvq_space;
+	u32			rcvq_seq;
+	u32			rcvq_time_us;
 	u8			retries;
 	u8			probes;
 	u8			backoff;
@@ -494,6 +507,8 @@ u32 toy_space_window(const struct sock *sk);
 #define TOY_DEFAULT_RATIO	128	/* half: until a segment says more */
 void toy_measure_ratio(struct sock *sk, const struct sk_buff *skb);
 u16 toy_select_window(struct sock *sk, bool syn);
+void toy_init_buffer_space(struct sock *sk);
+void toy_rcv_space_adjust(struct sock *sk);
 u8 toy_choose_wscale(const struct sock *sk);
 
 /* timewait.c: TIME_WAIT entries. */
@@ -518,6 +533,7 @@ void toy_send_fin(struct sock *sk, gfp_t gfp);
 void toy_push(struct sock *sk);
 enum { TOY_ACK_OK, TOY_ACK_OLD, TOY_ACK_BLIND, TOY_ACK_UNSENT };
 int toy_ack_check(const struct sock *sk, u32 ack);
+void toy_sndbuf_expand(struct sock *sk);
 void toy_ack_rcvd(struct sock *sk, u32 ack, u32 seq, u32 window,
 		  bool pure);
 unsigned long toy_probe_when(const struct toy_sock *ts);
@@ -637,6 +653,8 @@ extern unsigned long toy_dgram_memory_pressure;
 extern long sysctl_toy_dgram_mem[3];
 extern int sysctl_toy_rmem_min[1];
 extern int sysctl_toy_wmem_min[1];
+extern int sysctl_toy_rmem[3];
+extern int sysctl_toy_wmem[3];
 int toy_mem_init(void);
 void toy_mem_exit(void);
 void toy_enter_memory_pressure(struct sock *sk);

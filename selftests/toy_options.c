@@ -10,13 +10,16 @@
  * The peer is scripted on a TUN device (toy_peer.h), MTU 1500, so the
  * host's own MSS is 1460.  Every test runs in a fresh network namespace
  * (its own net.toy sysctls); the teardown leaves it and checks that
- * every live object is gone.
+ * every live object is gone.  Last, buffer autotuning: the receive and
+ * send buffers grow with a bulk transfer, within net.toy.rmem and wmem.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <linux/toy.h>
@@ -429,6 +432,139 @@ TEST_F(opts, cookie_synack_has_no_window_scale)
 	EXPECT_EQ(HOST_MSS, opt_mss(self->seg));
 	EXPECT_EQ(-1, opt_wscale(self->seg));
 	close(l);
+}
+
+/*
+ * Buffer autotuning, in a namespace of its own on loopback: a bulk
+ * transfer grows the receiver's buffer and the sender's, up to
+ * net.toy.rmem's and wmem's maximum (global sysctls, written from the
+ * initial namespace); SO_RCVBUF and SO_SNDBUF keep their sizes.
+ */
+FIXTURE(tune) {
+	char rmem[64], wmem[64];
+	int init_ns;		/* the initial namespace, for the sysctls */
+};
+
+static int read_str(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	int ok = f && fgets(buf, size, f);
+
+	if (f)
+		fclose(f);
+	return ok ? 0 : -1;
+}
+
+FIXTURE_SETUP(tune)
+{
+	self->init_ns = open("/proc/self/ns/net", O_RDONLY);
+	ASSERT_LE(0, self->init_ns);
+	ASSERT_EQ(0, toy_live_wait_zero(5));
+	ASSERT_EQ(0, read_str("/proc/sys/net/toy/rmem", self->rmem,
+			      sizeof(self->rmem)));
+	ASSERT_EQ(0, read_str("/proc/sys/net/toy/wmem", self->wmem,
+			      sizeof(self->wmem)));
+}
+
+FIXTURE_TEARDOWN(tune)
+{
+	/* Whatever namespace the test left us in, its sockets go with it. */
+	EXPECT_EQ(0, setns(self->init_ns, CLONE_NEWNET));
+	EXPECT_EQ(0, toy_write_file("/proc/sys/net/toy/rmem", self->rmem));
+	EXPECT_EQ(0, toy_write_file("/proc/sys/net/toy/wmem", self->wmem));
+	EXPECT_EQ(0, toy_live_wait_zero(30));
+}
+
+#define TUNE_BYTES	(32 << 20)
+
+static int sockbuf(int fd, int opt)
+{
+	int v = -1;
+	socklen_t len = sizeof(v);
+
+	getsockopt(fd, SOL_SOCKET, opt, &v, &len);
+	return v;
+}
+
+/*
+ * A connection on 127.0.0.1:@port, @set (0: none) as the listener's
+ * SO_RCVBUF and the client's SO_SNDBUF; TUNE_BYTES from the client, read
+ * to the end by the server.  Leaves both sockets open; 0 or -1.
+ */
+static int transfer(int port, int set, int *cfd, int *sfd)
+{
+	struct sockaddr_toy a = taddr("127.0.0.1", port);
+	static char buf[1 << 16];
+	long long got = 0;
+	int l, c, s;
+	ssize_t n;
+	pid_t pid;
+
+	l = socket(TOY_AF, SOCK_STREAM, 0);
+	c = socket(TOY_AF, SOCK_STREAM, 0);
+	if (l < 0 || c < 0 ||
+	    (set && (setsockopt(l, SOL_SOCKET, SO_RCVBUF, &set, sizeof(set)) ||
+		     setsockopt(c, SOL_SOCKET, SO_SNDBUF, &set, sizeof(set)))) ||
+	    bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 1) ||
+	    connect(c, (struct sockaddr *)&a, sizeof(a)))
+		return -1;
+	s = accept(l, NULL, NULL);
+	close(l);
+	if (s < 0)
+		return -1;
+	pid = fork();
+	if (!pid) {
+		long long left = TUNE_BYTES;
+
+		while (left > 0) {
+			n = send(c, buf, left < (long long)sizeof(buf) ?
+					  left : sizeof(buf), 0);
+			if (n <= 0)
+				_exit(1);
+			left -= n;
+		}
+		_exit(0);
+	}
+	while (got < TUNE_BYTES && (n = recv(s, buf, sizeof(buf), 0)) > 0)
+		got += n;
+	waitpid(pid, NULL, 0);
+	*cfd = c;
+	*sfd = s;
+	return got == TUNE_BYTES ? 0 : -1;
+}
+
+TEST_F(tune, buffers_grow_to_the_sysctl_maximum)
+{
+	char buf[64];
+	int c, s;
+
+	EXPECT_EQ(0, strcmp(self->rmem, "4096\t212992\t6291456\n"));
+	EXPECT_EQ(0, strcmp(self->wmem, "4096\t212992\t4194304\n"));
+	ASSERT_EQ(0, toy_write_file("/proc/sys/net/toy/rmem",
+				    "4096 212992 1000000"));
+	ASSERT_EQ(0, toy_write_file("/proc/sys/net/toy/wmem",
+				    "4096 212992 1500000"));
+	ASSERT_EQ(0, read_str("/proc/sys/net/toy/rmem", buf, sizeof(buf)));
+	EXPECT_EQ(0, strcmp(buf, "4096\t212992\t1000000\n"));
+	EXPECT_NE(0, toy_write_file("/proc/sys/net/toy/rmem", "0 0 0"));
+
+	ASSERT_EQ(0, new_netns());
+	ASSERT_EQ(0, transfer(7400, 0, &c, &s));
+	TH_LOG("receive buffer %d, send buffer %d", sockbuf(s, SO_RCVBUF),
+	       sockbuf(c, SO_SNDBUF));
+	EXPECT_LT(212992, sockbuf(s, SO_RCVBUF));
+	EXPECT_GE(1000000, sockbuf(s, SO_RCVBUF));
+	EXPECT_LT(212992, sockbuf(c, SO_SNDBUF));
+	EXPECT_GE(1500000, sockbuf(c, SO_SNDBUF));
+	close(c);
+	close(s);
+
+	/* Set by the user, they stay as set (doubled, as every family's). */
+	ASSERT_EQ(0, transfer(7401, 100000, &c, &s));
+	EXPECT_EQ(200000, sockbuf(s, SO_RCVBUF));
+	EXPECT_EQ(200000, sockbuf(c, SO_SNDBUF));
+	close(c);
+	close(s);
 }
 
 TEST_HARNESS_MAIN
