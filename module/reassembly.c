@@ -108,16 +108,20 @@ u32 toy_space_window(const struct sock *sk)
  *
  * As tcp_select_initial_window(): the smallest shift that lets the
  * window field say as much as the largest receive buffer this socket
- * could be given (its own, net.core.rmem_max, or what autotuning may
- * grow it to: net.toy.rmem's maximum).
+ * could have: the one SO_RCVBUF set, or else the largest of its own,
+ * net.core.rmem_max and what autotuning may grow it to (net.toy.rmem's
+ * maximum).
  *
  * Return: the shift, at most TOY_MAX_WSCALE.
  */
 u8 toy_choose_wscale(const struct sock *sk)
 {
-	u32 space = max3((u32)READ_ONCE(sk->sk_rcvbuf),
-			 (u32)READ_ONCE(sysctl_rmem_max),
-			 (u32)READ_ONCE(sysctl_toy_rmem[2]));
+	u32 space = READ_ONCE(sk->sk_rcvbuf);
+
+	/* A buffer the user set never grows (tcp_connect_init()'s clamp). */
+	if (!(sk->sk_userlocks & SOCK_RCVBUF_LOCK))
+		space = max3(space, (u32)READ_ONCE(sysctl_rmem_max),
+			     (u32)READ_ONCE(sysctl_toy_rmem[2]));
 
 	return clamp_t(int, ilog2(space) - 15, 0, TOY_MAX_WSCALE);
 }

@@ -879,6 +879,8 @@ TEST_F(hostile, window_offers_most_of_buffer)
 
 	raw = socket(AF_INET, SOCK_RAW, IPPROTO_TOY);
 	ASSERT_LE(0, raw);
+	/* The window field read as it is: no scaling. */
+	ASSERT_EQ(0, sysctl_write("window_scaling", "0"));
 	ASSERT_EQ(0, conn_pair(-1, 9123, 32768, &cli, &srv));	/* 64 KiB */
 	port = local_port(cli);
 	ASSERT_EQ(sizeof(buf), send(cli, buf, sizeof(buf), 0));
