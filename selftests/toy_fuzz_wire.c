@@ -447,11 +447,7 @@ static struct verdict oracle(const uint8_t *seg, size_t len, uint32_t daddr,
 	if (!ip_delivers)
 		return v;
 	v.ins = true;
-	/*
-	 * Any other header length is a bad one here: below TOY_DOFF, past
-	 * the segment, or options that do not parse (seg_build()).
-	 */
-	if (len < sizeof(*th) || th->doff != TOY_DOFF) {
+	if (len < sizeof(*th) || th->doff < TOY_DOFF || th->doff * 4 > len) {
 		v.err = true;
 		return v;
 	}
@@ -461,6 +457,14 @@ static struct verdict oracle(const uint8_t *seg, size_t len, uint32_t daddr,
 	}
 	if (addr_is_bcast(daddr))
 		return v;		/* dropped, not an error */
+	/*
+	 * A longer header that fits has options, and here they never parse
+	 * (seg_build()); a datagram has none at all.
+	 */
+	if (th->doff != TOY_DOFF) {
+		v.err = true;
+		return v;
+	}
 	switch (th->type) {
 	case TOY_TYPE_STREAM:
 		v.stream = true;
