@@ -81,7 +81,7 @@ case_c() {
 
 case_d() {
 	local rc out t0=$SECONDS
-	out=$(TOY_VM_TIMEOUT=45 "$vmrun" -- sleep 1000 2>&1)
+	out=$(TOY_VM_TIMEOUT=20 "$vmrun" -- sleep 1000 2>&1)
 	rc=$?
 	forget_run "$out"
 	echo "$out" | grep 'vm-run: FAIL' | sed 's/^/expected red: /'
