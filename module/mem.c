@@ -16,8 +16,9 @@
  * anything goes; above pressure the protocol is under memory pressure
  * and a socket gets more only while it holds no more than its share;
  * above max nothing more is scheduled beyond a small minimum per socket
- * (sysctl_toy_rmem_min, sysctl_toy_wmem_min: tcp_rmem[0], tcp_wmem[0]).
- * Then sendmsg() waits (or fails with EAGAIN), data that arrives is
+ * (net.toy.rmem and wmem's min for stream sockets, as tcp_rmem[0] and
+ * tcp_wmem[0]; sysctl_toy_rmem_min and sysctl_toy_wmem_min for datagram
+ * sockets).  Then sendmsg() waits (or fails with EAGAIN), data that arrives is
  * dropped (RcvPruned, RcvbufErrors) and the sender retransmits it.
  *
  * The pages are counted per CPU first (per_cpu_fw_alloc) and reach the
@@ -31,6 +32,11 @@
  * net.toy.max_orphans, or when the protocol is over its hard limit, an
  * orphan is reset at close() or at its next timeout rather than kept
  * (OrphanOverflow), as TCP's tcp_check_oom() and tcp_out_of_resources().
+ *
+ * A stream socket's buffers start at net.toy.rmem and wmem's default and
+ * grow with the connection up to their max (buffer autotuning): the
+ * receive buffer in reassembly.c, the send buffer here
+ * (toy_sndbuf_expand()).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -374,4 +380,35 @@ bool toy_out_of_resources(struct sock *sk, bool do_reset)
 	toy_done(sk);
 	TOY_INC_STATS(sock_net(sk), TOY_MIB_ORPHANOVERFLOW);
 	return true;
+}
+
+/**
+ * toy_sndbuf_expand() - Room in the send buffer for the congestion window.
+ * @sk: the connection.
+ *
+ * Send buffer autotuning, as tcp_sndbuf_expand(): twice the congestion
+ * window, in what a segment of the MSS costs in memory (rounded up as
+ * TCP does), at most net.toy.wmem's maximum; it never shrinks.  Not with
+ * SO_SNDBUF set, under memory pressure, or above net.toy.mem's first
+ * threshold.
+ *
+ * Context: socket lock held.
+ */
+void toy_sndbuf_expand(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	u32 per_mss;
+	u64 want;
+
+	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK ||
+	    sk_under_memory_pressure(sk) ||
+	    sk_memory_allocated(sk) >= sk_prot_mem_limits(sk, 0))
+		return;
+	per_mss = roundup_pow_of_two(ts->mss + TOY_MAX_HEADER +
+				     SKB_DATA_ALIGN(sizeof(struct skb_shared_info))) +
+		  SKB_DATA_ALIGN(sizeof(struct sk_buff));
+	want = min_t(u64, 2ULL * ts->cwnd * per_mss,
+		     READ_ONCE(sysctl_toy_wmem[2]));
+	if (want > READ_ONCE(sk->sk_sndbuf))
+		WRITE_ONCE(sk->sk_sndbuf, want);
 }

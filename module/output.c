@@ -673,37 +673,6 @@ void toy_ack_rcvd(struct sock *sk, u32 ack, u32 seq, u32 window, bool pure)
 }
 
 /**
- * toy_sndbuf_expand() - Room in the send buffer for the congestion window.
- * @sk: the connection.
- *
- * Send buffer autotuning, as tcp_sndbuf_expand(): twice the congestion
- * window, in what a segment of the MSS costs in memory (rounded up as
- * TCP does), at most net.toy.wmem's maximum; it never shrinks.  Not with
- * SO_SNDBUF set, under memory pressure, or above net.toy.mem's first
- * threshold.
- *
- * Context: socket lock held.
- */
-void toy_sndbuf_expand(struct sock *sk)
-{
-	struct toy_sock *ts = toy_sk(sk);
-	u32 per_mss;
-	u64 want;
-
-	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK ||
-	    sk_under_memory_pressure(sk) ||
-	    sk_memory_allocated(sk) >= sk_prot_mem_limits(sk, 0))
-		return;
-	per_mss = roundup_pow_of_two(ts->mss + TOY_MAX_HEADER +
-				     SKB_DATA_ALIGN(sizeof(struct skb_shared_info))) +
-		  SKB_DATA_ALIGN(sizeof(struct sk_buff));
-	want = min_t(u64, 2ULL * ts->cwnd * per_mss,
-		     READ_ONCE(sysctl_toy_wmem[2]));
-	if (want > READ_ONCE(sk->sk_sndbuf))
-		WRITE_ONCE(sk->sk_sndbuf, want);
-}
-
-/**
  * toy_write_queue_purge() - Drop every queued segment.
  * @sk: the connection, which is over.
  *

@@ -533,7 +533,6 @@ void toy_send_fin(struct sock *sk, gfp_t gfp);
 void toy_push(struct sock *sk);
 enum { TOY_ACK_OK, TOY_ACK_OLD, TOY_ACK_BLIND, TOY_ACK_UNSENT };
 int toy_ack_check(const struct sock *sk, u32 ack);
-void toy_sndbuf_expand(struct sock *sk);
 void toy_ack_rcvd(struct sock *sk, u32 ack, u32 seq, u32 window,
 		  bool pure);
 unsigned long toy_probe_when(const struct toy_sock *ts);
@@ -657,6 +656,7 @@ extern int sysctl_toy_rmem[3];
 extern int sysctl_toy_wmem[3];
 int toy_mem_init(void);
 void toy_mem_exit(void);
+void toy_sndbuf_expand(struct sock *sk);
 void toy_enter_memory_pressure(struct sock *sk);
 void toy_leave_memory_pressure(struct sock *sk);
 long toy_mem_pages(const struct proto *prot);
