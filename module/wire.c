@@ -168,14 +168,34 @@ struct rtable *toy_route_output(struct net *net, struct toy_flow *flow,
 	return rt;
 }
 
-/* The checksum of a segment (at skb->data) over the pseudo-header. */
-static void toy_csum(struct sk_buff *skb, __be32 saddr, __be32 daddr)
+/*
+ * The checksum over the pseudo-header and the segment (skb->data on).  A
+ * device that can sum any protocol (NETIF_F_HW_CSUM: loopback, veth) is
+ * left the sum over the segment, as TCP leaves it: the field holds the
+ * pseudo-header's sum, and csum_start/csum_offset say where the rest
+ * goes (CHECKSUM_PARTIAL).  Should the packet leave by a device that
+ * cannot (a route's device is not always the last one), or be
+ * fragmented, the IPv4 output path finishes it in software
+ * (skb_checksum_help()).  Any other device: all in software here.
+ */
+static void toy_csum(struct sk_buff *skb, const struct rtable *rt,
+		     const struct toy_flow *flow)
 {
 	struct toyhdr *th = (struct toyhdr *)skb->data;
 
+	if (rt->dst.dev->features & NETIF_F_HW_CSUM) {
+		th->check = ~csum_tcpudp_magic(flow->saddr, flow->daddr,
+					       skb->len, toy_ipproto, 0);
+		skb->ip_summed = CHECKSUM_PARTIAL;
+		skb->csum_start = skb_transport_header(skb) - skb->head;
+		skb->csum_offset = offsetof(struct toyhdr, check);
+		return;
+	}
 	th->check = 0;
-	th->check = csum_tcpudp_magic(saddr, daddr, skb->len, toy_ipproto,
+	th->check = csum_tcpudp_magic(flow->saddr, flow->daddr, skb->len,
+				      toy_ipproto,
 				      skb_checksum(skb, 0, skb->len, 0));
+	skb->ip_summed = CHECKSUM_NONE;
 }
 
 /**
@@ -198,8 +218,8 @@ void toy_seg_set_mss(struct toy_seg *seg, const struct rtable *rt)
  * @flow: the ports, and the addresses of the pseudo-header.
  * @seg: what the header says.
  *
- * Options too (toy_write_options()).  Sets the transport header, and
- * the checksum over the pseudo-header and all of @skb.
+ * Options too (toy_write_options()).  Sets the transport header; the
+ * checksum is toy_ip_out()'s, which knows the device.
  */
 void toy_push_header(struct sk_buff *skb, const struct toy_flow *flow,
 		     const struct toy_seg *seg)
@@ -218,17 +238,17 @@ void toy_push_header(struct sk_buff *skb, const struct toy_flow *flow,
 	th->flags = seg->flags;
 	th->window = htons(seg->window);
 	th->type = seg->type;
-	toy_csum(skb, flow->saddr, flow->daddr);
 }
 
 /**
  * toy_ip_out() - Send a packet: the one place AF_TOY hands them to IPv4.
  * @net: the namespace.
- * @skb: the packet, our header on and checksummed; consumed.
+ * @skb: the packet, our header on (toy_push_header()); consumed.
  * @rt: its route; the reference is consumed.
  * @flow: its addresses, mark and priority; @flow->frag: no DF.
  *
- * Puts the IPv4 header on and hands the packet to ip_local_out().  No
+ * Checksums the segment, or leaves it to the device (toy_csum()), puts
+ * the IPv4 header on and hands the packet to ip_local_out().  No
  * socket is passed to the IPv4 output path: AF_TOY sockets are not
  * inet_sock.  Counted in OutSegs, and a reset in OutRsts too.
  *
@@ -241,6 +261,7 @@ int toy_ip_out(struct net *net, struct sk_buff *skb, struct rtable *rt,
 
 	if (toy_hdr(skb)->flags & TOY_RST)
 		TOY_INC_STATS(net, TOY_MIB_OUTRSTS);
+	toy_csum(skb, rt, flow);
 	/*
 	 * skb->cb is ours until here (struct toy_skb_cb); from here on IPv4
 	 * reads it as struct inet_skb_parm (IPCB: options, flags), e.g. when

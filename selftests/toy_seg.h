@@ -166,6 +166,7 @@ struct toy_sniffed {
 	struct toyhdr	th;
 	size_t		len;		/* payload bytes */
 	int		csum_ok;	/* its AF_TOY checksum verifies */
+	int		csum_partial;	/* left to the device (toy_csum_partial()) */
 };
 
 /*
@@ -192,6 +193,10 @@ static inline int toy_seg_sniff(int raw, int sport, int dport,
 	out->csum_ok = toy_csum_ok((struct in_addr){ iph->saddr },
 				   (struct in_addr){ iph->daddr },
 				   buf + iph->ihl * 4, seglen);
+	out->csum_partial = out->th.check ==
+			    toy_csum_partial((struct in_addr){ iph->saddr },
+					     (struct in_addr){ iph->daddr },
+					     seglen);
 	return 1;
 }
 

@@ -18,6 +18,8 @@
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <arpa/inet.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 #include <linux/toy.h>
 
 #include "kselftest_harness.h"
@@ -75,7 +77,8 @@ static int recv_seg(struct __test_metadata *_metadata, int raw,
 
 	if (!toy_seg_sniff(raw, sport, dport, &got, secs))
 		return 0;
-	EXPECT_TRUE(got.csum_ok);
+	/* Loopback sums for us: the field holds the pseudo-header's sum. */
+	EXPECT_TRUE(got.csum_partial);
 	EXPECT_EQ(IPPROTO_TOY, got.ip.protocol);
 	EXPECT_NE(0, got.ip.frag_off & htons(IP_DF));
 	*out = got.th;
@@ -438,6 +441,151 @@ TEST_F(wire, close_while_connecting)
 		close(fds[i]);
 	EXPECT_EQ(0, toy_live_wait("timers", 0, 5));
 	EXPECT_EQ(0, toy_live_wait("sockets", 0, 5));
+}
+
+/* Close @fd with a reset (SO_LINGER 0): no TIME_WAIT entry. */
+static void abort_close(int fd)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(fd);
+}
+
+/* The next segment @sport -> @dport on @raw that carries data. */
+static int sniff_data(int raw, int sport, int dport, struct toy_sniffed *got)
+{
+	do {
+		if (!toy_seg_sniff(raw, sport, dport, got, 5))
+			return 0;
+	} while (!got->len);
+	return 1;
+}
+
+/*
+ * Loopback sums any protocol (NETIF_F_HW_CSUM), so the sender leaves the
+ * checksum to it, as TCP does: data, ACKs and datagrams all leave with
+ * the pseudo-header's sum alone in the field, and are taken in.
+ */
+TEST_F(wire, checksum_left_to_loopback)
+{
+	int l = toy_listener("127.0.0.1", 7200, 1), c, s, d;
+	struct sockaddr_toy a = taddr("127.0.0.1", 7200);
+	struct toy_sniffed got;
+	char buf[8];
+
+	ASSERT_LE(0, l);
+	c = socket(TOY_AF, SOCK_STREAM, 0);
+	ASSERT_EQ(0, connect(c, (struct sockaddr *)&a, sizeof(a)));
+	s = accept(l, NULL, NULL);
+	ASSERT_LE(0, s);
+	ASSERT_EQ(5, write(c, "hello", 5));
+	ASSERT_EQ(1, sniff_data(self->raw, local_port(c), 7200, &got));
+	EXPECT_TRUE(got.csum_partial);
+	EXPECT_FALSE(got.csum_ok);
+	ASSERT_EQ(1, toy_seg_sniff(self->raw, 7200, local_port(c), &got, 5));
+	EXPECT_EQ(TOY_ACK, got.th.flags);
+	EXPECT_TRUE(got.csum_partial);
+	EXPECT_EQ(5, read(s, buf, sizeof(buf)));
+
+	d = socket(TOY_AF, SOCK_DGRAM, 0);
+	ASSERT_LE(0, d);
+	a.stoy_port = htons(7201);
+	ASSERT_EQ(3, sendto(d, "abc", 3, 0, (struct sockaddr *)&a, sizeof(a)));
+	ASSERT_EQ(1, toy_seg_sniff(self->raw, local_port(d), 7201, &got, 5));
+	EXPECT_EQ(TOY_TYPE_DGRAM, got.th.type);
+	EXPECT_TRUE(got.csum_partial);
+	close(d);
+	abort_close(c);		/* no TIME_WAIT left behind */
+	close(s);
+	close(l);
+}
+
+/* Turn transmit checksumming of device @dev on or off; 0 or -errno. */
+static int set_tx_csum(const char *dev, int on)
+{
+	struct ethtool_value ev = { .cmd = ETHTOOL_STXCSUM, .data = on };
+	struct ifreq ifr = { .ifr_data = (void *)&ev };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), err = 0;
+
+	strncpy(ifr.ifr_name, dev, IFNAMSIZ - 1);
+	if (ioctl(fd, SIOCETHTOOL, &ifr))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* A raw IPPROTO_TOY socket made in namespace @ns, or -1. */
+static int raw_in(int ns)
+{
+	int self = open("/proc/self/ns/net", O_RDONLY), fd;
+
+	if (self < 0 || setns(ns, CLONE_NEWNET))
+		return -1;
+	fd = socket(AF_INET, SOCK_RAW, IPPROTO_TOY);
+	if (setns(self, CLONE_NEWNET))
+		fd = -1;
+	close(self);
+	return fd;
+}
+
+/*
+ * Over veth the checksum follows the device: left to it while it offers
+ * to sum (the receiver sees the pseudo-header's sum alone), computed in
+ * software once its transmit checksumming is off (ethtool -K tx off).
+ * The stream goes on across the change.
+ */
+TEST_F(wire, checksum_follows_the_device)
+{
+	struct sockaddr_toy a = taddr("10.31.0.2", 7202);
+	struct toy_sniffed got;
+	int ns, raw, l, c, s, n = 0, r;
+	char buf[8];
+
+	ASSERT_EQ(0, system("ip netns del toycw 2>/dev/null; "
+			    "ip netns add toycw && "
+			    "ip link add cw0 type veth peer name cw1 netns toycw && "
+			    "ip addr add 10.31.0.1/24 dev cw0 && ip link set cw0 up && "
+			    "ip -n toycw addr add 10.31.0.2/24 dev cw1 && "
+			    "ip -n toycw link set cw1 up"));
+	ns = open("/var/run/netns/toycw", O_RDONLY);
+	ASSERT_LE(0, ns);
+	raw = raw_in(ns);
+	l = sock_in(ns, SOCK_STREAM);
+	ASSERT_LE(0, raw);
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, bind(l, (struct sockaddr *)&a, sizeof(a)));
+	ASSERT_EQ(0, listen(l, 1));
+	c = socket(TOY_AF, SOCK_STREAM, 0);
+	ASSERT_EQ(0, connect(c, (struct sockaddr *)&a, sizeof(a)));
+	s = accept(l, NULL, NULL);
+	ASSERT_LE(0, s);
+
+	ASSERT_EQ(3, write(c, "abc", 3));
+	ASSERT_EQ(1, sniff_data(raw, local_port(c), 7202, &got));
+	EXPECT_TRUE(got.csum_partial);
+	EXPECT_FALSE(got.csum_ok);
+
+	ASSERT_EQ(0, set_tx_csum("cw0", 0));
+	ASSERT_EQ(3, write(c, "def", 3));
+	ASSERT_EQ(1, sniff_data(raw, local_port(c), 7202, &got));
+	EXPECT_TRUE(got.csum_ok);
+	EXPECT_FALSE(got.csum_partial);
+
+	/* Both arrive, the first as the device summed it, the second ours. */
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO,
+		   &(struct timeval){ .tv_sec = 10 * toy_timeout_scale() },
+		   sizeof(struct timeval));
+	while (n < 6 && (r = read(s, buf + n, sizeof(buf) - n)) > 0)
+		n += r;
+	EXPECT_EQ(6, n);
+	EXPECT_EQ(0, memcmp(buf, "abcdef", 6));
+	abort_close(c);
+	close(s);
+	close(l);
+	close(raw);
+	close(ns);
+	system("ip netns del toycw");
 }
 
 TEST_HARNESS_MAIN

@@ -47,13 +47,9 @@ static inline uint16_t toy_ip_csum(const void *data, size_t len)
 	return toy_csum_fold(toy_csum_add(0, data, len));
 }
 
-/*
- * The AF_TOY checksum of a segment of @len bytes from @src to @dst:
- * pseudo-header, header and data.  Filled in with the field zero; 0 over
- * a segment whose field is right.
- */
-static inline uint16_t toy_csum(struct in_addr src, struct in_addr dst,
-				const void *seg, size_t len)
+/* The one's complement sum of the IPv4 pseudo-header of @len bytes. */
+static inline uint32_t toy_pseudo_sum(struct in_addr src, struct in_addr dst,
+				      size_t len)
 {
 	struct {
 		struct in_addr	src, dst;
@@ -62,8 +58,31 @@ static inline uint16_t toy_csum(struct in_addr src, struct in_addr dst,
 	} __attribute__((packed)) ph = { src, dst, 0, IPPROTO_TOY,
 					 htons(len) };
 
-	return toy_csum_fold(toy_csum_add(toy_csum_add(0, &ph, sizeof(ph)),
+	return toy_csum_add(0, &ph, sizeof(ph));
+}
+
+/*
+ * The AF_TOY checksum of a segment of @len bytes from @src to @dst:
+ * pseudo-header, header and data.  Filled in with the field zero; 0 over
+ * a segment whose field is right.
+ */
+static inline uint16_t toy_csum(struct in_addr src, struct in_addr dst,
+				const void *seg, size_t len)
+{
+	return toy_csum_fold(toy_csum_add(toy_pseudo_sum(src, dst, len),
 					  seg, len));
+}
+
+/*
+ * What the field holds while the checksum is left to the device (the
+ * kernel's CHECKSUM_PARTIAL, on loopback and veth): the pseudo-header's
+ * sum alone, folded and not complemented.  A packet socket or raw socket
+ * on such a device sees this, as tcpdump sees TCP's.
+ */
+static inline uint16_t toy_csum_partial(struct in_addr src,
+					struct in_addr dst, size_t len)
+{
+	return (uint16_t)~toy_csum_fold(toy_pseudo_sum(src, dst, len));
 }
 
 /* The segment's checksum verifies, with its checksum field in place. */
