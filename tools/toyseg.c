@@ -120,8 +120,22 @@ static char *opt_text(const struct toyhdr *th, size_t hlen, char *buf,
 	return buf;
 }
 
+/* What a segment's checksum says, as tcpdump would put it. */
+static const char *csum_text(uint32_t src, uint32_t dst,
+			     const struct toyhdr *th, size_t len)
+{
+	struct in_addr s = { src }, d = { dst };
+
+	if (toy_csum_ok(s, d, th, len))
+		return "";
+	/* Loopback and veth sum for the sender: only the pseudo-header. */
+	if (th->check == toy_csum_partial(s, d, len))
+		return " (checksum left to the device)";
+	return " (BAD CHECKSUM)";
+}
+
 static void print_seg(const char *dir, uint32_t src, uint32_t dst,
-		      const struct toyhdr *th, size_t len, int ok)
+		      const struct toyhdr *th, size_t len)
 {
 	char s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN], f[32], o[128];
 	size_t hlen = th->doff * 4;
@@ -134,7 +148,7 @@ static void print_seg(const char *dir, uint32_t src, uint32_t dst,
 	       dir, s, ntohs(th->source), d, ntohs(th->dest),
 	       flag_text(th->flags, f), ntohl(th->seq), ntohl(th->ack_seq),
 	       ntohs(th->window), opt_text(th, hlen, o, sizeof(o)),
-	       len - hlen, ok ? "" : " (BAD CHECKSUM)");
+	       len - hlen, csum_text(src, dst, th, len));
 }
 
 int main(int argc, char **argv)
@@ -241,7 +255,7 @@ int main(int argc, char **argv)
 		seg.th.check = toy_csum(me.sin_addr, to.sin_addr, &seg,
 					sizeof(seg.th) + dlen);
 		print_seg("sent", me.sin_addr.s_addr, to.sin_addr.s_addr,
-			  &seg.th, sizeof(seg.th) + dlen, 1);
+			  &seg.th, sizeof(seg.th) + dlen);
 	}
 	if (send(raw, &seg, sizeof(seg.th) + dlen, 0) < 0) {
 		fprintf(stderr, "toyseg: send: %s\n", strerror(errno));
@@ -267,9 +281,7 @@ int main(int argc, char **argv)
 		if (th->dest != seg.th.source || th->source != seg.th.dest)
 			continue;
 		len -= iph->ihl * 4;
-		print_seg("got ", iph->saddr, iph->daddr, th, len,
-			  toy_csum_ok((struct in_addr){ iph->saddr },
-				      (struct in_addr){ iph->daddr }, th, len));
+		print_seg("got ", iph->saddr, iph->daddr, th, len);
 		n++;
 	}
 	if (!n)
