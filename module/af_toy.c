@@ -353,7 +353,8 @@ int toy_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
  * @sock: the socket.
  * @level: the level; SOL_SOCKET never gets here.
  * @optname: TOY_REUSEPORT, or, for a stream socket, TOY_KEEPIDLE,
- *           TOY_KEEPINTVL or TOY_KEEPCNT (uapi/linux/toy.h).
+ *           TOY_KEEPINTVL, TOY_KEEPCNT, TOY_NODELAY, TOY_CORK or
+ *           TOY_QUICKACK (uapi/linux/toy.h).
  * @optval: the value, an int.
  * @optlen: its length.
  *
@@ -379,6 +380,9 @@ int toy_setsockopt(struct socket *sock, int level, int optname,
 	case TOY_KEEPIDLE:
 	case TOY_KEEPINTVL:
 	case TOY_KEEPCNT:
+	case TOY_NODELAY:
+	case TOY_CORK:
+	case TOY_QUICKACK:
 		if (sk->sk_type != SOCK_STREAM)
 			return -ENOPROTOOPT;
 		break;
@@ -415,6 +419,15 @@ int toy_setsockopt(struct socket *sock, int level, int optname,
 			err = -EINVAL;
 		else
 			WRITE_ONCE(ts->keepcnt, val);
+		break;
+	case TOY_NODELAY:
+		toy_set_nodelay(sk, val);
+		break;
+	case TOY_CORK:
+		toy_set_cork(sk, val);
+		break;
+	case TOY_QUICKACK:
+		toy_set_quickack(sk, val);
 		break;
 	}
 	release_sock(sk);
@@ -457,6 +470,15 @@ int toy_getsockopt(struct socket *sock, int level, int optname,
 		break;
 	case TOY_KEEPCNT:
 		val = READ_ONCE(ts->keepcnt);
+		break;
+	case TOY_NODELAY:
+		val = READ_ONCE(ts->nodelay);
+		break;
+	case TOY_CORK:
+		val = READ_ONCE(ts->cork);
+		break;
+	case TOY_QUICKACK:
+		val = !READ_ONCE(ts->ack_pingpong);
 		break;
 	default:
 		return -ENOPROTOOPT;

@@ -202,8 +202,10 @@ static int toy_send_skb(struct sock *sk, struct sk_buff *skb, u32 seq,
 		kfree_skb(skb);
 		return -EHOSTUNREACH;
 	}
-	if (flags & TOY_ACK)
+	if (flags & TOY_ACK) {
 		seg.ack = toy_sk(sk)->rcv_nxt;
+		toy_delack_ack_sent(sk);	/* this one takes it */
+	}
 	seg.window = toy_select_window(sk, flags & TOY_SYN);
 	seg.wscale_ok = toy_sk(sk)->wscale_ok;
 	seg.wscale = toy_sk(sk)->rcv_wscale;
@@ -362,32 +364,114 @@ unsigned long toy_probe_when(const struct toy_sock *ts)
 	return min_t(u64, when, TOY_RTO_MAX);
 }
 
-/* Split @skb to the current MSS; the rest follows it.  0 or -ENOMEM. */
-static int toy_fit_mss(struct sock *sk, struct sk_buff *skb)
+/* Split @skb to @mss (the current MSS); the rest follows it.  0 or -ENOMEM. */
+static int toy_fit_mss(struct sock *sk, struct sk_buff *skb, u16 mss)
 {
-	u16 mss = toy_current_mss(sk);
-
 	if (!mss || skb->len <= mss)
 		return 0;
 	return toy_split(sk, skb, mss);
 }
 
+/* A state in which queued data may be sent. */
+static bool toy_can_push(const struct sock *sk)
+{
+	return (1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
+				      TCPF_FIN_WAIT1 | TCPF_CLOSING |
+				      TCPF_LAST_ACK);
+}
+
+/*
+ * Nagle's algorithm (RFC 896, with Minshall's refinement, as
+ * tcp_nagle_test()): a short segment, never sent, at the tail of the
+ * queue (where more bytes of the next write would join it), waits while
+ * the socket is corked (TOY_CORK, or MSG_MORE on this send), or, unless
+ * TOY_NODELAY, while an earlier short segment is unacknowledged.  A FIN
+ * never waits.  What ends the wait: an ACK (toy_push() again), the
+ * next write filling the segment, uncorking, TOY_NODELAY, or the probe
+ * timer, which pushes with TOY_PUSH_FORCE: TCP_CORK's 200 ms ceiling.
+ */
+static bool toy_nagle_holds(const struct sock *sk, const struct sk_buff *skb,
+			    u16 mss, enum toy_push_how how)
+{
+	const struct toy_sock *ts = toy_sk(sk);
+	const struct toy_skb_cb *cb = TOY_SKB_CB(skb);
+
+	if (how == TOY_PUSH_FORCE || skb->len >= mss ||
+	    cb->flags & TOY_FIN || toy_before(cb->seq, ts->snd_max) ||
+	    !skb_queue_is_last(&sk->sk_write_queue, skb))
+		return false;
+	if (ts->cork || how == TOY_PUSH_MORE)
+		return true;
+	return !ts->nodelay && ts->packets_out &&
+	       toy_after(ts->snd_sml, ts->snd_una);
+}
+
 /**
- * toy_push() - Send what the windows allow, from send_head on.
+ * toy_set_nodelay() - TOY_NODELAY, as TCP_NODELAY.
  * @sk: the connection.
+ * @on: Nagle's algorithm off; what it held goes now.
+ *
+ * Context: lock_sock() held.
+ */
+void toy_set_nodelay(struct sock *sk, bool on)
+{
+	WRITE_ONCE(toy_sk(sk)->nodelay, on);
+	if (on && toy_can_push(sk))
+		toy_push_with(sk, TOY_PUSH_FORCE);
+}
+
+/**
+ * toy_set_cork() - TOY_CORK, as TCP_CORK.
+ * @sk: the connection.
+ * @on: short segments wait; off: they go, as Nagle's algorithm allows
+ *      (all of them with TOY_NODELAY).
+ *
+ * Context: lock_sock() held.
+ */
+void toy_set_cork(struct sock *sk, bool on)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	WRITE_ONCE(ts->cork, on);
+	if (!on && toy_can_push(sk))
+		toy_push_with(sk, ts->nodelay ? TOY_PUSH_FORCE :
+						TOY_PUSH_NAGLE);
+}
+
+/**
+ * toy_push() - Send what the windows and Nagle allow, from send_head on.
+ * @sk: the connection.
+ *
+ * toy_push_with() with Nagle's algorithm as the socket's options say.
+ *
+ * Context: socket lock held; does not sleep.
+ */
+void toy_push(struct sock *sk)
+{
+	toy_push_with(sk, TOY_PUSH_NAGLE);
+}
+
+/**
+ * toy_push_with() - Send what the windows allow, from send_head on.
+ * @sk: the connection.
+ * @how: TOY_PUSH_NAGLE: a short last segment may wait
+ *       (toy_nagle_holds()); TOY_PUSH_MORE: it waits (MSG_MORE);
+ *       TOY_PUSH_FORCE: it goes.
  *
  * Up to the congestion limit (toy_cc_send_limit()) and the peer's
  * window.  A segment is split to the current MSS first, and, with
  * nothing in flight, to the window's right edge.  One below snd_max is
  * a retransmission (no RTT sample).  The first segment in flight starts
  * the retransmission timer; data left waiting with nothing in flight (a
- * closed window, a failed transmission) starts the probe timer instead.
+ * closed window, a failed transmission, a cork) starts the probe timer
+ * instead.
  *
  * Context: socket lock held; does not sleep.
  */
-void toy_push(struct sock *sk)
+void toy_push_with(struct sock *sk, enum toy_push_how how)
 {
 	struct toy_sock *ts = toy_sk(sk);
+	u16 mss = toy_current_mss(sk);
 	struct sk_buff *skb;
 	u32 limit;
 
@@ -399,7 +483,7 @@ void toy_push(struct sock *sk)
 
 		if (ts->packets_out >= limit)
 			break;
-		if (toy_fit_mss(sk, skb))
+		if (toy_fit_mss(sk, skb, mss))
 			break;
 		if (toy_after(cb->seq + skb->len, wnd_end)) {
 			/* Wait for ACKs, or probe a zero window. */
@@ -408,12 +492,18 @@ void toy_push(struct sock *sk)
 			if (toy_split(sk, skb, wnd_end - cb->seq))
 				break;
 		}
+		if (toy_nagle_holds(sk, skb, mss, how))
+			break;
 		if (toy_before(cb->seq, ts->snd_max)) {
 			cb->retrans = 1;
 			TOY_INC_STATS(sock_net(sk), TOY_MIB_RETRANSSEGS);
 		}
 		if (toy_transmit(sk, skb))
 			break;
+		if (!cb->retrans)
+			toy_delack_data_sent(sk);
+		if (skb->len < mss)
+			ts->snd_sml = cb->end_seq;	/* Minshall */
 		cb->sent_us = toy_now_us();
 		ts->lsndtime = jiffies;
 		ts->snd_nxt = cb->end_seq;

@@ -77,6 +77,7 @@ static const char * const toy_mib_names[TOY_MIB_MAX] = {
 	[TOY_MIB_ORPHANOVERFLOW] = "OrphanOverflow",
 	[TOY_MIB_MEMORYPRESSURES] = "MemoryPressures",
 	[TOY_MIB_INOPTERRORS]	= "InOptErrors",
+	[TOY_MIB_DELAYEDACKS]	= "DelayedACKs",
 };
 
 static int toy_stat_show(struct seq_file *seq, void *v)

@@ -474,7 +474,8 @@ static bool toy_rmem_schedule(struct sock *sk, struct sk_buff *skb)
  * segment waits in the out-of-order queue; all duplicate, or without
  * room, it is dropped.  After the peer's FIN, or in a state other than
  * ESTABLISHED, FIN_WAIT1 and FIN_WAIT2, nothing more counts.  Answers
- * with an ACK whenever the segment carried anything, except new data
+ * with an ACK whenever the segment carried anything, at once or a
+ * little later for data in sequence (toy_ack_snd_check()), except new data
  * after close() or SHUT_RD in FIN_WAIT1 or FIN_WAIT2, which resets the
  * connection, as TCP does.
  *
@@ -485,6 +486,7 @@ void toy_rcv_data(struct sock *sk, struct sk_buff *skb)
 	struct toy_skb_cb *cb = TOY_SKB_CB(skb);
 	struct toy_sock *ts = toy_sk(sk);
 	bool fin = cb->flags & TOY_FIN;
+	bool hole;
 
 	if (!skb->len && !fin)
 		goto drop;
@@ -495,6 +497,7 @@ void toy_rcv_data(struct sock *sk, struct sk_buff *skb)
 		goto ack;	/* after the peer's FIN: nothing more counts */
 	if (!toy_after(cb->end_seq, ts->rcv_nxt)) {
 		TOY_INC_STATS(sock_net(sk), TOY_MIB_DUPSEGS);
+		toy_enter_quickack_mode(sk);
 		goto ack;	/* all duplicate: tell the sender again */
 	}
 	/* Data after close() or SHUT_RD in FIN_WAIT: reset, as TCP. */
@@ -511,12 +514,15 @@ void toy_rcv_data(struct sock *sk, struct sk_buff *skb)
 	}
 	if (toy_after(cb->seq, ts->rcv_nxt)) {
 		toy_ooo_insert(sk, skb);
+		toy_enter_quickack_mode(sk);
 		toy_send_ack(sk);	/* a duplicate ACK: a hole here */
 		return;
 	}
 	if (!toy_trim_front(sk, skb))
 		goto ack;
+	hole = !skb_queue_empty(&ts->ooo_queue);
 	if (skb->len) {
+		toy_delack_data_rcvd(sk, skb->len);
 		toy_queue_rcv(sk, skb);
 		skb = NULL;
 	}
@@ -524,7 +530,8 @@ void toy_rcv_data(struct sock *sk, struct sk_buff *skb)
 		toy_fin(sk);
 	toy_ooo_drain(sk);
 	toy_rcv_rtt_measure(ts);
-	toy_send_ack(sk);
+	/* RFC 5681 4.2: a hole filled, or the FIN, is acknowledged now. */
+	toy_ack_snd_check(sk, hole || fin);
 	if (!sock_flag(sk, SOCK_DEAD))
 		sk->sk_data_ready(sk);
 	kfree_skb(skb);

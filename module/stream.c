@@ -299,7 +299,8 @@ static void toy_probe_timer(struct sock *sk)
 		return;
 	}
 	ts->probes++;
-	toy_push(sk);		/* perhaps the window is open now */
+	/* Perhaps the window is open now; a cork holds no longer. */
+	toy_push_with(sk, TOY_PUSH_FORCE);
 	if (ts->packets_out)
 		return;
 	toy_send_probe(sk);
@@ -455,6 +456,13 @@ static void toy_misc_timer(struct timer_list *t)
 	toy_timer_run(&ts->sk, TOY_DEFER_MISC, toy_misc_expired);
 }
 
+static void toy_delack_timer(struct timer_list *t)
+{
+	struct toy_sock *ts = from_timer(ts, t, delack_timer);
+
+	toy_timer_run(&ts->sk, TOY_DEFER_DELACK, toy_delack_expired);
+}
+
 /**
  * toy_stream_release_cb() - Do the work timers left to the owner.
  * @sk: the socket.
@@ -483,6 +491,11 @@ void toy_stream_release_cb(struct sock *sk)
 	}
 	if (test_and_clear_bit(TOY_DEFER_MTU, &ts->deferred)) {
 		toy_mtu_reduced(sk);
+		toy_live_dec(TOY_LIVE_TIMER);
+		__sock_put(sk);
+	}
+	if (test_and_clear_bit(TOY_DEFER_DELACK, &ts->deferred)) {
+		toy_delack_expired(sk);
 		toy_live_dec(TOY_LIVE_TIMER);
 		__sock_put(sk);
 	}
@@ -530,6 +543,7 @@ void toy_stream_init_sock(struct sock *sk)
 
 	timer_setup(&ts->rtx_timer, toy_rtx_timer, 0);
 	timer_setup(&ts->misc_timer, toy_misc_timer, 0);
+	timer_setup(&ts->delack_timer, toy_delack_timer, 0);
 	skb_queue_head_init(&ts->ooo_queue);
 	ts->keepidle = TOY_KEEPIDLE_DEFAULT;
 	ts->keepintvl = TOY_KEEPINTVL_DEFAULT;
@@ -588,9 +602,12 @@ void toy_stream_stop(struct sock *sk)
 
 	toy_timer_stop(sk, &ts->rtx_timer);
 	toy_timer_stop(sk, &ts->misc_timer);
+	toy_timer_stop(sk, &ts->delack_timer);
 	toy_clear_deferred(sk, TOY_DEFER_RTX);
 	toy_clear_deferred(sk, TOY_DEFER_MISC);
 	toy_clear_deferred(sk, TOY_DEFER_MTU);
+	toy_clear_deferred(sk, TOY_DEFER_DELACK);
+	ts->ack_pending = false;
 }
 
 /**

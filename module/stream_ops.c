@@ -3,7 +3,8 @@
  * AF_TOY stream sockets: the socket calls that move data, as TCP's.
  *
  * sendmsg() copies the user's bytes into segments of at most one MSS
- * on the write queue (output.c sends them as the windows allow),
+ * on the write queue, the first into the last segment if it is short
+ * and unsent (output.c sends them as the windows and Nagle allow),
  * waiting for room in SO_SNDBUF and in the protocol's memory (mem.c)
  * unless nonblocking; recvmsg() copies
  * from the receive queue in order.  A bad user buffer ends the call
@@ -60,6 +61,8 @@ static int toy_queue_segment(struct sock *sk, struct msghdr *msg,
 		return 0;
 	}
 	skb_reserve(skb, TOY_MAX_HEADER);
+	/* Summed when sent (toy_ip_out()): copying in computes no sum. */
+	skb->ip_summed = CHECKSUM_PARTIAL;
 	skb->len = size;
 	skb->data_len = size;
 	if (skb_copy_datagram_from_iter(skb, 0, &msg->msg_iter, size)) {
@@ -76,6 +79,51 @@ static int toy_queue_segment(struct sock *sk, struct msghdr *msg,
 	if (!ts->send_head)
 		ts->send_head = skb;
 	return size;
+}
+
+/*
+ * Append up to @size of the user's bytes to the segment at the tail of
+ * the write queue, if it was never sent and is shorter than the MSS, as
+ * tcp_sendmsg_locked() fills its last skb: small writes then leave as
+ * one segment.  The bytes go to page fragments (sk_page_frag()).
+ * Returns the bytes appended; 0 when the tail takes none (none there,
+ * sent, full, out of fragments, or memory short); or -EFAULT, with
+ * nothing appended.
+ */
+static int toy_fill_tail(struct sock *sk, struct msghdr *msg, size_t size)
+{
+	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+	struct page_frag *pfrag = sk_page_frag(sk);
+	struct toy_sock *ts = toy_sk(sk);
+	bool merge;
+	int i, copy;
+
+	if (!skb || toy_before(TOY_SKB_CB(skb)->seq, ts->snd_max) ||
+	    TOY_SKB_CB(skb)->flags & TOY_FIN || skb->len >= ts->mss ||
+	    !sk_page_frag_refill(sk, pfrag))
+		return 0;
+	i = skb_shinfo(skb)->nr_frags;
+	merge = skb_can_coalesce(skb, i, pfrag->page, pfrag->offset);
+	if (!merge && i >= MAX_SKB_FRAGS)
+		return 0;
+	copy = min_t(size_t, size, ts->mss - skb->len);
+	copy = min_t(int, copy, pfrag->size - pfrag->offset);
+	if (!sk_wmem_schedule(sk, copy))
+		return 0;
+	/* skb, sk_wmem_queued and the memory charge grow by @copy. */
+	if (skb_copy_to_page_nocache(sk, &msg->msg_iter, skb, pfrag->page,
+				     pfrag->offset, copy))
+		return -EFAULT;
+	if (merge) {
+		skb_frag_size_add(&skb_shinfo(skb)->frags[i - 1], copy);
+	} else {
+		skb_fill_page_desc(skb, i, pfrag->page, pfrag->offset, copy);
+		page_ref_inc(pfrag->page);
+	}
+	pfrag->offset += copy;
+	TOY_SKB_CB(skb)->end_seq += copy;
+	ts->write_seq += copy;
+	return copy;
 }
 
 /**
@@ -101,6 +149,8 @@ static int toy_queue_segment(struct sock *sk, struct msghdr *msg,
 int toy_stream_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 {
 	int flags = msg->msg_flags;
+	enum toy_push_how how = flags & MSG_MORE ? TOY_PUSH_MORE :
+						   TOY_PUSH_NAGLE;
 	struct sock *sk = sock->sk;
 	struct toy_sock *ts = toy_sk(sk);
 	size_t copied = 0;
@@ -133,18 +183,19 @@ int toy_stream_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 			goto error;
 		if (!sk_stream_memory_free(sk))
 			goto wait_for_memory;
-		err = toy_queue_segment(sk, msg,
+		err = toy_fill_tail(sk, msg, len - copied) ? :
+		      toy_queue_segment(sk, msg,
 					min_t(size_t, len - copied, ts->mss));
 		if (err < 0)
 			goto error;
 		if (!err)
 			goto wait_for_memory;
 		copied += err;
-		toy_push(sk);
+		toy_push_with(sk, how);
 		continue;
 
 wait_for_memory:
-		toy_push(sk);
+		toy_push_with(sk, how);
 		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
 		err = sk_stream_wait_memory(sk, &timeo);
 		if (err)
@@ -179,6 +230,17 @@ static void toy_window_update(struct sock *sk)
 	if (win > cur &&
 	    (win - cur >= min_t(u32, ts->mss, TOY_MAX_WINDOW / 2) || !cur))
 		toy_send_ack(sk);
+}
+
+/*
+ * After a read: the receive buffer may grow (toy_rcv_space_adjust()),
+ * an ACK that waited for the reader goes, or else a window update.
+ */
+static void toy_read_done(struct sock *sk)
+{
+	toy_rcv_space_adjust(sk);
+	if (!toy_delack_after_read(sk))
+		toy_window_update(sk);
 }
 
 /*
@@ -322,10 +384,8 @@ int toy_stream_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 		}
 	} while (len > 0);
 
-	if (copied > 0 && !(flags & MSG_PEEK)) {
-		toy_rcv_space_adjust(sk);
-		toy_window_update(sk);
-	}
+	if (copied > 0 && !(flags & MSG_PEEK))
+		toy_read_done(sk);
 out:
 	release_sock(sk);
 	return copied;

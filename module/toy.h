@@ -90,6 +90,16 @@ extern unsigned int toy_ipproto;
  * @last_oow_ack_time: jiffies of the last answer to an unacceptable
  *      segment, to rate-limit them.
  * @ka_probes: keepalive probes unanswered.
+ * @rcv_mss: the peer's segment size, as the receiver measures it
+ *      (delack.c); 0 before any data.
+ * @ack_quick: ACKs still to send at once (quick-ACK mode).
+ * @ack_pending: an ACK waits on @delack_timer.
+ * @ack_pushed: a short segment arrived since our last ACK.
+ * @ack_pingpong: interactive mode: ACKs wait for data to ride on.
+ * @ack_ato: how long an ACK may wait, jiffies; 0 before any data.
+ * @ack_lrcvtime: jiffies when data last arrived.
+ * @snd_sml: the end of the last segment sent shorter than the MSS
+ *      (Nagle's algorithm, Minshall's refinement).
  * @cwnd: congestion window (RFC 5681, with NewReno), in segments.
  * @ssthresh: slow start threshold, in segments.
  * @cwnd_cnt: ACKs counted toward the next increase in congestion
@@ -108,6 +118,8 @@ extern unsigned int toy_ipproto;
  *      the socket lock and kept by disconnect.
  * @keepintvl: TOY_KEEPINTVL, seconds.
  * @keepcnt: TOY_KEEPCNT.
+ * @nodelay: TOY_NODELAY: Nagle's algorithm off.
+ * @cork: TOY_CORK: short segments wait (toy_push_with()).
  * @scaling_ratio: data bytes per byte of receive buffer memory (skb
  *      truesize), in 1/256: measured on every data segment received, it
  *      turns free buffer space into the window we offer
@@ -115,6 +127,7 @@ extern unsigned int toy_ipproto;
  * @ooo_queue: received segments beyond @rcv_nxt, in sequence order.
  * @rtx_timer: retransmits (SYN, SYN-ACK, data, FIN), probes a zero window.
  * @misc_timer: ends an orphaned FIN_WAIT_2 and sends keepalive probes.
+ * @delack_timer: sends an ACK that waited (delack.c).
  *      Each timer holds a socket reference while armed (stream.c).
  * @deferred: TOY_DEFER_* bits, changed atomically: work a timer left to
  *      the owner of the socket lock.
@@ -187,6 +200,14 @@ struct toy_sock {
 	unsigned long		lsndtime;
 	u32			last_oow_ack_time;
 	u8			ka_probes;
+	u16			rcv_mss;
+	u8			ack_quick;
+	bool			ack_pending;
+	bool			ack_pushed;
+	bool			ack_pingpong;
+	u32			ack_ato;
+	unsigned long		ack_lrcvtime;
+	u32			snd_sml;
 
 	/* Congestion control and RTT estimation (cong.c). */
 	u32			cwnd;
@@ -204,12 +225,15 @@ struct toy_sock {
 	u16			keepidle;
 	u16			keepintvl;
 	u8			keepcnt;
+	bool			nodelay;
+	bool			cork;
 	u8			scaling_ratio;
 	struct sk_buff_head	ooo_queue;
 
 	/* Timers (stream.c). */
 	struct timer_list	rtx_timer;
 	struct timer_list	misc_timer;
+	struct timer_list	delack_timer;
 	unsigned long		deferred;
 
 	/* Listener (listen.c, request.c, syncookies.c). */
@@ -249,6 +273,7 @@ enum {
 	TOY_DEFER_RTX,		/* the retransmission timer fired */
 	TOY_DEFER_MISC,		/* the misc timer fired */
 	TOY_DEFER_MTU,		/* ICMP lowered the path MTU (wire.c) */
+	TOY_DEFER_DELACK,	/* the delayed-ACK timer fired */
 };
 
 /**
@@ -492,6 +517,16 @@ int toy_stream_backlog_rcv(struct sock *sk, struct sk_buff *skb);
 int toy_rcv_state(struct sock *sk, struct sk_buff *skb);
 void toy_reset(struct sock *sk);
 
+/* delack.c: when to acknowledge data, now or a little later. */
+void toy_enter_quickack_mode(struct sock *sk);
+void toy_delack_data_rcvd(struct sock *sk, unsigned int len);
+void toy_ack_snd_check(struct sock *sk, bool now);
+void toy_delack_ack_sent(struct sock *sk);
+void toy_delack_data_sent(struct sock *sk);
+void toy_delack_expired(struct sock *sk);
+bool toy_delack_after_read(struct sock *sk);
+void toy_set_quickack(struct sock *sk, int val);
+
 /* options.c: what the SYNs say, for a connection. */
 void toy_offer_options(struct sock *sk);
 void toy_take_syn_options(struct toy_sock *ts, const struct toy_options *opt);
@@ -531,6 +566,10 @@ void toy_send_ack(struct sock *sk);
 void toy_send_active_reset(struct sock *sk);
 void toy_send_fin(struct sock *sk, gfp_t gfp);
 void toy_push(struct sock *sk);
+enum toy_push_how { TOY_PUSH_NAGLE, TOY_PUSH_MORE, TOY_PUSH_FORCE };
+void toy_push_with(struct sock *sk, enum toy_push_how how);
+void toy_set_nodelay(struct sock *sk, bool on);
+void toy_set_cork(struct sock *sk, bool on);
 enum { TOY_ACK_OK, TOY_ACK_OLD, TOY_ACK_BLIND, TOY_ACK_UNSENT };
 int toy_ack_check(const struct sock *sk, u32 ack);
 void toy_ack_rcvd(struct sock *sk, u32 ack, u32 seq, u32 window,

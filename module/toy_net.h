@@ -86,6 +86,7 @@ enum toy_mib_field {
 	TOY_MIB_ORPHANOVERFLOW,	/* orphans reset: too many, or no memory */
 	TOY_MIB_MEMORYPRESSURES, /* times a protocol entered memory pressure */
 	TOY_MIB_INOPTERRORS,	/* segments dropped: options do not parse */
+	TOY_MIB_DELAYEDACKS,	/* ACKs the delayed-ACK timer sent */
 	TOY_MIB_MAX
 };
 

@@ -73,6 +73,30 @@
 #define TOY_KEEPCNT	4	/* 1..127 probes */
 
 /*
+ * Small writes, as TCP_NODELAY and TCP_CORK (int each, 0 or 1).  Bytes
+ * written while the last segment queued is short and unsent join it.
+ * Nagle's algorithm holds a short segment back while an earlier short
+ * one is unacknowledged; TOY_NODELAY turns it off (and sends what it
+ * held).  TOY_CORK holds every short segment until it is cleared (then
+ * they go as Nagle allows, or at once with TOY_NODELAY), or for about
+ * 200 ms at most; MSG_MORE on send() does the same for that call.
+ */
+#define TOY_NODELAY	5	/* 0 or 1 */
+#define TOY_CORK	6	/* 0 or 1 */
+
+/*
+ * TOY_QUICKACK (int), as TCP_QUICKACK: how a stream socket acknowledges
+ * the data it receives.  ACKs normally wait up to 200 ms for data to
+ * ride on (delayed ACKs), and go at once for the first segments of a
+ * connection, for every second full-sized segment, and after a loss.
+ * 1 leaves interactive mode (where ACKs wait for the answer) and sends a
+ * waiting ACK now; 0 enters it.  Neither is permanent: the socket moves
+ * between them as data comes and goes.  getsockopt() reads 1 unless the
+ * socket is in interactive mode.
+ */
+#define TOY_QUICKACK	7	/* 0 or 1 */
+
+/*
  * IPPROTO_TOY - the IPv4 protocol number that carries AF_TOY segments.
  *
  * 253 is one of the two numbers RFC 3692 sets aside for experimentation
