@@ -92,7 +92,7 @@ u32 toy_isn(__be32 saddr, __be16 sport, __be32 daddr, __be16 dport)
 /**
  * toy_timer_arm() - Arm one of a socket's timers, or move its expiry.
  * @sk: the socket.
- * @t: its rtx_timer or misc_timer.
+ * @t: its rtx_timer, misc_timer or delack_timer.
  * @expires: when it fires, in jiffies.
  *
  * A timer that was not pending takes a socket reference and counts in
@@ -113,7 +113,7 @@ void toy_timer_arm(struct sock *sk, struct timer_list *t,
 /**
  * toy_timer_stop() - Disarm one of a socket's timers.
  * @sk: the socket.
- * @t: its rtx_timer or misc_timer.
+ * @t: its rtx_timer, misc_timer or delack_timer.
  *
  * If @t was pending, the socket reference and the live count it held are
  * dropped.  A handler that has already started is not waited for: it
