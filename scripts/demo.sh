@@ -9,6 +9,7 @@ toysock=$top/build/tools/toysock
 toyseg=$top/build/tools/toyseg
 toycat=$top/build/tools/toycat
 toychurn=$top/build/tools/toychurn
+toybench=$top/build/tools/toybench
 n=0
 
 step() {
@@ -316,6 +317,25 @@ show "ip netns exec right cat /proc/net/toy_stat | awk '{ print \$16, \$17 }'"
 ip netns del left
 ip netns del right
 rm -f /tmp/demo.bin /tmp/demo.got
+
+step "Delayed ACKs: the answer carries the ACK of the question" \
+     "An ACK may wait (40 to 200 ms) for data going back.  toybench rr plays a" \
+     "1-byte request and response for a second, over loopback: each transaction" \
+     "costs two segments, each carrying the ACK of the other; with every ACK sent" \
+     "at once it would cost four.  OutSegs counts the segments sent."
+ip netns add rr
+ip netns exec rr ip link set lo up
+# One counter of /proc/net/toy_stat in namespace rr.
+rrstat() {
+	ip netns exec rr awk -v name="$1" 'NR == 1 { for (i = 2; i <= NF; i++) n[i] = $i; next }
+	     { for (i = 2; i <= NF; i++) if (n[i] == name) print $i }' /proc/net/toy_stat
+}
+before=$(rrstat OutSegs)
+trans=$(ip netns exec rr "$toybench" --family toy -t 1 -v rr 2>&1 |
+	sed -n 's/.*: \([0-9]*\) transactions.*/\1/p')
+segs=$(($(rrstat OutSegs) - before))
+echo "    segments per transaction: $(( (segs + trans / 2) / trans ))"
+ip netns del rr
 
 step "A SYN flood: spoofed SYNs fill a listener's half-open entries; SYN cookies" \
      "keep it open.  400 SYNs from 10.9.0.2 (an address that never answers) reach" \
