@@ -38,8 +38,6 @@
 
 #include "toy.h"
 
-#define TOY_INIT_CWND	10	/* RFC 6928's initial window */
-#define TOY_MAX_CWND	512
 
 /**
  * toy_now_us() - The clock of RTT samples.

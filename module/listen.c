@@ -246,6 +246,9 @@ static void toy_req_finish(struct sock *sk, struct toy_request *req,
 	/* A cookie's MSS is the table's, at or below the route's. */
 	toy_sk(child)->mss = toy_negotiated_mss(toy_route_mss(child), req->mss,
 						req->wscale_ok);
+	/* The passive side's first RTT sample: SYN-ACK to ACK, sent once. */
+	if (!cookie && !req->retries && req->synack_us)
+		toy_rtt_sample(child, toy_now_us() - req->synack_us);
 	toy_cc_init(child);
 	toy_init_buffer_space(child);
 

@@ -20,7 +20,11 @@
  * 0, as TCP shows its timewait sockets; sockets that hold a
  * port but are in neither table (bound, not listening or connected)
  * show as CLOSE (07) rows, so every one of the eleven states can be
- * seen here.  The walk runs under RCU: rows of
+ * seen here.  A socket's row goes on, as TCP's, with its reference
+ * count, its address (%pK), the RTO and the delayed-ACK timeout (clock
+ * ticks), quick-ACK count << 1 | interactive mode, the congestion
+ * window, and ssthresh (-1 before the first loss; 0 for a listener).
+ * The walk runs under RCU: rows of
  * sockets that move while it runs may be missed or shown twice, as with
  * any /proc/net listing.
  */
@@ -216,6 +220,16 @@ static int toy_seq_timer(struct sock *sk, unsigned long *when)
 	return 0;
 }
 
+/* ssthresh as /proc/net/tcp shows it: -1 in the initial slow start. */
+static int toy_seq_ssthresh(struct sock *sk, int state)
+{
+	u32 ssthresh = READ_ONCE(toy_sk(sk)->ssthresh);
+
+	if (state == TCP_LISTEN)
+		return 0;
+	return ssthresh >= TOY_MAX_CWND ? -1 : ssthresh;
+}
+
 static int toy_seq_show(struct seq_file *seq, void *v)
 {
 	struct toy_seq_state *st = seq->private;
@@ -247,14 +261,18 @@ static int toy_seq_show(struct seq_file *seq, void *v)
 		rx_queue = max_t(int, READ_ONCE(ts->rcv_nxt) -
 				 READ_ONCE(ts->copied_seq), 0);
 	}
-	seq_printf(seq, "%4d: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5u %8d %lu",
+	seq_printf(seq, "%4d: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5u %8d %lu %d %pK %lu %lu %u %u %d",
 		   st->num, READ_ONCE(sk->sk_rcv_saddr), READ_ONCE(sk->sk_num),
 		   READ_ONCE(sk->sk_daddr), ntohs(READ_ONCE(sk->sk_dport)),
 		   state, tx_queue, rx_queue, timer,
 		   timer ? jiffies_delta_to_clock_t(expires - jiffies) : 0UL,
 		   READ_ONCE(ts->retries),
 		   from_kuid_munged(seq_user_ns(seq), sock_i_uid(sk)), 0,
-		   sock_i_ino(sk));
+		   sock_i_ino(sk), refcount_read(&sk->sk_refcnt), sk,
+		   jiffies_to_clock_t(READ_ONCE(ts->rto)),
+		   jiffies_to_clock_t(READ_ONCE(ts->ack_ato)),
+		   READ_ONCE(ts->ack_quick) << 1 | READ_ONCE(ts->ack_pingpong),
+		   READ_ONCE(ts->cwnd), toy_seq_ssthresh(sk, state));
 out:
 	seq_pad(seq, '\n');
 	return 0;

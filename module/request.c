@@ -334,8 +334,10 @@ static void toy_req_syn(struct toy_request *req, struct sk_buff *skb)
 	u32 rcv_nxt = req->irs + 1;
 
 	if (th->flags == TOY_SYN && seq == req->irs) {
-		if (!toy_req_oow_rate_limited(req))
+		if (!toy_req_oow_rate_limited(req)) {
+			req->synack_us = 0;	/* Karn: sent twice, no sample */
 			toy_send_synack(req);
+		}
 		return;
 	}
 	if (th->flags & TOY_ACK && ntohl(th->ack_seq) != req->iss + 1) {
@@ -469,6 +471,7 @@ int toy_req_start(struct toy_request *req)
 	toy_live_inc(TOY_LIVE_TIMER);
 	mod_timer(&req->timer, jiffies + TOY_SYNACK_RTO);
 	spin_unlock(&lts->req_lock);
+	req->synack_us = toy_now_us();
 	toy_send_synack(req);
 	return 0;
 }

@@ -298,6 +298,8 @@ enum {
  * @rcv_wscale: the one our SYN-ACK offers.
  * @wscale_ok: both SYNs carry one: the connection scales its windows.
  * @retries: SYN-ACKs sent again.
+ * @synack_us: when the first SYN-ACK went (toy_now_us()), for the
+ *      child's first RTT sample; 0: none (a SYN-ACK sent again).
  * @rcv_wnd: the window our SYN-ACK offers (a SYN's: never scaled).
  * @last_oow_ack: jiffies of the last answer to a segment out of the
  *      window, to rate-limit them.
@@ -321,6 +323,7 @@ struct toy_request {
 	u8			retries;
 	u16			rcv_wnd;
 	u32			last_oow_ack;
+	u32			synack_us;
 };
 
 static inline struct sock *toy_req_sk(struct toy_request *req)
@@ -580,6 +583,13 @@ void toy_write_queue_purge(struct sock *sk);
 void toy_send_probe(struct sock *sk);
 
 /* cong.c: RTT, RTO and the congestion window (RFC 6298, 5681, 6582). */
+#define TOY_INIT_CWND	10	/* RFC 6928's initial window */
+/*
+ * The congestion window's ceiling, in segments, and ssthresh before the
+ * first loss.  As good as none, as TCP's: the send buffer
+ * (net.toy.wmem) bounds what is in flight long before.
+ */
+#define TOY_MAX_CWND	65535
 #define TOY_RTO_INIT	HZ		/* before any RTT sample */
 #define TOY_RTO_MIN	(HZ / 5)
 #define TOY_RTO_MAX	(120 * HZ)	/* TCP's ceiling */

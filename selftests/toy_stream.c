@@ -246,6 +246,63 @@ TEST_F(stream, echo_loopback)
 	close(l);
 }
 
+/* What a /proc/net/toy row says after the inode, as /proc/net/tcp. */
+struct proc_tail {
+	unsigned long	rto, ato;	/* clock ticks (USER_HZ) */
+	unsigned int	quick;		/* quick-ACKs << 1 | interactive */
+	unsigned int	cwnd;
+	int		ssthresh;	/* -1: no loss yet */
+};
+
+/* The tail of the row @lport -> @rport; 0, or -1 if there is none. */
+static int proc_tail(int lport, int rport, struct proc_tail *t)
+{
+	char line[256];
+	int err = -1;
+	FILE *f = fopen("/proc/net/toy", "r");
+
+	if (!f)
+		return -1;
+	while (err && fgets(line, sizeof(line), f)) {
+		unsigned int lp, rp;
+
+		if (sscanf(line, " %*d: %*x:%x %*x:%x %*x %*x:%*x %*x:%*x %*x %*u %*d %*u %*d %*s %lu %lu %u %u %d",
+			   &lp, &rp, &t->rto, &t->ato, &t->quick, &t->cwnd,
+			   &t->ssthresh) == 7 &&
+		    (int)lp == lport && (int)rp == rport)
+			err = 0;
+	}
+	fclose(f);
+	return err;
+}
+
+/*
+ * Each side's row shows TCP's tail: the RTO (both sides measured the
+ * handshake's round trip, so it is below the 1 s of a connection
+ * without a sample), the initial window of 10 segments, no ssthresh
+ * yet, and interactive mode once TOY_QUICKACK 0 sets it.
+ */
+TEST_F(stream, proc_shows_rto_window_and_acks)
+{
+	struct proc_tail t;
+	int c, s, zero = 0;
+
+	ASSERT_EQ(0, make_pair(7030, &c, &s));
+	ASSERT_EQ(0, proc_tail(7030, local_port(c), &t));
+	EXPECT_GT(100, t.rto);		/* the passive side's sample */
+	EXPECT_EQ(10, t.cwnd);
+	EXPECT_EQ(-1, t.ssthresh);
+	EXPECT_EQ(0, t.quick & 1);
+	ASSERT_EQ(0, proc_tail(local_port(c), 7030, &t));
+	EXPECT_GT(100, t.rto);
+	ASSERT_EQ(0, setsockopt(s, SOL_TOY, TOY_QUICKACK, &zero,
+				sizeof(zero)));
+	ASSERT_EQ(0, proc_tail(7030, local_port(c), &t));
+	EXPECT_EQ(1, t.quick & 1);
+	close(c);
+	close(s);
+}
+
 /* The child takes the listener's options (and port, netns, uid). */
 TEST_F(stream, child_inherits)
 {
