@@ -194,6 +194,7 @@ static struct sock *toy_child_create(struct sock *l, struct toy_request *req,
 	cts->rcv_nxt = req->irs + 1;
 	cts->copied_seq = cts->rcv_nxt;
 	cts->wscale_ok = req->wscale_ok;
+	cts->sack_ok = req->sack_ok;
 	cts->snd_wscale = req->snd_wscale;
 	cts->rcv_wscale = req->rcv_wscale;
 	cts->snd_wnd = (u32)ntohs(th->window) << cts->snd_wscale;

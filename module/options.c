@@ -17,19 +17,37 @@
  *                 otherwise neither is, and the MSS stays at most
  *                 TOY_MAX_MSS_UNSCALED so that four segments fit in the
  *                 64 KiB window.
+ *   SACK permitted  a SYN offers it when net.toy.sack is on; a SYN-ACK
+ *                 answers in kind.  With both, ACKs carry SACK blocks
+ *                 (sack.c).
  *
  * A SYN cookie keeps only an MSS (syncookies.c), so a SYN answered with
- * a cookie gets a SYN-ACK without window scaling, as TCP's without
- * timestamps.
+ * a cookie gets a SYN-ACK without window scaling or SACK, as TCP's
+ * without timestamps.
  *
  * Every option of every stream segment is checked on arrival
- * (toy_rcv()): one that does not parse drops the segment.  Only a SYN's
- * are used.
+ * (toy_rcv()): one that does not parse drops the segment.  A SYN's are
+ * used, and the SACK blocks of an ACK.
  */
 
 #include <asm/unaligned.h>
 
 #include "toy.h"
+
+/* SACK blocks: at least one, and whole (RFC 2018 3). */
+static int toy_parse_sack(const u8 *ptr, u8 len, struct toy_options *opt)
+{
+	int i, n = (len - 2) / TOY_OLEN_SACK_BLOCK;
+
+	if (len < 2 + TOY_OLEN_SACK_BLOCK || (len - 2) % TOY_OLEN_SACK_BLOCK)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		opt->sack[i].start = get_unaligned_be32(ptr + 2 + 8 * i);
+		opt->sack[i].end = get_unaligned_be32(ptr + 6 + 8 * i);
+	}
+	opt->nr_sack = n;
+	return 0;
+}
 
 /**
  * toy_parse_options() - Read the options of a received segment.
@@ -41,8 +59,9 @@
  * an earlier one.
  *
  * Return: 0, or -EINVAL if the options do not parse: a length byte
- * missing, below 2 or reaching past the header, or an MSS or window
- * scale option of another length than its own.
+ * missing, below 2 or reaching past the header, an MSS, window scale or
+ * SACK permitted option of another length than its own, or SACK blocks
+ * that are not whole.
  */
 int toy_parse_options(const struct toyhdr *th, struct toy_options *opt)
 {
@@ -78,6 +97,15 @@ int toy_parse_options(const struct toyhdr *th, struct toy_options *opt)
 			opt->wscale = min_t(u8, ptr[2], TOY_MAX_WSCALE);
 			opt->wscale_ok = true;
 			break;
+		case TOY_OPT_SACK_PERM:
+			if (len != TOY_OLEN_SACK_PERM)
+				return -EINVAL;
+			opt->sack_ok = true;
+			break;
+		case TOY_OPT_SACK:
+			if (toy_parse_sack(ptr, len, opt))
+				return -EINVAL;
+			break;
 		}
 		ptr += len;
 		left -= len;
@@ -89,13 +117,16 @@ int toy_parse_options(const struct toyhdr *th, struct toy_options *opt)
  * toy_options_size() - The bytes of options a segment will carry.
  * @seg: the segment's header fields.
  *
- * Return: a multiple of 4: MSS and window scale on a SYN, none else.
+ * Return: a multiple of 4: MSS, window scale and SACK permitted on a
+ * SYN; SACK blocks on an ACK that has them; none else.
  */
 unsigned int toy_options_size(const struct toy_seg *seg)
 {
 	if (!(seg->flags & TOY_SYN))
-		return 0;
-	return TOY_OLEN_MSS + (seg->wscale_ok ? 1 + TOY_OLEN_WSCALE : 0);
+		return seg->nr_sack ?
+		       4 + seg->nr_sack * TOY_OLEN_SACK_BLOCK : 0;
+	return TOY_OLEN_MSS + (seg->wscale_ok ? 1 + TOY_OLEN_WSCALE : 0) +
+	       (seg->sack_ok ? 2 + TOY_OLEN_SACK_PERM : 0);
 }
 
 /**
@@ -105,12 +136,27 @@ unsigned int toy_options_size(const struct toy_seg *seg)
  * @seg: the segment's header fields.
  *
  * In the order of the diagram in uapi toy.h: MSS, then NOP and window
- * scale, so that each value sits where its alignment wants it.
+ * scale, then two NOPs and SACK permitted; on an ACK, two NOPs and the
+ * SACK blocks: each value sits where its alignment wants it.
  */
 void toy_write_options(u8 *ptr, const struct toy_seg *seg)
 {
-	if (!(seg->flags & TOY_SYN))
+	int i;
+
+	if (!(seg->flags & TOY_SYN)) {
+		if (!seg->nr_sack)
+			return;
+		*ptr++ = TOY_OPT_NOP;
+		*ptr++ = TOY_OPT_NOP;
+		*ptr++ = TOY_OPT_SACK;
+		*ptr++ = 2 + seg->nr_sack * TOY_OLEN_SACK_BLOCK;
+		for (i = 0; i < seg->nr_sack; i++) {
+			put_unaligned_be32(seg->sack[i].start, ptr);
+			put_unaligned_be32(seg->sack[i].end, ptr + 4);
+			ptr += TOY_OLEN_SACK_BLOCK;
+		}
 		return;
+	}
 	*ptr++ = TOY_OPT_MSS;
 	*ptr++ = TOY_OLEN_MSS;
 	put_unaligned_be16(seg->mss, ptr);
@@ -120,6 +166,12 @@ void toy_write_options(u8 *ptr, const struct toy_seg *seg)
 		*ptr++ = TOY_OPT_WSCALE;
 		*ptr++ = TOY_OLEN_WSCALE;
 		*ptr++ = seg->wscale;
+	}
+	if (seg->sack_ok) {
+		*ptr++ = TOY_OPT_NOP;
+		*ptr++ = TOY_OPT_NOP;
+		*ptr++ = TOY_OPT_SACK_PERM;
+		*ptr++ = TOY_OLEN_SACK_PERM;
 	}
 }
 
@@ -148,7 +200,8 @@ u16 toy_negotiated_mss(u16 route_mss, u16 peer_mss, bool scaled)
  * toy_offer_options() - Choose what our SYN offers.
  * @sk: a connection about to send its SYN, its state clean.
  *
- * Window scaling, with our shift, unless net.toy.window_scaling is 0.
+ * Window scaling, with our shift, unless net.toy.window_scaling is 0;
+ * SACK, unless net.toy.sack is 0.
  *
  * Context: socket lock held.
  */
@@ -158,6 +211,7 @@ void toy_offer_options(struct sock *sk)
 
 	ts->wscale_ok = READ_ONCE(toy_pernet(sock_net(sk))->window_scaling);
 	ts->rcv_wscale = ts->wscale_ok ? toy_choose_wscale(sk) : 0;
+	ts->sack_ok = READ_ONCE(toy_pernet(sock_net(sk))->sack);
 }
 
 /**
@@ -167,8 +221,9 @@ void toy_offer_options(struct sock *sk)
  * @opt: the options of the peer's SYN.
  *
  * Scaling stays on only if the peer offered it too; then the peer's
- * windows are shifted by its count, else neither side's is.  The peer's
- * MSS is kept for toy_established().
+ * windows are shifted by its count, else neither side's is.  SACK too
+ * only if both offered it.  The peer's MSS is kept for
+ * toy_established().
  *
  * Context: socket lock held.
  */
@@ -178,6 +233,7 @@ void toy_take_syn_options(struct toy_sock *ts, const struct toy_options *opt)
 	ts->snd_wscale = ts->wscale_ok ? opt->wscale : 0;
 	if (!ts->wscale_ok)
 		ts->rcv_wscale = 0;
+	ts->sack_ok = ts->sack_ok && opt->sack_ok;
 	ts->peer_mss = opt->mss;
 }
 
@@ -189,7 +245,7 @@ void toy_take_syn_options(struct toy_sock *ts, const struct toy_options *opt)
  *
  * The SYN's MSS is kept for the child.  Window scaling when the SYN
  * offers it and net.toy.window_scaling is on: the SYN-ACK then answers
- * with our shift.
+ * with our shift.  SACK likewise, with net.toy.sack.
  */
 void toy_req_take_options(struct toy_request *req, const struct sock *l,
 			  const struct toy_options *opt)
@@ -199,4 +255,6 @@ void toy_req_take_options(struct toy_request *req, const struct sock *l,
 			 READ_ONCE(toy_pernet(sock_net(l))->window_scaling);
 	req->snd_wscale = req->wscale_ok ? opt->wscale : 0;
 	req->rcv_wscale = req->wscale_ok ? toy_choose_wscale(l) : 0;
+	req->sack_ok = opt->sack_ok &&
+		       READ_ONCE(toy_pernet(sock_net(l))->sack);
 }

@@ -168,6 +168,7 @@ void toy_mtu_reduced(struct sock *sk)
 			ts->send_head = skb_peek(&sk->sk_write_queue);
 			ts->snd_nxt = ts->snd_una;
 			ts->packets_out = 0;
+			toy_sack_clear(sk);
 			toy_push(sk);
 			return;
 		}
@@ -209,6 +210,10 @@ static int toy_send_skb(struct sock *sk, struct sk_buff *skb, u32 seq,
 	seg.window = toy_select_window(sk, flags & TOY_SYN);
 	seg.wscale_ok = toy_sk(sk)->wscale_ok;
 	seg.wscale = toy_sk(sk)->rcv_wscale;
+	seg.sack_ok = toy_sk(sk)->sack_ok;
+	/* SACK blocks only where they cannot push data past the MSS. */
+	if (!skb->len && !(flags & (TOY_SYN | TOY_RST)))
+		toy_sack_fill(sk, &seg);
 	toy_seg_set_mss(&seg, rt);
 	toy_flow_of(sk, &flow);
 	toy_push_header(skb, &flow, &seg);
@@ -339,6 +344,8 @@ static int toy_split(struct sock *sk, struct sk_buff *skb, u32 len)
 	buff->truesize += nlen;
 	ncb = TOY_SKB_CB(buff);
 	*ncb = *cb;
+	if (cb->sacked)
+		toy_sk(sk)->sacked_out++;	/* both halves are */
 	ncb->seq = cb->seq + len;
 	cb->end_seq = ncb->seq;
 	cb->flags &= ~TOY_FIN;
@@ -579,16 +586,61 @@ void toy_send_fin(struct sock *sk, gfp_t gfp)
 	toy_push(sk);
 }
 
-/* Retransmit the first unacknowledged segment (fast retransmit). */
-static void toy_retransmit_head(struct sock *sk)
+/* Resend @skb, a segment sent before. */
+static void toy_retransmit(struct sock *sk, struct sk_buff *skb)
 {
-	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
-
-	if (!skb || skb == toy_sk(sk)->send_head)
-		return;
 	TOY_SKB_CB(skb)->retrans = 1;
+	TOY_SKB_CB(skb)->rexmit = 1;
 	TOY_INC_STATS(sock_net(sk), TOY_MIB_RETRANSSEGS);
 	toy_transmit(sk, skb);
+}
+
+/*
+ * Fast retransmit, and a partial ACK in recovery: with SACK, the next
+ * hole (sack.c), or the first unacknowledged segment if no block said
+ * where the holes are yet; without, that first segment (RFC 6582).
+ * True if something went.
+ */
+static bool toy_retransmit_lost(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	struct sk_buff *skb = NULL;
+
+	if (ts->sack_ok) {
+		skb = toy_sack_next_hole(sk);
+		if (!skb && ts->sacked_out)
+			return false;	/* every hole is resent */
+	}
+	if (!skb)
+		skb = skb_peek(&sk->sk_write_queue);
+	if (!skb || skb == ts->send_head)
+		return false;
+	toy_retransmit(sk, skb);
+	return true;
+}
+
+/*
+ * A duplicate ACK while data is in flight (toy_cc_on_dupack()).  The
+ * third starts fast recovery with a retransmission.  In recovery, each
+ * one means a segment left the network: with SACK, that room goes to
+ * the next hole first (RFC 6675's NextSeg), else to new data.
+ */
+static void toy_dupack(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+
+	if (toy_cc_on_dupack(sk)) {
+		if (ts->sack_ok)
+			toy_sack_recovery_start(sk);
+		toy_retransmit_lost(sk);
+	} else if (ts->in_recovery && ts->sack_ok) {
+		struct sk_buff *hole = toy_sack_next_hole(sk);
+
+		if (hole) {
+			toy_retransmit(sk, hole);
+			ts->cwnd--;	/* its room went to the hole */
+		}
+	}
 }
 
 /**
@@ -694,6 +746,8 @@ static u32 toy_clean_write_queue(struct sock *sk, u32 ack, u32 *rtt_us)
 			if (!cb->retrans)
 				*rtt_us = toy_now_us() - cb->sent_us;
 		}
+		if (cb->sacked)
+			ts->sacked_out--;
 		acked++;
 		__skb_unlink(skb, &sk->sk_write_queue);
 		toy_free_queued(sk, skb);
@@ -731,9 +785,8 @@ void toy_ack_rcvd(struct sock *sk, u32 ack, u32 seq, u32 window, bool pure)
 	ts->probes = 0;
 
 	if (ack == ts->snd_una) {
-		if (pure && !win_changed && ts->packets_out &&
-		    toy_cc_on_dupack(sk))
-			toy_retransmit_head(sk);
+		if (pure && !win_changed && ts->packets_out)
+			toy_dupack(sk);
 		toy_push(sk);
 		return;
 	}
@@ -748,7 +801,7 @@ void toy_ack_rcvd(struct sock *sk, u32 ack, u32 seq, u32 window, bool pure)
 	else
 		ts->rto = toy_calc_rto(ts);
 	if (toy_cc_on_ack(sk, ack, acked))
-		toy_retransmit_head(sk);
+		toy_retransmit_lost(sk);
 
 	/* RFC 6298 (5.3): restart the timer while data is in flight. */
 	if (ts->packets_out)

@@ -306,6 +306,7 @@ static void toy_ooo_insert(struct sock *sk, struct sk_buff *skb)
 		__skb_queue_head(&ts->ooo_queue, skb);
 	else
 		__skb_queue_after(&ts->ooo_queue, pos, skb);
+	ts->sack_recent = cb->seq;	/* its block goes first (sack.c) */
 	TOY_INC_STATS(sock_net(sk), TOY_MIB_OFOQUEUE);
 }
 

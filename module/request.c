@@ -75,6 +75,7 @@ static void toy_req_xmit(struct toy_request *req, u32 seq, u8 flags)
 			  req->rcv_wnd >> req->rcv_wscale,
 		.wscale	= req->rcv_wscale,
 		.wscale_ok = req->wscale_ok,
+		.sack_ok = req->sack_ok,
 	};
 	struct toy_flow flow;
 

@@ -346,6 +346,7 @@ static void toy_rtx_expired_data(struct sock *sk)
 	ts->send_head = skb_peek(&sk->sk_write_queue);
 	ts->snd_nxt = ts->snd_una;
 	ts->packets_out = 0;
+	toy_sack_clear(sk);	/* the receiver may have dropped it */
 	toy_rto_backoff(ts);
 	toy_push(sk);
 }

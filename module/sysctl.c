@@ -72,6 +72,8 @@
  *   window_scaling              (tcp_window_scaling) offer and accept the
  *                               window scale option (options.c): 0 or 1,
  *                               default 1.
+ *   sack                        (tcp_sack) offer and accept SACK
+ *                               (options.c, sack.c): 0 or 1, default 1.
  *
  * Two more exist in the initial namespace only, since the memory they
  * limit is the whole system's (as net.ipv4.tcp_mem and udp_mem):
@@ -334,6 +336,14 @@ static const struct ctl_table toy_sysctl_template[] = {
 		.extra1		= &toy_zero,
 		.extra2		= &toy_one,
 	},
+	{
+		.procname	= "sack",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= &toy_zero,
+		.extra2		= &toy_one,
+	},
 	{ }
 };
 
@@ -375,6 +385,7 @@ int toy_sysctl_init_net(struct net *net)
 	tn->max_orphans = BIT(TOY_EHASH_BITS) / 2;
 	atomic_set(&tn->orphans, 0);
 	tn->window_scaling = 1;
+	tn->sack = 1;
 
 	tn->reserved_ports = bitmap_zalloc(65536, GFP_KERNEL);
 	if (!tn->reserved_ports)
@@ -401,6 +412,7 @@ int toy_sysctl_init_net(struct net *net)
 	table[14].data = &tn->max_syn_backlog;
 	table[15].data = &tn->max_orphans;
 	table[16].data = &tn->window_scaling;
+	table[17].data = &tn->sack;
 
 	tn->sysctl_hdr = register_net_sysctl(net, "net/toy", table);
 	if (!tn->sysctl_hdr)

@@ -70,6 +70,11 @@ extern unsigned int toy_ipproto;
  * @rcv_wscale: ours: the windows we send are shifted right by this.
  *      Chosen before our SYN; 0 once the handshake ends unscaled.
  * @wscale_ok: window scaling: offered (SYN_SENT), or agreed by both.
+ * @sack_ok: SACK: offered (SYN_SENT), or agreed by both (sack.c).
+ * @sacked_out: segments of the write queue the peer SACKed.
+ * @highest_sack: the right edge of the highest block SACKed.
+ * @sack_recent: the sequence number of the segment last queued out of
+ *      order: the block that holds it goes first (RFC 2018 4).
  * @peer_mss: the MSS option of the peer's SYN; 0: none.
  * @rcv_rtt_us: the receiver's RTT, microseconds; 0: not measured yet.
  * @rcv_rtt_seq: the right edge of the window being timed for it.
@@ -182,6 +187,10 @@ struct toy_sock {
 	u8			snd_wscale;
 	u8			rcv_wscale;
 	bool			wscale_ok;
+	bool			sack_ok;
+	u32			sacked_out;
+	u32			highest_sack;
+	u32			sack_recent;
 	u16			peer_mss;
 	u32			rcv_rtt_us;
 	u32			rcv_rtt_seq;
@@ -297,6 +306,7 @@ enum {
  * @snd_wscale: the window scale option of the SYN.
  * @rcv_wscale: the one our SYN-ACK offers.
  * @wscale_ok: both SYNs carry one: the connection scales its windows.
+ * @sack_ok: both SYNs carry SACK permitted.
  * @retries: SYN-ACKs sent again.
  * @synack_us: when the first SYN-ACK went (toy_now_us()), for the
  *      child's first RTT sample; 0: none (a SYN-ACK sent again).
@@ -320,6 +330,7 @@ struct toy_request {
 	u8			snd_wscale;
 	u8			rcv_wscale;
 	bool			wscale_ok;
+	bool			sack_ok;
 	u8			retries;
 	u16			rcv_wnd;
 	u32			last_oow_ack;
@@ -406,6 +417,8 @@ static inline struct toy_tw *toy_tw(struct sock *sk)
  *      samples.
  * @flags: the control flags it carries (TOY_SYN, TOY_FIN ...).
  * @retrans: sent more than once: no RTT sample from it (Karn's rule).
+ * @sacked: the peer holds it (a SACK block covers it all).
+ * @rexmit: retransmitted in the present fast recovery.
  * @tw_isn: a SYN that takes over a TIME_WAIT 4-tuple: the initial
  *      sequence number the new connection must use (beyond the old
  *      one's); 0: none.  Set by the receive path before the listener
@@ -424,6 +437,8 @@ struct toy_skb_cb {
 	u32	sent_us;
 	u8	flags;
 	u8	retrans;
+	u8	sacked:1,
+		rexmit:1;
 	u32	tw_isn;
 	int	dif;
 	int	sdif;
@@ -529,6 +544,13 @@ void toy_delack_data_sent(struct sock *sk);
 void toy_delack_expired(struct sock *sk);
 bool toy_delack_after_read(struct sock *sk);
 void toy_set_quickack(struct sock *sk, int val);
+
+/* sack.c: SACK blocks, sent and received (RFC 2018). */
+void toy_sack_fill(struct sock *sk, struct toy_seg *seg);
+void toy_sack_rcvd(struct sock *sk, const struct sk_buff *skb);
+void toy_sack_clear(struct sock *sk);
+void toy_sack_recovery_start(struct sock *sk);
+struct sk_buff *toy_sack_next_hole(struct sock *sk);
 
 /* options.c: what the SYNs say, for a connection. */
 void toy_offer_options(struct sock *sk);

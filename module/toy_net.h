@@ -132,6 +132,7 @@ struct toy_mib {
  * @max_orphans: tcp_max_orphans.
  * @orphans: orphans of the namespace.
  * @window_scaling: tcp_window_scaling: 0 or 1 (options.c).
+ * @sack: tcp_sack: 0 or 1 (options.c, sack.c).
  *
  * Created by toy_net_init() when a namespace appears (or for every
  * existing namespace when the module loads) and freed by toy_net_exit()
@@ -173,6 +174,7 @@ struct toy_net {
 
 	/* Header options. */
 	int			window_scaling;
+	int			sack;
 };
 
 extern unsigned int toy_net_id;

@@ -49,6 +49,12 @@ struct toy_flow {
 	bool	frag;
 };
 
+/* A SACK block: the sequence numbers [@start, @end) the receiver holds. */
+struct toy_sack_block {
+	u32	start;
+	u32	end;
+};
+
 /**
  * struct toy_seg - the header fields of a packet to send (struct toyhdr).
  * @seq: sequence number.
@@ -60,6 +66,10 @@ struct toy_flow {
  *       from the route (toy_seg_set_mss()).  Every SYN carries one.
  * @wscale: a SYN's window scale option, when @wscale_ok.
  * @wscale_ok: the SYN offers window scaling.
+ * @sack_ok: the SYN offers SACK (SACK permitted).
+ * @nr_sack: SACK blocks an ACK carries (sack.c), at most
+ *      TOY_MAX_SACK_BLOCKS; 0 on a SYN.
+ * @sack: the blocks.
  */
 struct toy_seg {
 	u32	seq;
@@ -70,18 +80,27 @@ struct toy_seg {
 	u16	mss;
 	u8	wscale;
 	bool	wscale_ok;
+	bool	sack_ok;
+	u8	nr_sack;
+	struct toy_sack_block sack[TOY_MAX_SACK_BLOCKS];
 };
 
 /**
- * struct toy_options - the options a received SYN carries (options.c).
+ * struct toy_options - the options a received segment carries (options.c).
  * @mss: its MSS option; 0: none.
  * @wscale: its window scale shift, at most TOY_MAX_WSCALE.
  * @wscale_ok: it has a window scale option.
+ * @sack_ok: it has a SACK permitted option.
+ * @nr_sack: SACK blocks it carries.
+ * @sack: the blocks, in host order, as sent (not checked yet).
  */
 struct toy_options {
 	u16	mss;
 	u8	wscale;
 	bool	wscale_ok;
+	bool	sack_ok;
+	u8	nr_sack;
+	struct toy_sack_block sack[TOY_MAX_SACK_BLOCKS];
 };
 
 void toy_flow_tuple(struct toy_flow *flow, const struct sock *sk);

@@ -794,19 +794,44 @@ static void model_learn(struct fz *f, const struct toy_pseg *s)
 }
 
 /*
- * The header length of a host packet: TOY_DOFF, or, on a SYN, the MSS
- * option and perhaps NOP and window scale after it.
+ * The header length of a host packet: TOY_DOFF; or, on a SYN, the MSS
+ * option first and perhaps window scale and SACK permitted; or, on an
+ * ACK, SACK blocks.
  */
 static bool host_doff_ok(const struct toy_pseg *s)
 {
+	size_t i = 0;
+
 	if (s->doff == TOY_DOFF)
 		return true;
-	return s->flags & TOY_SYN && (s->optlen == 4 || s->optlen == 8) &&
-	       s->opts[0] == TOY_OPT_MSS && s->opts[1] == TOY_OLEN_MSS &&
-	       (s->optlen == 4 || (s->opts[4] == TOY_OPT_NOP &&
-				   s->opts[5] == TOY_OPT_WSCALE &&
-				   s->opts[6] == TOY_OLEN_WSCALE &&
-				   s->opts[7] <= TOY_MAX_WSCALE));
+	/* A SYN: MSS first, then NOP-padded window scale and SACK OK. */
+	if (s->flags & TOY_SYN && (s->optlen < 4 ||
+				   s->opts[0] != TOY_OPT_MSS ||
+				   s->opts[1] != TOY_OLEN_MSS))
+		return false;
+	while (i < s->optlen) {
+		uint8_t kind = s->opts[i], len;
+
+		if (kind == TOY_OPT_NOP) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= s->optlen)
+			return false;
+		len = s->opts[i + 1];
+		if (i + len > s->optlen)
+			return false;
+		if (s->flags & TOY_SYN ?
+		    !((kind == TOY_OPT_MSS && len == TOY_OLEN_MSS) ||
+		      (kind == TOY_OPT_WSCALE && len == TOY_OLEN_WSCALE &&
+		       s->opts[i + 2] <= TOY_MAX_WSCALE) ||
+		      (kind == TOY_OPT_SACK_PERM &&
+		       len == TOY_OLEN_SACK_PERM)) :
+		    !(kind == TOY_OPT_SACK && len >= 10 && len % 8 == 2))
+			return false;
+		i += len;
+	}
+	return true;
 }
 
 /* Every packet the host sends is well formed. */

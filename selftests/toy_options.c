@@ -37,6 +37,15 @@
 	((const uint8_t[]){ TOY_OPT_MSS, TOY_OLEN_MSS, (mss) >> 8, \
 			    (mss) & 0xff, TOY_OPT_NOP, TOY_OPT_WSCALE, \
 			    TOY_OLEN_WSCALE, (ws) })
+/* NOP, NOP, SACK permitted: one word. */
+#define OPT_SACK_OK \
+	((const uint8_t[]){ TOY_OPT_NOP, TOY_OPT_NOP, TOY_OPT_SACK_PERM, \
+			    TOY_OLEN_SACK_PERM })
+/* MSS and SACK permitted, as a peer without window scaling sends. */
+#define OPTS_MSS_SACK(mss) \
+	((const uint8_t[]){ TOY_OPT_MSS, TOY_OLEN_MSS, (mss) >> 8, \
+			    (mss) & 0xff, TOY_OPT_NOP, TOY_OPT_NOP, \
+			    TOY_OPT_SACK_PERM, TOY_OLEN_SACK_PERM })
 #define OPTS_MSS(mss) \
 	((const uint8_t[]){ TOY_OPT_MSS, TOY_OLEN_MSS, (mss) >> 8, \
 			    (mss) & 0xff })
@@ -183,21 +192,28 @@ static int start_connect(int pport)
 	return fd;
 }
 
-/* A SYN offers the route's MSS and window scaling, with a real shift. */
+/*
+ * A SYN offers the route's MSS, window scaling with a real shift, and
+ * SACK.
+ */
 TEST_F(opts, syn_offers_mss_and_window_scale)
 {
 	int fd = start_connect(9300);
 
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(1, toy_peer_expect(&self->peer, self->seg, TOY_SYN, 5));
-	EXPECT_EQ(TOY_DOFF + 2, self->seg->doff);
+	EXPECT_EQ(TOY_DOFF + 3, self->seg->doff);
 	EXPECT_EQ(HOST_MSS, opt_mss(self->seg));
 	/* Receive buffers beyond 64 KiB (net.core.rmem_max) need a shift. */
 	EXPECT_LE(1, opt_wscale(self->seg));
 	EXPECT_GE(TOY_MAX_WSCALE, opt_wscale(self->seg));
-	/* The same bytes AF_TOY's diagram shows: MSS, NOP, window scale. */
+	/*
+	 * The same bytes AF_TOY's diagram shows: MSS, NOP, window scale,
+	 * NOP, NOP, SACK permitted.
+	 */
 	EXPECT_EQ(0, memcmp(self->seg->opts,
 			    OPTS_MSS_WS(HOST_MSS, self->seg->opts[7]), 8));
+	EXPECT_EQ(0, memcmp(self->seg->opts + 8, OPT_SACK_OK, 4));
 	close(fd);
 }
 
@@ -213,7 +229,7 @@ TEST_F(opts, window_scaling_sysctl_off)
 	fd = start_connect(9301);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(1, toy_peer_expect(&self->peer, self->seg, TOY_SYN, 5));
-	EXPECT_EQ(TOY_DOFF + 1, self->seg->doff);
+	EXPECT_EQ(TOY_DOFF + 2, self->seg->doff);	/* MSS, SACK OK */
 	EXPECT_EQ(HOST_MSS, opt_mss(self->seg));
 	EXPECT_EQ(-1, opt_wscale(self->seg));
 	close(fd);
@@ -430,22 +446,221 @@ TEST_F(opts, malformed_options_dropped)
 	close(l);
 }
 
-/* A SYN cookie keeps no window scale: its SYN-ACK offers none. */
+/* A SYN cookie keeps no window scale nor SACK: its SYN-ACK offers none. */
 TEST_F(opts, cookie_synack_has_no_window_scale)
 {
 	long recv0 = toy_stat("SyncookiesRecv");
 	struct toy_pconn *c = &self->conn;
+	uint8_t syn[12];
+	const uint8_t *v;
 	int l;
 
+	memcpy(syn, OPTS_MSS_WS(1460, 7), 8);
+	memcpy(syn + 8, OPT_SACK_OK, 4);
 	ASSERT_EQ(0, sysctl_write("syncookies", "2"));
 	l = listener_rcvbuf(9310, 0);
 	ASSERT_LE(0, l);
 	ASSERT_EQ(0, toy_peer_dial_opts(&self->peer, c, l, 9310, 4070, 65535,
-					OPTS_MSS_WS(1460, 7), 8, self->seg));
+					syn, sizeof(syn), self->seg));
 	EXPECT_EQ(recv0 + 1, toy_stat("SyncookiesRecv"));
 	EXPECT_EQ(HOST_MSS, opt_mss(self->seg));
 	EXPECT_EQ(-1, opt_wscale(self->seg));
+	EXPECT_EQ(0, opt_find(self->seg, TOY_OPT_SACK_PERM, &v));
 	close(l);
+}
+
+/* ---- SACK ------------------------------------------------------------ */
+
+/* Write SACK block [@start, @end) at @p, network order; past it. */
+static uint8_t *put_block(uint8_t *p, uint32_t start, uint32_t end)
+{
+	uint32_t be[2] = { htonl(start), htonl(end) };
+
+	memcpy(p, be, sizeof(be));
+	return p + sizeof(be);
+}
+
+/* The SACK blocks of @s into @b (host order); how many, -1 if malformed. */
+static int opt_sack(const struct toy_pseg *s, uint32_t b[][2])
+{
+	const uint8_t *v;
+	int len = opt_find(s, TOY_OPT_SACK, &v), i;
+
+	if (len <= 0)
+		return len;
+	if (len < 10 || len % 8 != 2)
+		return -1;
+	for (i = 0; i < (len - 2) / 8; i++, v += 8) {
+		b[i][0] = (uint32_t)v[0] << 24 | v[1] << 16 | v[2] << 8 | v[3];
+		b[i][1] = (uint32_t)v[4] << 24 | v[5] << 16 | v[6] << 8 | v[7];
+	}
+	return i;
+}
+
+/* net.toy.sack = 0: neither offered nor accepted; 1 answers in kind. */
+TEST_F(opts, sack_negotiated_in_kind)
+{
+	const uint8_t *v;
+	int fd, l;
+
+	EXPECT_EQ(1, toy_read_long("/proc/sys/net/toy/sack"));
+	EXPECT_NE(0, sysctl_write("sack", "2"));
+	l = listener_rcvbuf(9311, 0);
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, toy_peer_dial_opts(&self->peer, &self->conn, l, 9311,
+					4080, 65535, OPTS_MSS_SACK(1460), 8,
+					self->seg));
+	EXPECT_EQ(TOY_OLEN_SACK_PERM,
+		  opt_find(self->seg, TOY_OPT_SACK_PERM, &v));
+	toy_peer_reset(&self->peer, &self->conn);
+	close(self->conn.fd);
+	self->conn.fd = -1;
+	ASSERT_EQ(0, toy_peer_dial_opts(&self->peer, &self->conn, l, 9311,
+					4081, 65535, OPTS_MSS(1460), 4,
+					self->seg));
+	EXPECT_EQ(0, opt_find(self->seg, TOY_OPT_SACK_PERM, &v));
+
+	ASSERT_EQ(0, sysctl_write("sack", "0"));
+	fd = start_connect(9312);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(1, toy_peer_expect(&self->peer, self->seg, TOY_SYN, 5));
+	EXPECT_EQ(0, opt_find(self->seg, TOY_OPT_SACK_PERM, &v));
+	EXPECT_EQ(TOY_DOFF + 2, self->seg->doff);	/* MSS, WS */
+	close(fd);
+	toy_peer_reset(&self->peer, &self->conn);
+	close(self->conn.fd);
+	self->conn.fd = -1;
+	ASSERT_EQ(0, toy_peer_dial_opts(&self->peer, &self->conn, l, 9311,
+					4082, 65535, OPTS_MSS_SACK(1460), 8,
+					self->seg));
+	EXPECT_EQ(0, opt_find(self->seg, TOY_OPT_SACK_PERM, &v));
+	close(l);
+}
+
+/*
+ * The receiver's ACKs name what it holds beyond a hole, the block that
+ * arrived last first, and nothing once the holes are filled.
+ */
+TEST_F(opts, receiver_sacks_what_it_holds)
+{
+	struct toy_pconn *c = &self->conn;
+	struct toy_pseg *s = self->seg;
+	uint32_t b[4][2], base;
+	char buf[400];
+	int l = listener_rcvbuf(9313, 0);
+
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, toy_peer_dial_opts(&self->peer, c, l, 9313, 4090, 65535,
+					OPTS_MSS_SACK(1460), 8, s));
+	base = c->snd_nxt;
+	/* Bytes 100..199, then 300..399: two blocks, the later first. */
+	ASSERT_EQ(0, toy_peer_send(&self->peer, c->pport, c->hport, TOY_ACK,
+				   base + 100, c->rcv_nxt, 65535, buf, 100));
+	ASSERT_EQ(1, ack_of(&self->peer, s, base, 5));
+	ASSERT_EQ(1, opt_sack(s, b));
+	EXPECT_EQ(base + 100, b[0][0]);
+	EXPECT_EQ(base + 200, b[0][1]);
+	ASSERT_EQ(0, toy_peer_send(&self->peer, c->pport, c->hport, TOY_ACK,
+				   base + 300, c->rcv_nxt, 65535, buf, 100));
+	ASSERT_EQ(1, ack_of(&self->peer, s, base, 5));
+	ASSERT_EQ(2, opt_sack(s, b));
+	EXPECT_EQ(base + 300, b[0][0]);
+	EXPECT_EQ(base + 400, b[0][1]);
+	EXPECT_EQ(base + 100, b[1][0]);
+	EXPECT_EQ(base + 200, b[1][1]);
+	/* The first hole filled: one block left. */
+	ASSERT_EQ(0, toy_peer_data(&self->peer, c, 65535, buf, 100));
+	ASSERT_EQ(1, ack_of(&self->peer, s, base + 200, 5));
+	ASSERT_EQ(1, opt_sack(s, b));
+	EXPECT_EQ(base + 300, b[0][0]);
+	/* The second: all acknowledged, no block. */
+	c->snd_nxt = base + 200;
+	ASSERT_EQ(0, toy_peer_data(&self->peer, c, 65535, buf, 100));
+	ASSERT_EQ(1, ack_of(&self->peer, s, base + 400, 5));
+	EXPECT_EQ(0, opt_sack(s, b));
+	c->snd_nxt = base + 400;	/* the teardown's reset must fit */
+	EXPECT_EQ(400, recv(c->fd, buf, sizeof(buf), MSG_WAITALL));
+	close(l);
+}
+
+/*
+ * The sender resends only the holes.  Eight segments go; the peer lost
+ * the first and the fifth, and its duplicate ACKs SACK the rest: fast
+ * retransmit resends the first, the next duplicate ACK the fifth, and
+ * nothing the peer holds goes again.  The handshake takes a second, so
+ * that the RTO (three times the RTT) cannot fire meanwhile.
+ */
+TEST_F(opts, sender_resends_only_the_holes)
+{
+	struct toy_pconn *c = &self->conn;
+	struct toy_pseg *s = self->seg;
+	long rtx = toy_stat("RetransSegs");
+	uint8_t opts[24];
+	uint32_t seq[8];
+	int fd, i, one = 1, resent = 0;
+	char buf[100] = { 0 };
+
+	fd = start_connect(9314);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(1, toy_peer_expect(&self->peer, s, TOY_SYN, 5));
+	memset(c, 0, sizeof(*c));
+	c->fd = fd;
+	c->hport = s->sport;
+	c->pport = 9314;
+	c->rcv_nxt = s->seq + 1;
+	c->snd_nxt = 5000;
+	usleep(1000000);
+	ASSERT_EQ(0, toy_peer_send_seg(&self->peer, &(struct toy_seg){
+			.saddr = toy_in(PEER_ADDR), .daddr = toy_in(PEER_HOST),
+			.sport = c->pport, .dport = c->hport,
+			.flags = TOY_SYN | TOY_ACK, .seq = c->snd_nxt,
+			.ack = c->rcv_nxt, .win = 65535,
+			.opts = OPTS_MSS_SACK(1460), .optlen = 8 }));
+	c->snd_nxt++;
+	ASSERT_EQ(1, ack_of(&self->peer, s, c->snd_nxt, 5));
+	ASSERT_EQ(0, setsockopt(fd, SOL_TOY, TOY_NODELAY, &one, sizeof(one)));
+	for (i = 0; i < 8; i++) {
+		ASSERT_EQ(100, write(fd, buf, 100));
+		ASSERT_EQ(1, next_data(&self->peer, s, 5));
+		seq[i] = s->seq;
+		EXPECT_EQ(c->rcv_nxt + 100 * i, seq[i]);
+	}
+	/* Three duplicate ACKs: 1..3 held, then 5..7 too. */
+	for (i = 0; i < 3; i++) {
+		uint8_t *p = opts;
+
+		*p++ = TOY_OPT_NOP;
+		*p++ = TOY_OPT_NOP;
+		*p++ = TOY_OPT_SACK;
+		*p++ = i ? 18 : 10;
+		p = put_block(p, seq[1], seq[4]);
+		if (i)
+			p = put_block(p, seq[5], seq[7] + 100);
+		ASSERT_EQ(0, toy_peer_send_seg(&self->peer, &(struct toy_seg){
+				.saddr = toy_in(PEER_ADDR),
+				.daddr = toy_in(PEER_HOST),
+				.sport = c->pport, .dport = c->hport,
+				.flags = TOY_ACK, .seq = c->snd_nxt,
+				.ack = seq[0], .win = 65535, .opts = opts,
+				.optlen = p - opts }));
+	}
+	ASSERT_EQ(1, next_data(&self->peer, s, 5));
+	EXPECT_EQ(seq[0], s->seq);
+	/* One more duplicate ACK: its room goes to the other hole. */
+	ASSERT_EQ(0, toy_peer_send_seg(&self->peer, &(struct toy_seg){
+			.saddr = toy_in(PEER_ADDR), .daddr = toy_in(PEER_HOST),
+			.sport = c->pport, .dport = c->hport,
+			.flags = TOY_ACK, .seq = c->snd_nxt, .ack = seq[0],
+			.win = 65535, .opts = opts, .optlen = 20 }));
+	ASSERT_EQ(1, next_data(&self->peer, s, 5));
+	EXPECT_EQ(seq[4], s->seq);
+	/* All of it now: nothing else was resent. */
+	ASSERT_EQ(0, toy_peer_send(&self->peer, c->pport, c->hport, TOY_ACK,
+				   c->snd_nxt, seq[7] + 100, 65535, NULL, 0));
+	while (toy_peer_recv(&self->peer, s, 0.5))
+		resent += s->len > 0;
+	EXPECT_EQ(0, resent);
+	EXPECT_EQ(rtx + 2, toy_stat("RetransSegs"));
 }
 
 /*

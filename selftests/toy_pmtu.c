@@ -463,9 +463,9 @@ TEST_F(pmtu, reject_rule_refuses_connect)
 
 	if (!have_cmd("nft") && !have_cmd("iptables"))
 		SKIP(return, "neither nft nor iptables in this system");
-	/* The SYN: a header and two words of options (MSS, window scale). */
+	/* The SYN: a header, three words of options (MSS, WS, SACK OK). */
 	while (!reject_answers(INADDR_LOOPBACK, dst,
-			       sizeof(struct toyhdr) + 8))
+			       sizeof(struct toyhdr) + 12))
 		dst++;
 	a = taddr(LO, 7003);
 	a.stoy_addr.s_addr = htonl(dst);

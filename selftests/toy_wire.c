@@ -330,8 +330,8 @@ TEST_F(wire, syn_segment)
 		ASSERT_EQ(1, recv_seg(_metadata, self->raw, port, 7101, &th[i],
 				      5));
 		EXPECT_EQ(TOY_SYN, th[i].flags);
-		/* MSS and window scale options: two words. */
-		EXPECT_EQ(TOY_DOFF + 2, th[i].doff);
+		/* MSS, window scale and SACK permitted: three words. */
+		EXPECT_EQ(TOY_DOFF + 3, th[i].doff);
 		EXPECT_EQ(0, ntohl(th[i].ack_seq));
 		EXPECT_LT(0, ntohs(th[i].window));
 		close(fd);

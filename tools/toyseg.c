@@ -83,6 +83,25 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* A SACK option as tcpdump shows it: "sack 2 {a:b}{c:d}," */
+static size_t sack_text(const uint8_t *p, uint8_t len, char *buf,
+			size_t size)
+{
+	size_t n = snprintf(buf, size, "sack %u ", (len - 2) / 8);
+	int i;
+
+	for (i = 2; i < len && n < size; i += 8)
+		n += snprintf(buf + n, size - n, "{%u:%u}",
+			      (uint32_t)p[i] << 24 | p[i + 1] << 16 |
+			      p[i + 2] << 8 |
+			      p[i + 3],
+			      (uint32_t)p[i + 4] << 24 | p[i + 5] << 16 |
+			      p[i + 6] << 8 | p[i + 7]);
+	if (n < size)
+		n += snprintf(buf + n, size - n, ",");
+	return n;
+}
+
 /* The options of a header as tcpdump shows TCP's: ", options [...]". */
 static char *opt_text(const struct toyhdr *th, size_t hlen, char *buf,
 		      size_t size)
@@ -106,6 +125,12 @@ static char *opt_text(const struct toyhdr *th, size_t hlen, char *buf,
 		else if (kind == TOY_OPT_WSCALE && len == TOY_OLEN_WSCALE)
 			n += snprintf(buf + n, size - n, "wscale %u,",
 				      p[i + 2]);
+		else if (kind == TOY_OPT_SACK_PERM &&
+			 len == TOY_OLEN_SACK_PERM)
+			n += snprintf(buf + n, size - n, "sackOK,");
+		else if (kind == TOY_OPT_SACK && len >= 10 && len % 8 == 2 &&
+			 i + len <= hlen - sizeof(*th))
+			n += sack_text(p + i, len, buf + n, size - n);
 		else if (kind == TOY_OPT_NOP)
 			n += snprintf(buf + n, size - n, "nop,");
 		else

@@ -18,6 +18,9 @@ struct toy_opt_case {
 	u16 mss;
 	bool wscale_ok;
 	u8 wscale;
+	bool sack_ok;
+	u8 nr_sack;
+	u32 sack_end;	/* the right edge of the last block */
 };
 
 static const struct toy_opt_case toy_opt_cases[] = {
@@ -53,6 +56,18 @@ static const struct toy_opt_case toy_opt_cases[] = {
 	  0, false, 0 },
 	{ "good options, then a bad one", { 2, 4, 0x05, 0xb4, 99, 9, 0, 0 },
 	  8, -EINVAL },
+	{ "what AF_TOY's SYN sends", { 2, 4, 0x05, 0xb4, 1, 3, 3, 7, 1, 1, 4,
+	  2 }, 12, 0, 1460, true, 7, true },
+	{ "SACK permitted of length 3", { 4, 3, 0, 1 }, 4, -EINVAL },
+	{ "one SACK block", { 1, 1, 5, 10, 0, 0, 0, 1, 0, 0, 0, 9 }, 12, 0, 0,
+	  false, 0, false, 1, 9 },
+	{ "four SACK blocks, 34 bytes",
+	  { 1, 1, 5, 34, [35] = 0x22, 0, 0 }, 40, 0, 0, false, 0, false, 4,
+	  0x22 },
+	{ "SACK with no block", { 5, 2, 1, 1 }, 4, -EINVAL },
+	{ "SACK with half a block", { 1, 1, 5, 6, 0, 0, 0, 1 }, 8, -EINVAL },
+	{ "SACK with a block and a half", { 1, 1, 5, 14, [17] = 0, 0, 0 }, 20,
+	  -EINVAL },
 };
 
 static void toy_opt_case_desc(const struct toy_opt_case *c, char *desc)
@@ -81,6 +96,11 @@ static void toy_opt_test_parse(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, opt.mss, c->mss);
 	KUNIT_EXPECT_EQ(test, opt.wscale_ok, c->wscale_ok);
 	KUNIT_EXPECT_EQ(test, opt.wscale, c->wscale);
+	KUNIT_EXPECT_EQ(test, opt.sack_ok, c->sack_ok);
+	KUNIT_EXPECT_EQ(test, opt.nr_sack, c->nr_sack);
+	if (c->nr_sack)
+		KUNIT_EXPECT_EQ(test, opt.sack[c->nr_sack - 1].end,
+				c->sack_end);
 }
 
 /* What we write, we read back; a segment without SYN carries none. */
@@ -104,8 +124,24 @@ static void toy_opt_test_round_trip(struct kunit *test)
 
 	seg.wscale_ok = false;
 	KUNIT_EXPECT_EQ(test, toy_options_size(&seg), 4U);
+	seg.sack_ok = true;
+	KUNIT_EXPECT_EQ(test, toy_options_size(&seg), 8U);
 	seg.flags = TOY_ACK;
 	KUNIT_EXPECT_EQ(test, toy_options_size(&seg), 0U);
+
+	/* An ACK's SACK blocks, both edges of each, in order. */
+	seg.nr_sack = 2;
+	seg.sack[0] = (struct toy_sack_block){ 1000, 2000 };
+	seg.sack[1] = (struct toy_sack_block){ 0xfffffff0, 10 };
+	KUNIT_ASSERT_EQ(test, toy_options_size(&seg), 20U);
+	toy_write_options(out.opts, &seg);
+	out.th.doff = TOY_DOFF + 5;
+	KUNIT_ASSERT_EQ(test, toy_parse_options(&out.th, &opt), 0);
+	KUNIT_ASSERT_EQ(test, opt.nr_sack, 2);
+	KUNIT_EXPECT_EQ(test, opt.sack[0].start, 1000U);
+	KUNIT_EXPECT_EQ(test, opt.sack[0].end, 2000U);
+	KUNIT_EXPECT_EQ(test, opt.sack[1].start, 0xfffffff0U);
+	KUNIT_EXPECT_EQ(test, opt.sack[1].end, 10U);
 }
 
 struct toy_nmss_case {

@@ -219,6 +219,22 @@ struct toyhdr {
  *  +---------------+---------------+---------------+---------------+
  *  |  kind=1 (NOP) | kind=3 (WS)   |   length=3    |  shift count  |
  *  +---------------+---------------+---------------+---------------+
+ *  |  kind=1 (NOP) |  kind=1 (NOP) | kind=4 (SACK) |   length=2    |
+ *  |               |               |  permitted    |               |
+ *  +---------------+---------------+---------------+---------------+
+ *
+ * and an ACK sent while data waits out of order carries up to four SACK
+ * blocks (RFC 2018):
+ *
+ *  +---------------+---------------+---------------+---------------+
+ *  |  kind=1 (NOP) |  kind=1 (NOP) | kind=5 (SACK) | length=2+8*n  |
+ *  +---------------+---------------+---------------+---------------+
+ *  |      left edge of block 1: first sequence number it holds      |
+ *  +---------------------------------------------------------------+
+ *  |      right edge of block 1: the sequence number after it      |
+ *  +---------------------------------------------------------------+
+ *  /                       ... up to block n                       /
+ *  +---------------------------------------------------------------+
  *
  * MSS: the most data the sender of the SYN can take in one segment (its
  * route's MTU less 40 bytes).  Without it, 16384 is assumed.
@@ -227,18 +243,29 @@ struct toyhdr {
  * SYNs must carry it, else neither side scales; the window field of a
  * SYN itself is never scaled.  net.toy.window_scaling = 0 stops
  * offering it.
+ * SACK permitted: the sender of the SYN takes SACK blocks; both SYNs
+ * must carry it (net.toy.sack = 0 stops offering it).  Then an ACK
+ * without data, sent while the receiver holds data beyond a hole, says
+ * which blocks it holds, the one that arrived last first; the sender
+ * retransmits only the holes.
  *
  * An unknown kind is skipped by its length.  A segment whose options do
- * not parse (a length below 2 or past the header, an MSS or window scale
- * option of another length) is dropped and counted (InErrs,
- * InOptErrors).  Options are read only from a SYN.
+ * not parse (a length below 2 or past the header; an MSS, window scale
+ * or SACK permitted option of another length; SACK blocks that are not
+ * whole) is dropped and counted (InErrs, InOptErrors).  Options are
+ * read from a SYN, and SACK blocks from an ACK.
  */
 #define TOY_OPT_EOL	0	/* end of the option list */
 #define TOY_OPT_NOP	1	/* one byte of padding */
 #define TOY_OPT_MSS	2	/* maximum segment size, 16 bits */
 #define TOY_OPT_WSCALE	3	/* window scale shift count, 8 bits */
+#define TOY_OPT_SACK_PERM 4	/* SACK permitted, no value */
+#define TOY_OPT_SACK	5	/* SACK blocks: pairs of 32-bit edges */
 #define TOY_OLEN_MSS	4
 #define TOY_OLEN_WSCALE	3
+#define TOY_OLEN_SACK_PERM 2
+#define TOY_OLEN_SACK_BLOCK 8	/* each block's share of a SACK length */
 #define TOY_MAX_WSCALE	14	/* RFC 7323 2.3 */
+#define TOY_MAX_SACK_BLOCKS 4	/* what 40 bytes of options hold */
 
 #endif /* _UAPI_LINUX_TOY_H */
