@@ -12,13 +12,15 @@
  * Sender: the scoreboard is a bit per segment of the write queue
  * (toy_skb_cb.sacked), set when a block covers the whole segment, with
  * @sacked_out counting them and @highest_sack the right edge of the
- * highest (meaningful while @sacked_out is not 0).  A block that is not between snd_una and snd_max is ignored
- * (a D-SACK, an old or a forged one).  In fast recovery the sender
- * retransmits the holes, segments not SACKed that lie below SACKed
- * data, each once (toy_skb_cb.rexmit), before any new data: a hole is
- * taken as lost once SACKed data lies above it (RFC 6675's IsLost with a
- * threshold of one segment, since the duplicate ACKs that started
- * recovery already count three).  A retransmission timeout forgets the
+ * highest (meaningful while @sacked_out is not 0).  A block that is not
+ * between snd_una and snd_max is ignored (a D-SACK, an old or a forged
+ * one).  In fast recovery the sender retransmits the holes, segments
+ * not SACKed that lie below SACKed data, each once (toy_skb_cb.rexmit),
+ * before any new data: a hole is taken as lost once SACKed data lies
+ * above it (RFC 6675's IsLost with a threshold of one segment, since the
+ * duplicate ACKs that started recovery already count three).  The
+ * window stays NewReno's (RFC 6582): each duplicate ACK makes room for
+ * one segment, a hole first.  A retransmission timeout forgets the
  * scoreboard: the receiver may have dropped what it SACKed (RFC 2018 8),
  * so everything is sent again, and the ACKs that follow mark it anew.
  *
