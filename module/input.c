@@ -355,9 +355,9 @@ static bool toy_rcv_ack(struct sock *sk, struct sk_buff *skb, u32 ack,
 		toy_challenge_ack(sk);
 		return false;
 	case TOY_ACK_OK:
-		toy_sack_rcvd(sk, skb);
 		toy_ack_rcvd(sk, ack, cb->seq, window,
-			     !skb->len && !(cb->flags & TOY_FIN));
+			     !skb->len && !(cb->flags & TOY_FIN),
+			     toy_sack_rcvd(sk, skb));
 		break;
 	}
 	return toy_rcv_fin_acked(sk);

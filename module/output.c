@@ -762,11 +762,12 @@ static u32 toy_clean_write_queue(struct sock *sk, u32 ack, u32 *rtt_us)
  * @seq: the segment's sequence number, for the window update rule.
  * @window: the window the segment offers, scaled (in bytes).
  * @pure: no data, no FIN, so it may count as a duplicate ACK.
+ * @sacked: segments its SACK blocks newly covered (toy_sack_rcvd()).
  *
  * The window update (RFC 793's SND.WL1 and SND.WL2 rule), then what it
  * acknowledges.  One that acknowledges nothing new is a duplicate ACK
- * if it is @pure, leaves the window as it was and data is in flight
- * (toy_cc_on_dupack()).  One that acknowledges new data frees the
+ * while data is in flight if it SACKs new data, or if it is @pure and
+ * leaves the window as it was (toy_cc_on_dupack()).  One that acknowledges new data frees the
  * segments it covers, takes an RTT sample (Karn) or else computes the
  * RTO again, restarts the retransmission timer while data is in flight
  * (RFC 6298 5.3) or stops it, and wakes writers.  Either way, what the
@@ -774,7 +775,8 @@ static u32 toy_clean_write_queue(struct sock *sk, u32 ack, u32 *rtt_us)
  *
  * Context: socket lock held.
  */
-void toy_ack_rcvd(struct sock *sk, u32 ack, u32 seq, u32 window, bool pure)
+void toy_ack_rcvd(struct sock *sk, u32 ack, u32 seq, u32 window, bool pure,
+		  u32 sacked)
 {
 	struct toy_sock *ts = toy_sk(sk);
 	u32 acked, rtt_us = 0;
@@ -785,7 +787,7 @@ void toy_ack_rcvd(struct sock *sk, u32 ack, u32 seq, u32 window, bool pure)
 	ts->probes = 0;
 
 	if (ack == ts->snd_una) {
-		if (pure && !win_changed && ts->packets_out)
+		if (ts->packets_out && (sacked || (pure && !win_changed)))
 			toy_dupack(sk);
 		toy_push(sk);
 		return;

@@ -102,11 +102,12 @@ static bool toy_sack_block_valid(const struct toy_sock *ts,
 	       !toy_after(b->end, ts->snd_max);
 }
 
-/* Mark the sent segments block @b covers whole. */
-static void toy_sack_mark(struct sock *sk, const struct toy_sack_block *b)
+/* Mark the sent segments block @b covers whole; how many were new. */
+static u32 toy_sack_mark(struct sock *sk, const struct toy_sack_block *b)
 {
 	struct toy_sock *ts = toy_sk(sk);
 	struct sk_buff *skb;
+	u32 marked = 0;
 
 	skb_queue_walk(&sk->sk_write_queue, skb) {
 		struct toy_skb_cb *cb = TOY_SKB_CB(skb);
@@ -117,30 +118,39 @@ static void toy_sack_mark(struct sock *sk, const struct toy_sack_block *b)
 		    toy_after(cb->end_seq, b->end))
 			continue;
 		cb->sacked = 1;
+		marked++;
 		if (!ts->sacked_out++ ||
 		    toy_after(cb->end_seq, ts->highest_sack))
 			ts->highest_sack = cb->end_seq;
 	}
+	return marked;
 }
 
 /**
  * toy_sack_rcvd() - Take the SACK blocks of an ACK into the scoreboard.
  * @sk: the connection.
  * @skb: the ACK, its header's options checked (toy_rcv()).
+ *
+ * Return: the segments newly SACKed.  An ACK that SACKs new data says a
+ * segment left the network, as a duplicate ACK does, even when its
+ * window changed (the receiver's buffer filled with the data beyond the
+ * hole).
  */
-void toy_sack_rcvd(struct sock *sk, const struct sk_buff *skb)
+u32 toy_sack_rcvd(struct sock *sk, const struct sk_buff *skb)
 {
 	const struct toyhdr *th = toy_hdr(skb);
 	struct toy_sock *ts = toy_sk(sk);
 	struct toy_options opt;
+	u32 marked = 0;
 	int i;
 
 	if (!ts->sack_ok || th->doff == TOY_DOFF)
-		return;
+		return 0;
 	toy_parse_options(th, &opt);
 	for (i = 0; i < opt.nr_sack; i++)
 		if (toy_sack_block_valid(ts, &opt.sack[i]))
-			toy_sack_mark(sk, &opt.sack[i]);
+			marked += toy_sack_mark(sk, &opt.sack[i]);
+	return marked;
 }
 
 /**

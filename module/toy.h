@@ -547,7 +547,7 @@ void toy_set_quickack(struct sock *sk, int val);
 
 /* sack.c: SACK blocks, sent and received (RFC 2018). */
 void toy_sack_fill(struct sock *sk, struct toy_seg *seg);
-void toy_sack_rcvd(struct sock *sk, const struct sk_buff *skb);
+u32 toy_sack_rcvd(struct sock *sk, const struct sk_buff *skb);
 void toy_sack_clear(struct sock *sk);
 void toy_sack_recovery_start(struct sock *sk);
 struct sk_buff *toy_sack_next_hole(struct sock *sk);
@@ -598,7 +598,7 @@ void toy_set_cork(struct sock *sk, bool on);
 enum { TOY_ACK_OK, TOY_ACK_OLD, TOY_ACK_BLIND, TOY_ACK_UNSENT };
 int toy_ack_check(const struct sock *sk, u32 ack);
 void toy_ack_rcvd(struct sock *sk, u32 ack, u32 seq, u32 window,
-		  bool pure);
+		  bool pure, u32 sacked);
 unsigned long toy_probe_when(const struct toy_sock *ts);
 bool toy_oow_rate_limited(struct net *net, u32 *last_time, int mib);
 void toy_write_queue_purge(struct sock *sk);

@@ -587,7 +587,8 @@ TEST_F(opts, receiver_sacks_what_it_holds)
  * The sender resends only the holes.  Eight segments go; the peer lost
  * the first and the fifth, and its duplicate ACKs SACK the rest: fast
  * retransmit resends the first, the next duplicate ACK the fifth, and
- * nothing the peer holds goes again.  The handshake takes a second, so
+ * nothing the peer holds goes again.  An ACK that SACKs new data is a
+ * duplicate ACK even when its window shrank.  The handshake takes a second, so
  * that the RTO (three times the RTT) cannot fire meanwhile.
  */
 TEST_F(opts, sender_resends_only_the_holes)
@@ -625,7 +626,11 @@ TEST_F(opts, sender_resends_only_the_holes)
 		seq[i] = s->seq;
 		EXPECT_EQ(c->rcv_nxt + 100 * i, seq[i]);
 	}
-	/* Three duplicate ACKs: 1..3 held, then 5..7 too. */
+	/*
+	 * Three duplicate ACKs: 1..3 held, then 5, then 5..7 too.  Each
+	 * SACKs something new, so each counts, though the window shrinks
+	 * as the receiver's buffer holds more.
+	 */
 	for (i = 0; i < 3; i++) {
 		uint8_t *p = opts;
 
@@ -635,14 +640,14 @@ TEST_F(opts, sender_resends_only_the_holes)
 		*p++ = i ? 18 : 10;
 		p = put_block(p, seq[1], seq[4]);
 		if (i)
-			p = put_block(p, seq[5], seq[7] + 100);
+			p = put_block(p, seq[5], i == 1 ? seq[6] : seq[7] + 100);
 		ASSERT_EQ(0, toy_peer_send_seg(&self->peer, &(struct toy_seg){
 				.saddr = toy_in(PEER_ADDR),
 				.daddr = toy_in(PEER_HOST),
 				.sport = c->pport, .dport = c->hport,
 				.flags = TOY_ACK, .seq = c->snd_nxt,
-				.ack = seq[0], .win = 65535, .opts = opts,
-				.optlen = p - opts }));
+				.ack = seq[0], .win = 65535 - 1000 * i,
+				.opts = opts, .optlen = p - opts }));
 	}
 	ASSERT_EQ(1, next_data(&self->peer, s, 5));
 	EXPECT_EQ(seq[0], s->seq);
@@ -651,7 +656,7 @@ TEST_F(opts, sender_resends_only_the_holes)
 			.saddr = toy_in(PEER_ADDR), .daddr = toy_in(PEER_HOST),
 			.sport = c->pport, .dport = c->hport,
 			.flags = TOY_ACK, .seq = c->snd_nxt, .ack = seq[0],
-			.win = 65535, .opts = opts, .optlen = 20 }));
+			.win = 63535, .opts = opts, .optlen = 20 }));
 	ASSERT_EQ(1, next_data(&self->peer, s, 5));
 	EXPECT_EQ(seq[4], s->seq);
 	/* All of it now: nothing else was resent. */
