@@ -317,7 +317,13 @@ static int toy_transmit(struct sock *sk, struct sk_buff *skb)
 	return toy_send_skb(sk, nskb, cb->seq, TOY_ACK | cb->flags);
 }
 
-static void toy_free_queued(struct sock *sk, struct sk_buff *skb)
+/**
+ * toy_free_queued() - Free a segment of the write queue, and its memory.
+ * @sk: the connection.
+ * @skb: the segment, unlinked (or never queued); its truesize was
+ *       charged to @sk.
+ */
+void toy_free_queued(struct sock *sk, struct sk_buff *skb)
 {
 	sk_wmem_queued_add(sk, -skb->truesize);
 	sk_mem_uncharge(sk, skb->truesize);

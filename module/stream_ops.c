@@ -39,78 +39,28 @@ static int toy_send_check(struct sock *sk)
 }
 
 /*
- * Copy @size (at most an MSS) of the user's bytes into a new segment at
- * the tail of the write queue.  Returns @size, 0 when the memory for it
- * is short (wait for some), or an errno; nothing is queued unless all
- * of it was copied.
+ * Copy up to @size of the user's bytes into page fragments at the end of
+ * @skb (sk_page_frag(), as tcp_sendmsg_locked()): a page the stack is
+ * done with is used again, not allocated (and cleared) anew.  @skb,
+ * sk_wmem_queued and the socket's memory charge grow by what was
+ * copied.  Returns that; 0 when the memory is short; -E2BIG when @skb
+ * has no fragment left; -EFAULT, with nothing copied.
  */
-static int toy_queue_segment(struct sock *sk, struct msghdr *msg,
-			     size_t size)
+static int toy_skb_add_data(struct sock *sk, struct sk_buff *skb,
+			    struct msghdr *msg, size_t size)
 {
-	struct toy_sock *ts = toy_sk(sk);
-	struct sk_buff *skb;
-	int err;
-
-	skb = alloc_skb_with_frags(TOY_MAX_HEADER, size, 0, &err,
-				   sk->sk_allocation);
-	if (!skb)
-		return err;
-	/* The protocol's memory too, as tcp_stream_alloc_skb(). */
-	if (!sk_wmem_schedule(sk, skb->truesize)) {
-		kfree_skb(skb);
-		return 0;
-	}
-	skb_reserve(skb, TOY_MAX_HEADER);
-	/* Summed when sent (toy_ip_out()): copying in computes no sum. */
-	skb->ip_summed = CHECKSUM_PARTIAL;
-	skb->len = size;
-	skb->data_len = size;
-	if (skb_copy_datagram_from_iter(skb, 0, &msg->msg_iter, size)) {
-		kfree_skb(skb);
-		return -EFAULT;
-	}
-	memset(TOY_SKB_CB(skb), 0, sizeof(struct toy_skb_cb));
-	TOY_SKB_CB(skb)->seq = ts->write_seq;
-	TOY_SKB_CB(skb)->end_seq = ts->write_seq + size;
-	ts->write_seq += size;
-	sk_wmem_queued_add(sk, skb->truesize);
-	sk_mem_charge(sk, skb->truesize);
-	__skb_queue_tail(&sk->sk_write_queue, skb);
-	if (!ts->send_head)
-		ts->send_head = skb;
-	return size;
-}
-
-/*
- * Append up to @size of the user's bytes to the segment at the tail of
- * the write queue, if it was never sent and is shorter than the MSS, as
- * tcp_sendmsg_locked() fills its last skb: small writes then leave as
- * one segment.  The bytes go to page fragments (sk_page_frag()).
- * Returns the bytes appended; 0 when the tail takes none (none there,
- * sent, full, out of fragments, or memory short); or -EFAULT, with
- * nothing appended.
- */
-static int toy_fill_tail(struct sock *sk, struct msghdr *msg, size_t size)
-{
-	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
 	struct page_frag *pfrag = sk_page_frag(sk);
-	struct toy_sock *ts = toy_sk(sk);
+	int i = skb_shinfo(skb)->nr_frags, copy;
 	bool merge;
-	int i, copy;
 
-	if (!skb || toy_before(TOY_SKB_CB(skb)->seq, ts->snd_max) ||
-	    TOY_SKB_CB(skb)->flags & TOY_FIN || skb->len >= ts->mss ||
-	    !sk_page_frag_refill(sk, pfrag))
+	if (!sk_page_frag_refill(sk, pfrag))
 		return 0;
-	i = skb_shinfo(skb)->nr_frags;
 	merge = skb_can_coalesce(skb, i, pfrag->page, pfrag->offset);
 	if (!merge && i >= MAX_SKB_FRAGS)
-		return 0;
-	copy = min_t(size_t, size, ts->mss - skb->len);
-	copy = min_t(int, copy, pfrag->size - pfrag->offset);
+		return -E2BIG;
+	copy = min_t(size_t, size, pfrag->size - pfrag->offset);
 	if (!sk_wmem_schedule(sk, copy))
 		return 0;
-	/* skb, sk_wmem_queued and the memory charge grow by @copy. */
 	if (skb_copy_to_page_nocache(sk, &msg->msg_iter, skb, pfrag->page,
 				     pfrag->offset, copy))
 		return -EFAULT;
@@ -121,6 +71,79 @@ static int toy_fill_tail(struct sock *sk, struct msghdr *msg, size_t size)
 		page_ref_inc(pfrag->page);
 	}
 	pfrag->offset += copy;
+	return copy;
+}
+
+/*
+ * Copy @size (at most an MSS) of the user's bytes into a new segment at
+ * the tail of the write queue: a header-only skb, its data in page
+ * fragments (toy_skb_add_data()).  Returns the bytes queued (fewer than
+ * @size when the skb ran out of fragments), 0 when the memory for it is
+ * short (wait for some), or an errno; on 0 or an errno nothing is queued
+ * and the user's bytes are not consumed.
+ */
+static int toy_queue_segment(struct sock *sk, struct msghdr *msg,
+			     size_t size)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	struct sk_buff *skb;
+	int err = 0;
+
+	skb = alloc_skb(TOY_MAX_HEADER, sk->sk_allocation);
+	if (!skb)
+		return -ENOBUFS;
+	/* The protocol's memory too, as tcp_stream_alloc_skb(). */
+	if (!sk_wmem_schedule(sk, skb->truesize)) {
+		kfree_skb(skb);
+		return 0;
+	}
+	skb_reserve(skb, TOY_MAX_HEADER);
+	/* Summed when sent (toy_ip_out()): copying in computes no sum. */
+	skb->ip_summed = CHECKSUM_PARTIAL;
+	sk_wmem_queued_add(sk, skb->truesize);
+	sk_mem_charge(sk, skb->truesize);
+	while (skb->len < size) {
+		err = toy_skb_add_data(sk, skb, msg, size - skb->len);
+		if (err <= 0)
+			break;
+	}
+	if (!skb->len || (err <= 0 && err != -E2BIG)) {
+		/* Give the bytes back to the caller's iterator, and the memory. */
+		iov_iter_revert(&msg->msg_iter, skb->len);
+		toy_free_queued(sk, skb);
+		return err == -E2BIG ? -ENOBUFS : err;
+	}
+	memset(TOY_SKB_CB(skb), 0, sizeof(struct toy_skb_cb));
+	TOY_SKB_CB(skb)->seq = ts->write_seq;
+	TOY_SKB_CB(skb)->end_seq = ts->write_seq + skb->len;
+	ts->write_seq += skb->len;
+	__skb_queue_tail(&sk->sk_write_queue, skb);
+	if (!ts->send_head)
+		ts->send_head = skb;
+	return skb->len;
+}
+
+/*
+ * Append up to @size of the user's bytes to the segment at the tail of
+ * the write queue, if it was never sent and is shorter than the MSS, as
+ * tcp_sendmsg_locked() fills its last skb: small writes then leave as
+ * one segment.  Returns the bytes appended; 0 when the tail takes none
+ * (none there, sent, full, out of fragments, or memory short); or
+ * -EFAULT, with nothing appended.
+ */
+static int toy_fill_tail(struct sock *sk, struct msghdr *msg, size_t size)
+{
+	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+	struct toy_sock *ts = toy_sk(sk);
+	int copy;
+
+	if (!skb || toy_before(TOY_SKB_CB(skb)->seq, ts->snd_max) ||
+	    TOY_SKB_CB(skb)->flags & TOY_FIN || skb->len >= ts->mss)
+		return 0;
+	copy = toy_skb_add_data(sk, skb, msg,
+				min_t(size_t, size, ts->mss - skb->len));
+	if (copy <= 0)
+		return copy == -EFAULT ? -EFAULT : 0;
 	TOY_SKB_CB(skb)->end_seq += copy;
 	ts->write_seq += copy;
 	return copy;

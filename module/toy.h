@@ -602,6 +602,7 @@ void toy_ack_rcvd(struct sock *sk, u32 ack, u32 seq, u32 window,
 unsigned long toy_probe_when(const struct toy_sock *ts);
 bool toy_oow_rate_limited(struct net *net, u32 *last_time, int mib);
 void toy_write_queue_purge(struct sock *sk);
+void toy_free_queued(struct sock *sk, struct sk_buff *skb);
 void toy_send_probe(struct sock *sk);
 
 /* cong.c: RTT, RTO and the congestion window (RFC 6298, 5681, 6582). */
