@@ -38,7 +38,6 @@
 
 #include "toy.h"
 
-
 /**
  * toy_now_us() - The clock of RTT samples.
  *

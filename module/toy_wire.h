@@ -49,7 +49,11 @@ struct toy_flow {
 	bool	frag;
 };
 
-/* A SACK block: the sequence numbers [@start, @end) the receiver holds. */
+/**
+ * struct toy_sack_block - a SACK block: sequence numbers a receiver holds.
+ * @start: the first.
+ * @end: the one after the last.
+ */
 struct toy_sack_block {
 	u32	start;
 	u32	end;
