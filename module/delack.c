@@ -259,6 +259,9 @@ void toy_delack_expired(struct sock *sk)
 	}
 	TOY_INC_STATS(sock_net(sk), TOY_MIB_DELAYEDACKS);
 	toy_send_ack(sk);
+	/* Not sent (no memory, no route): try again, as TCP does. */
+	if (ts->ack_pending)
+		toy_timer_arm(sk, &ts->delack_timer, jiffies + TOY_DELACK_MAX);
 }
 
 /**

@@ -180,6 +180,8 @@ static struct sock *toy_child_create(struct sock *l, struct toy_request *req,
 	cts->keepidle = toy_sk(l)->keepidle;
 	cts->keepintvl = toy_sk(l)->keepintvl;
 	cts->keepcnt = toy_sk(l)->keepcnt;
+	cts->nodelay = toy_sk(l)->nodelay;
+	cts->cork = toy_sk(l)->cork;
 
 	child->sk_rcv_saddr = rsk->sk_rcv_saddr;
 	child->sk_daddr = rsk->sk_daddr;

@@ -401,7 +401,8 @@ static bool toy_can_push(const struct sock *sk)
  * TOY_NODELAY, while an earlier short segment is unacknowledged.  A FIN
  * never waits.  What ends the wait: an ACK (toy_push() again), the
  * next write filling the segment, uncorking, TOY_NODELAY, or the probe
- * timer, which pushes with TOY_PUSH_FORCE: TCP_CORK's 200 ms ceiling.
+ * timer, which pushes with TOY_PUSH_FORCE after an RTO (200 ms at
+ * least): TCP_CORK's ceiling.
  */
 static bool toy_nagle_holds(const struct sock *sk, const struct sk_buff *skb,
 			    u16 mss, enum toy_push_how how)
@@ -415,8 +416,10 @@ static bool toy_nagle_holds(const struct sock *sk, const struct sk_buff *skb,
 		return false;
 	if (ts->cork || how == TOY_PUSH_MORE)
 		return true;
+	/* Minshall: a short segment sent and not yet acknowledged. */
 	return !ts->nodelay && ts->packets_out &&
-	       toy_after(ts->snd_sml, ts->snd_una);
+	       toy_after(ts->snd_sml, ts->snd_una) &&
+	       !toy_after(ts->snd_sml, ts->snd_nxt);
 }
 
 /**

@@ -220,14 +220,17 @@ static int toy_seq_timer(struct sock *sk, unsigned long *when)
 	return 0;
 }
 
-/* ssthresh as /proc/net/tcp shows it: -1 in the initial slow start. */
+/*
+ * ssthresh as /proc/net/tcp shows it: -1 in the initial slow start (and
+ * before the handshake ends).
+ */
 static int toy_seq_ssthresh(struct sock *sk, int state)
 {
 	u32 ssthresh = READ_ONCE(toy_sk(sk)->ssthresh);
 
 	if (state == TCP_LISTEN)
 		return 0;
-	return ssthresh >= TOY_MAX_CWND ? -1 : ssthresh;
+	return !ssthresh || ssthresh >= TOY_MAX_CWND ? -1 : ssthresh;
 }
 
 static int toy_seq_show(struct seq_file *seq, void *v)

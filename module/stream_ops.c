@@ -156,11 +156,12 @@ static int toy_fill_tail(struct sock *sk, struct msghdr *msg, size_t size)
  * @len: its length.
  *
  * As tcp_sendmsg(): waits for the handshake to complete, then copies
- * the bytes into segments of at most one MSS on the write queue and
- * pushes them, waiting for room in SO_SNDBUF and in the protocol's
- * memory unless nonblocking (SO_SNDTIMEO bounds the wait).  A segment
- * is queued only after all its bytes were copied in.  EPIPE raises
- * SIGPIPE unless MSG_NOSIGNAL.
+ * the bytes into segments of at most one MSS on the write queue (the
+ * first into the last segment, if it is short and unsent) and pushes
+ * them, waiting for room in SO_SNDBUF and in the protocol's memory
+ * unless nonblocking (SO_SNDTIMEO bounds the wait).  Bytes are queued
+ * only once copied in; a bad buffer queues none of the bytes from the
+ * fault on.  EPIPE raises SIGPIPE unless MSG_NOSIGNAL.
  *
  * Context: process context; may sleep; holds the socket lock except
  * while sleeping.

@@ -169,21 +169,24 @@ struct rtable *toy_route_output(struct net *net, struct toy_flow *flow,
 }
 
 /*
- * The checksum over the pseudo-header and the segment (skb->data on).  A
- * device that can sum any protocol (NETIF_F_HW_CSUM: loopback, veth) is
- * left the sum over the segment, as TCP leaves it: the field holds the
- * pseudo-header's sum, and csum_start/csum_offset say where the rest
- * goes (CHECKSUM_PARTIAL).  Should the packet leave by a device that
- * cannot (a route's device is not always the last one), or be
- * fragmented, the IPv4 output path finishes it in software
- * (skb_checksum_help()).  Any other device: all in software here.
+ * The checksum over the pseudo-header and the segment (skb->data on).
+ * On loopback, which sums any protocol (NETIF_F_HW_CSUM) and never lets
+ * a packet out of the host, the device is left the sum over the
+ * segment, as TCP leaves it: the field holds the pseudo-header's sum,
+ * and csum_start/csum_offset say where the rest goes (CHECKSUM_PARTIAL).
+ * Nowhere else: a packet that leaves by another device (veth into a
+ * bridge, say) may reach a NIC that sums only TCP and UDP, and our
+ * checksum field sits where TCP's does, so the stack's software fallback
+ * would take the NIC's word (skb_csum_hwoffload_help()) and the NIC
+ * would not sum it.  There, all in software.
  */
 static void toy_csum(struct sk_buff *skb, const struct rtable *rt,
 		     const struct toy_flow *flow)
 {
 	struct toyhdr *th = (struct toyhdr *)skb->data;
 
-	if (rt->dst.dev->features & NETIF_F_HW_CSUM) {
+	if (rt->dst.dev->flags & IFF_LOOPBACK &&
+	    rt->dst.dev->features & NETIF_F_HW_CSUM) {
 		th->check = ~csum_tcpudp_magic(flow->saddr, flow->daddr,
 					       skb->len, toy_ipproto, 0);
 		skb->ip_summed = CHECKSUM_PARTIAL;

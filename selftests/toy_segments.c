@@ -290,6 +290,26 @@ TEST_F(conn, nagle_joins_writes_behind_unacked_data)
 	EXPECT_EQ(30, s->len);
 }
 
+/*
+ * A write of three full segments and a short one sends all four: no
+ * short segment was sent before, so Nagle has nothing to wait for,
+ * whatever the initial sequence number.
+ */
+TEST_F(conn, short_tail_of_a_write_goes)
+{
+	struct toy_pconn *c = &self->conn;
+	struct toy_pseg *s = self->seg;
+	static char big[3 * 1460 + 100];
+	int i;
+
+	ASSERT_EQ(sizeof(big), write(c->fd, big, sizeof(big)));
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(1, next_data(&self->peer, c, s));
+		EXPECT_EQ(i < 3 ? 1460 : 100, s->len);
+		c->rcv_nxt += s->len;
+	}
+}
+
 /* TOY_NODELAY: each short write is a segment of its own, at once. */
 TEST_F(conn, nodelay_sends_each_write)
 {

@@ -319,6 +319,9 @@ TEST_F(stream, child_inherits)
 	ASSERT_EQ(0, setsockopt(l, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)));
 	ASSERT_EQ(0, getsockopt(l, SOL_SOCKET, SO_RCVBUF, &rcvbuf, &len));
 	ASSERT_EQ(0, setsockopt(l, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
+	v = 1;
+	ASSERT_EQ(0, setsockopt(l, SOL_TOY, TOY_NODELAY, &v, sizeof(v)));
+	ASSERT_EQ(0, setsockopt(l, SOL_TOY, TOY_CORK, &v, sizeof(v)));
 	c = connect_to(7001, 0);
 	ASSERT_LE(0, c);
 	s = accept(l, NULL, NULL);
@@ -327,6 +330,10 @@ TEST_F(stream, child_inherits)
 	EXPECT_EQ(1, v);
 	EXPECT_EQ(0, getsockopt(s, SOL_TOY, TOY_KEEPIDLE, &v, &len));
 	EXPECT_EQ(33, v);
+	EXPECT_EQ(0, getsockopt(s, SOL_TOY, TOY_NODELAY, &v, &len));
+	EXPECT_EQ(1, v);
+	EXPECT_EQ(0, getsockopt(s, SOL_TOY, TOY_CORK, &v, &len));
+	EXPECT_EQ(1, v);
 	EXPECT_EQ(0, getsockopt(s, SOL_SOCKET, SO_RCVBUF, &v, &len));
 	EXPECT_EQ(rcvbuf, v);
 	len = sizeof(lg);

@@ -18,8 +18,6 @@
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <arpa/inet.h>
-#include <linux/ethtool.h>
-#include <linux/sockios.h>
 #include <linux/toy.h>
 
 #include "kselftest_harness.h"
@@ -501,20 +499,6 @@ TEST_F(wire, checksum_left_to_loopback)
 	close(l);
 }
 
-/* Turn transmit checksumming of device @dev on or off; 0 or -errno. */
-static int set_tx_csum(const char *dev, int on)
-{
-	struct ethtool_value ev = { .cmd = ETHTOOL_STXCSUM, .data = on };
-	struct ifreq ifr = { .ifr_data = (void *)&ev };
-	int fd = socket(AF_INET, SOCK_DGRAM, 0), err = 0;
-
-	strncpy(ifr.ifr_name, dev, IFNAMSIZ - 1);
-	if (ioctl(fd, SIOCETHTOOL, &ifr))
-		err = -errno;
-	close(fd);
-	return err;
-}
-
 /* A raw IPPROTO_TOY socket made in namespace @ns, or -1. */
 static int raw_in(int ns)
 {
@@ -530,12 +514,11 @@ static int raw_in(int ns)
 }
 
 /*
- * Over veth the checksum follows the device: left to it while it offers
- * to sum (the receiver sees the pseudo-header's sum alone), computed in
- * software once its transmit checksumming is off (ethtool -K tx off).
- * The stream goes on across the change.
+ * Beyond loopback the sender computes the checksum itself, even on a
+ * device that offers to (veth, whose packets may go on through a bridge
+ * to a NIC that sums only TCP and UDP): the receiver sees a whole one.
  */
-TEST_F(wire, checksum_follows_the_device)
+TEST_F(wire, checksum_in_software_beyond_loopback)
 {
 	struct sockaddr_toy a = taddr("10.31.0.2", 7202);
 	struct toy_sniffed got;
@@ -563,16 +546,10 @@ TEST_F(wire, checksum_follows_the_device)
 
 	ASSERT_EQ(3, write(c, "abc", 3));
 	ASSERT_EQ(1, sniff_data(raw, local_port(c), 7202, &got));
-	EXPECT_TRUE(got.csum_partial);
-	EXPECT_FALSE(got.csum_ok);
-
-	ASSERT_EQ(0, set_tx_csum("cw0", 0));
-	ASSERT_EQ(3, write(c, "def", 3));
-	ASSERT_EQ(1, sniff_data(raw, local_port(c), 7202, &got));
 	EXPECT_TRUE(got.csum_ok);
 	EXPECT_FALSE(got.csum_partial);
+	ASSERT_EQ(3, write(c, "def", 3));
 
-	/* Both arrive, the first as the device summed it, the second ours. */
 	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO,
 		   &(struct timeval){ .tv_sec = 10 * toy_timeout_scale() },
 		   sizeof(struct timeval));

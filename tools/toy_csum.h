@@ -75,7 +75,7 @@ static inline uint16_t toy_csum(struct in_addr src, struct in_addr dst,
 
 /*
  * What the field holds while the checksum is left to the device (the
- * kernel's CHECKSUM_PARTIAL, on loopback and veth): the pseudo-header's
+ * kernel's CHECKSUM_PARTIAL, on loopback): the pseudo-header's
  * sum alone, folded and not complemented.  A packet socket or raw socket
  * on such a device sees this, as tcpdump sees TCP's.
  */

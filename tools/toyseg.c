@@ -153,7 +153,7 @@ static const char *csum_text(uint32_t src, uint32_t dst,
 
 	if (toy_csum_ok(s, d, th, len))
 		return "";
-	/* Loopback and veth sum for the sender: only the pseudo-header. */
+	/* Loopback sums for the sender: only the pseudo-header. */
 	if (th->check == toy_csum_partial(s, d, len))
 		return " (checksum left to the device)";
 	return " (BAD CHECKSUM)";

@@ -78,8 +78,10 @@
  * Nagle's algorithm holds a short segment back while an earlier short
  * one is unacknowledged; TOY_NODELAY turns it off (and sends what it
  * held).  TOY_CORK holds every short segment until it is cleared (then
- * they go as Nagle allows, or at once with TOY_NODELAY), or for about
- * 200 ms at most; MSG_MORE on send() does the same for that call.
+ * they go as Nagle allows, or at once with TOY_NODELAY), or for one
+ * retransmission timeout at most (200 ms or more, as TCP_CORK's
+ * ceiling); MSG_MORE on send() does the same for that call.  An
+ * accepted socket takes both from its listener.
  */
 #define TOY_NODELAY	5	/* 0 or 1 */
 #define TOY_CORK	6	/* 0 or 1 */
