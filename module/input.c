@@ -12,12 +12,14 @@
  *
  * toy_rcv_state() follows RFC 9293 3.10.7.4 ("Other states"), step by
  * step, with RFC 5961's hardening:
- *   1. the sequence number: a segment must fall in the receive window,
- *      else it is answered with an ACK (rate limited) and dropped;
+ *   1. PAWS (timestamps.c), then the sequence number: a segment must
+ *      fall in the receive window, else it is answered with an ACK (rate
+ *      limited) and dropped;
  *   2. RST: obeyed only when its sequence number is exactly rcv_nxt (in
  *      the window but not exact: a challenge ACK);
  *   4. SYN: in a synchronized state, a challenge ACK;
- *   5. ACK: the window update and what it acknowledges (output.c);
+ *   5. ACK: the TSval to echo (timestamps.c), the window update and
+ *      what it acknowledges (output.c);
  *   7, 8. the text and the FIN, in sequence order (reassembly.c).
  * So a blind reset or SYN with a guessed sequence number does nothing.
  *
@@ -176,7 +178,8 @@ static void toy_challenge_ack(struct sock *sk)
  * the window, at the sequence number of the FIN the peer sent, is one
  * some stacks send after their FIN: obeyed (tcp_reset_check()).
  */
-static void toy_rcv_unacceptable(struct sock *sk, struct sk_buff *skb)
+static void toy_rcv_unacceptable(struct sock *sk, struct sk_buff *skb,
+				 int mib)
 {
 	struct toy_skb_cb *cb = TOY_SKB_CB(skb);
 	struct toy_sock *ts = toy_sk(sk);
@@ -189,8 +192,7 @@ static void toy_rcv_unacceptable(struct sock *sk, struct sk_buff *skb)
 		return;
 	}
 	if ((skb->len && !(cb->flags & TOY_SYN)) ||
-	    !toy_oow_rate_limited(sock_net(sk), &ts->last_oow_ack_time,
-				  TOY_MIB_ACKSKIPPEDSEQ))
+	    !toy_oow_rate_limited(sock_net(sk), &ts->last_oow_ack_time, mib))
 		toy_send_ack(sk);
 }
 
@@ -339,7 +341,7 @@ static bool toy_rcv_fin_acked(struct sock *sk)
  * have seen (RFC 5961 5.2), is dropped, data and all.  True: go on.
  */
 static bool toy_rcv_ack(struct sock *sk, struct sk_buff *skb, u32 ack,
-			u32 window)
+			u32 window, const struct toy_options *opt)
 {
 	struct toy_skb_cb *cb = TOY_SKB_CB(skb);
 
@@ -355,9 +357,10 @@ static bool toy_rcv_ack(struct sock *sk, struct sk_buff *skb, u32 ack,
 		toy_challenge_ack(sk);
 		return false;
 	case TOY_ACK_OK:
+		/* Before what it acknowledges sends more: they echo it. */
+		toy_ts_store_recent(sk, opt, cb->seq);
 		toy_ack_rcvd(sk, ack, cb->seq, window,
-			     !skb->len && !(cb->flags & TOY_FIN),
-			     toy_sack_rcvd(sk, skb));
+			     !skb->len && !(cb->flags & TOY_FIN), opt);
 		break;
 	}
 	return toy_rcv_fin_acked(sk);
@@ -387,7 +390,9 @@ int toy_rcv_state(struct sock *sk, struct sk_buff *skb)
 	/* RFC 7323 2.2: a SYN's window is never scaled. */
 	u32 window = (u32)ntohs(th->window) <<
 		     (flags & TOY_SYN ? 0 : ts->snd_wscale);
+	struct toy_options opt;
 
+	toy_parse_options(th, &opt);	/* toy_rcv() found them good */
 	/* From here on the skb holds only data; cb says what it was. */
 	__skb_pull(skb, toy_hdr_len(th));
 	memset(cb, 0, sizeof(*cb));
@@ -396,8 +401,12 @@ int toy_rcv_state(struct sock *sk, struct sk_buff *skb)
 		      !!(flags & TOY_FIN);
 	cb->flags = flags;
 
-	if (!toy_seq_ok(ts, cb->seq, cb->end_seq)) {		/* 1 */
-		toy_rcv_unacceptable(sk, skb);
+	if (toy_paws_discard(sk, skb, ack, window, &opt)) {	/* 1 */
+		toy_rcv_unacceptable(sk, skb, TOY_MIB_ACKSKIPPEDPAWS);
+		goto drop;
+	}
+	if (!toy_seq_ok(ts, cb->seq, cb->end_seq)) {
+		toy_rcv_unacceptable(sk, skb, TOY_MIB_ACKSKIPPEDSEQ);
 		goto drop;
 	}
 	ts->rcv_tstamp = jiffies;
@@ -407,7 +416,7 @@ int toy_rcv_state(struct sock *sk, struct sk_buff *skb)
 		goto drop;
 	}
 	if (!toy_rcv_syn(sk, cb) ||				/* 4 */
-	    !toy_rcv_ack(sk, skb, ack, window))			/* 5 */
+	    !toy_rcv_ack(sk, skb, ack, window, &opt))		/* 5 */
 		goto drop;
 	toy_rcv_data(sk, skb);					/* 7, 8 */
 	return 0;

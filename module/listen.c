@@ -80,6 +80,7 @@ static void toy_send_cookie_synack(struct sock *sk, struct sk_buff *skb)
 	};
 	struct toy_flow flow;
 
+	toy_cookie_synack_options(sk, skb, &seg);
 	toy_flow_reply_tuple(&flow, skb);
 	toy_flow_route_of(&flow, sk);
 	toy_xmit_ctl(sock_net(sk), &flow, &seg);
@@ -197,6 +198,10 @@ static struct sock *toy_child_create(struct sock *l, struct toy_request *req,
 	cts->copied_seq = cts->rcv_nxt;
 	cts->wscale_ok = req->wscale_ok;
 	cts->sack_ok = req->sack_ok;
+	cts->ts_ok = req->ts_ok;
+	cts->ts_off = toy_ts_offset(child->sk_rcv_saddr, child->sk_daddr);
+	cts->ts_recent = req->ts_recent;
+	cts->ts_recent_stamp = req->ts_ok ? toy_ts_seconds() : 0;
 	cts->snd_wscale = req->snd_wscale;
 	cts->rcv_wscale = req->rcv_wscale;
 	cts->snd_wnd = (u32)ntohs(th->window) << cts->snd_wscale;
@@ -247,8 +252,10 @@ static void toy_req_finish(struct sock *sk, struct toy_request *req,
 	/* Listener, then child (the lock order, af_toy.c). */
 	bh_lock_sock(child);
 	/* A cookie's MSS is the table's, at or below the route's. */
-	toy_sk(child)->mss = toy_negotiated_mss(toy_route_mss(child), req->mss,
-						req->wscale_ok);
+	toy_sk(child)->mss =
+		toy_data_mss(toy_sk(child),
+			     toy_negotiated_mss(toy_route_mss(child), req->mss,
+						req->wscale_ok));
 	/* The passive side's first RTT sample: SYN-ACK to ACK, sent once. */
 	if (!cookie && !req->retries && req->synack_us)
 		toy_rtt_sample(child, toy_now_us() - req->synack_us);
@@ -348,6 +355,10 @@ static bool toy_cookie_complete(struct sock *sk, struct sk_buff *skb)
 	req->irs = ntohl(th->seq) - 1;
 	req->iss = ntohl(th->ack_seq) - 1;
 	req->mss = mss;
+	if (!toy_cookie_take_options(sk, skb, req)) {
+		toy_req_put(req);
+		return false;
+	}
 	toy_req_finish(sk, req, skb, true);
 	toy_req_put(req);
 	return true;

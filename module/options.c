@@ -20,14 +20,18 @@
  *   SACK permitted  a SYN offers it when net.toy.sack is on; a SYN-ACK
  *                 answers in kind.  With both, ACKs carry SACK blocks
  *                 (sack.c).
+ *   timestamps    a SYN offers them when net.toy.timestamps is on; a
+ *                 SYN-ACK answers in kind.  With both, every segment
+ *                 carries them (timestamps.c), and 12 bytes less data.
  *
- * A SYN cookie keeps only an MSS (syncookies.c), so a SYN answered with
- * a cookie gets a SYN-ACK without window scaling or SACK, as TCP's
- * without timestamps.
+ * A SYN cookie keeps an MSS (syncookies.c); with timestamps, the low
+ * bits of the SYN-ACK's TSval keep the window scale and SACK, as TCP's
+ * (the peer echoes them), so a SYN answered with a cookie loses them
+ * only when it offers no timestamps.
  *
  * Every option of every stream segment is checked on arrival
  * (toy_rcv()): one that does not parse drops the segment.  A SYN's are
- * used, and the SACK blocks of an ACK.
+ * used, and the timestamps and SACK blocks of every segment.
  */
 
 #include <asm/unaligned.h>
@@ -59,9 +63,9 @@ static int toy_parse_sack(const u8 *ptr, u8 len, struct toy_options *opt)
  * an earlier one.
  *
  * Return: 0, or -EINVAL if the options do not parse: a length byte
- * missing, below 2 or reaching past the header, an MSS, window scale or
- * SACK permitted option of another length than its own, or SACK blocks
- * that are not whole.
+ * missing, below 2 or reaching past the header, an MSS, window scale,
+ * SACK permitted or timestamps option of another length than its own,
+ * or SACK blocks that are not whole.
  */
 int toy_parse_options(const struct toyhdr *th, struct toy_options *opt)
 {
@@ -106,6 +110,13 @@ int toy_parse_options(const struct toyhdr *th, struct toy_options *opt)
 			if (toy_parse_sack(ptr, len, opt))
 				return -EINVAL;
 			break;
+		case TOY_OPT_TIMESTAMP:
+			if (len != TOY_OLEN_TIMESTAMP)
+				return -EINVAL;
+			opt->tsval = get_unaligned_be32(ptr + 2);
+			opt->tsecr = get_unaligned_be32(ptr + 6);
+			opt->saw_ts = true;
+			break;
 		}
 		ptr += len;
 		left -= len;
@@ -117,16 +128,40 @@ int toy_parse_options(const struct toyhdr *th, struct toy_options *opt)
  * toy_options_size() - The bytes of options a segment will carry.
  * @seg: the segment's header fields.
  *
- * Return: a multiple of 4: MSS, window scale and SACK permitted on a
- * SYN; SACK blocks on an ACK that has them; none else.
+ * Return: a multiple of 4: MSS, window scale, SACK permitted and
+ * timestamps on a SYN; timestamps and SACK blocks on other segments
+ * that have them.
  */
 unsigned int toy_options_size(const struct toy_seg *seg)
 {
+	unsigned int size = seg->ts_ok ? TOY_OLEN_TSTAMP_ALIGNED : 0;
+
 	if (!(seg->flags & TOY_SYN))
-		return seg->nr_sack ?
-		       4 + seg->nr_sack * TOY_OLEN_SACK_BLOCK : 0;
-	return TOY_OLEN_MSS + (seg->wscale_ok ? 1 + TOY_OLEN_WSCALE : 0) +
-	       (seg->sack_ok ? 2 + TOY_OLEN_SACK_PERM : 0);
+		return size + (seg->nr_sack ?
+			       4 + seg->nr_sack * TOY_OLEN_SACK_BLOCK : 0);
+	/* SACK permitted rides in the timestamps' padding if it can. */
+	if (seg->sack_ok && !seg->ts_ok)
+		size += 2 + TOY_OLEN_SACK_PERM;
+	return size + TOY_OLEN_MSS +
+	       (seg->wscale_ok ? 1 + TOY_OLEN_WSCALE : 0);
+}
+
+/* Timestamps, after SACK permitted or two NOPs: 12 bytes. */
+static u8 *toy_write_timestamps(u8 *ptr, const struct toy_seg *seg,
+				bool sack_perm)
+{
+	if (sack_perm) {
+		*ptr++ = TOY_OPT_SACK_PERM;
+		*ptr++ = TOY_OLEN_SACK_PERM;
+	} else {
+		*ptr++ = TOY_OPT_NOP;
+		*ptr++ = TOY_OPT_NOP;
+	}
+	*ptr++ = TOY_OPT_TIMESTAMP;
+	*ptr++ = TOY_OLEN_TIMESTAMP;
+	put_unaligned_be32(seg->tsval, ptr);
+	put_unaligned_be32(seg->tsecr, ptr + 4);
+	return ptr + 8;
 }
 
 /**
@@ -135,15 +170,19 @@ unsigned int toy_options_size(const struct toy_seg *seg)
  *       bytes.
  * @seg: the segment's header fields.
  *
- * In the order of the diagram in uapi toy.h: MSS, then NOP and window
- * scale, then two NOPs and SACK permitted; on an ACK, two NOPs and the
- * SACK blocks: each value sits where its alignment wants it.
+ * In the order of the diagram in uapi toy.h: MSS, then SACK permitted
+ * (or two NOPs) and timestamps, then NOP and window scale, then, without
+ * timestamps, two NOPs and SACK permitted; on other segments, two NOPs
+ * and the timestamps, then two NOPs and the SACK blocks: each value
+ * sits where its alignment wants it.
  */
 void toy_write_options(u8 *ptr, const struct toy_seg *seg)
 {
 	int i;
 
 	if (!(seg->flags & TOY_SYN)) {
+		if (seg->ts_ok)
+			ptr = toy_write_timestamps(ptr, seg, false);
 		if (!seg->nr_sack)
 			return;
 		*ptr++ = TOY_OPT_NOP;
@@ -161,13 +200,15 @@ void toy_write_options(u8 *ptr, const struct toy_seg *seg)
 	*ptr++ = TOY_OLEN_MSS;
 	put_unaligned_be16(seg->mss, ptr);
 	ptr += 2;
+	if (seg->ts_ok)
+		ptr = toy_write_timestamps(ptr, seg, seg->sack_ok);
 	if (seg->wscale_ok) {
 		*ptr++ = TOY_OPT_NOP;
 		*ptr++ = TOY_OPT_WSCALE;
 		*ptr++ = TOY_OLEN_WSCALE;
 		*ptr++ = seg->wscale;
 	}
-	if (seg->sack_ok) {
+	if (seg->sack_ok && !seg->ts_ok) {
 		*ptr++ = TOY_OPT_NOP;
 		*ptr++ = TOY_OPT_NOP;
 		*ptr++ = TOY_OPT_SACK_PERM;
@@ -201,17 +242,23 @@ u16 toy_negotiated_mss(u16 route_mss, u16 peer_mss, bool scaled)
  * @sk: a connection about to send its SYN, its state clean.
  *
  * Window scaling, with our shift, unless net.toy.window_scaling is 0;
- * SACK, unless net.toy.sack is 0.
+ * SACK, unless net.toy.sack is 0; timestamps, unless
+ * net.toy.timestamps is 0.
  *
- * Context: socket lock held.
+ * Context: socket lock held; @sk has both its addresses.
  */
 void toy_offer_options(struct sock *sk)
 {
+	struct toy_net *tn = toy_pernet(sock_net(sk));
 	struct toy_sock *ts = toy_sk(sk);
 
-	ts->wscale_ok = READ_ONCE(toy_pernet(sock_net(sk))->window_scaling);
+	ts->wscale_ok = READ_ONCE(tn->window_scaling);
 	ts->rcv_wscale = ts->wscale_ok ? toy_choose_wscale(sk) : 0;
-	ts->sack_ok = READ_ONCE(toy_pernet(sock_net(sk))->sack);
+	ts->sack_ok = READ_ONCE(tn->sack);
+	ts->ts_ok = READ_ONCE(tn->timestamps);
+	ts->ts_off = toy_ts_offset(sk->sk_rcv_saddr, sk->sk_daddr);
+	ts->ts_recent = 0;
+	ts->ts_recent_stamp = 0;
 }
 
 /**
@@ -221,9 +268,9 @@ void toy_offer_options(struct sock *sk)
  * @opt: the options of the peer's SYN.
  *
  * Scaling stays on only if the peer offered it too; then the peer's
- * windows are shifted by its count, else neither side's is.  SACK too
- * only if both offered it.  The peer's MSS is kept for
- * toy_established().
+ * windows are shifted by its count, else neither side's is.  SACK and
+ * timestamps too only if both offered them; the peer's TSval is then
+ * the first to echo.  The peer's MSS is kept for toy_established().
  *
  * Context: socket lock held.
  */
@@ -234,6 +281,11 @@ void toy_take_syn_options(struct toy_sock *ts, const struct toy_options *opt)
 	if (!ts->wscale_ok)
 		ts->rcv_wscale = 0;
 	ts->sack_ok = ts->sack_ok && opt->sack_ok;
+	ts->ts_ok = ts->ts_ok && opt->saw_ts;
+	if (ts->ts_ok) {
+		ts->ts_recent = opt->tsval;
+		ts->ts_recent_stamp = toy_ts_seconds();
+	}
 	ts->peer_mss = opt->mss;
 }
 
@@ -245,7 +297,8 @@ void toy_take_syn_options(struct toy_sock *ts, const struct toy_options *opt)
  *
  * The SYN's MSS is kept for the child.  Window scaling when the SYN
  * offers it and net.toy.window_scaling is on: the SYN-ACK then answers
- * with our shift.  SACK likewise, with net.toy.sack.
+ * with our shift.  SACK likewise, with net.toy.sack, and timestamps,
+ * with net.toy.timestamps: the SYN-ACK echoes the SYN's TSval.
  */
 void toy_req_take_options(struct toy_request *req, const struct sock *l,
 			  const struct toy_options *opt)
@@ -257,4 +310,7 @@ void toy_req_take_options(struct toy_request *req, const struct sock *l,
 	req->rcv_wscale = req->wscale_ok ? toy_choose_wscale(l) : 0;
 	req->sack_ok = opt->sack_ok &&
 		       READ_ONCE(toy_pernet(sock_net(l))->sack);
+	req->ts_ok = opt->saw_ts &&
+		     READ_ONCE(toy_pernet(sock_net(l))->timestamps);
+	req->ts_recent = req->ts_ok ? opt->tsval : 0;
 }

@@ -126,7 +126,7 @@ u16 toy_current_mss(struct sock *sk)
 	rt = toy_sk_route(sk);
 	if (!rt)
 		return ts->mss;
-	mss = toy_mtu_to_mss(dst_mtu(&rt->dst));
+	mss = toy_data_mss(ts, toy_mtu_to_mss(dst_mtu(&rt->dst)));
 	if (mss < ts->mss) {
 		ts->mss = mss;
 		TOY_INC_STATS(sock_net(sk), TOY_MIB_MTUREDUCED);
@@ -211,6 +211,7 @@ static int toy_send_skb(struct sock *sk, struct sk_buff *skb, u32 seq,
 	seg.wscale_ok = toy_sk(sk)->wscale_ok;
 	seg.wscale = toy_sk(sk)->rcv_wscale;
 	seg.sack_ok = toy_sk(sk)->sack_ok;
+	toy_ts_fill(sk, &seg);
 	/* SACK blocks only where they cannot push data past the MSS. */
 	if (!skb->len && !(flags & (TOY_SYN | TOY_RST)))
 		toy_sack_fill(sk, &seg);
@@ -771,22 +772,25 @@ static u32 toy_clean_write_queue(struct sock *sk, u32 ack, u32 *rtt_us)
  * @seq: the segment's sequence number, for the window update rule.
  * @window: the window the segment offers, scaled (in bytes).
  * @pure: no data, no FIN, so it may count as a duplicate ACK.
- * @sacked: segments its SACK blocks newly covered (toy_sack_rcvd()).
+ * @opt: its options: SACK blocks (toy_sack_rcvd()), timestamps.
  *
  * The window update (RFC 793's SND.WL1 and SND.WL2 rule), then what it
  * acknowledges.  One that acknowledges nothing new is a duplicate ACK
  * while data is in flight if it SACKs new data, or if it is @pure and
- * leaves the window as it was (toy_cc_on_dupack()).  One that acknowledges new data frees the
- * segments it covers, takes an RTT sample (Karn) or else computes the
- * RTO again, restarts the retransmission timer while data is in flight
- * (RFC 6298 5.3) or stops it, and wakes writers.  Either way, what the
- * windows allow now is sent.
+ * leaves the window as it was (toy_cc_on_dupack()).  One that
+ * acknowledges new data frees the segments it covers, takes an RTT
+ * sample (Karn's rule; else from the timestamp it echoes,
+ * toy_ts_rtt_us()) or else computes the RTO again, restarts the
+ * retransmission timer while data is in flight (RFC 6298 5.3) or stops
+ * it, and wakes writers.  Either way, what the windows allow now is
+ * sent.
  *
  * Context: socket lock held.
  */
 void toy_ack_rcvd(struct sock *sk, u32 ack, u32 seq, u32 window, bool pure,
-		  u32 sacked)
+		  const struct toy_options *opt)
 {
+	u32 sacked = toy_sack_rcvd(sk, opt);
 	struct toy_sock *ts = toy_sk(sk);
 	u32 acked, rtt_us = 0;
 	bool win_changed;
@@ -807,6 +811,8 @@ void toy_ack_rcvd(struct sock *sk, u32 ack, u32 seq, u32 window, bool pure,
 	if (toy_after(ack, ts->snd_nxt))
 		ts->snd_nxt = ack;
 	ts->retries = 0;
+	if (!rtt_us)
+		rtt_us = toy_ts_rtt_us(sk, opt);
 	if (rtt_us)
 		toy_rtt_sample(sk, rtt_us);
 	else

@@ -82,6 +82,8 @@ static const char * const toy_mib_names[TOY_MIB_MAX] = {
 	[TOY_MIB_MEMORYPRESSURES] = "MemoryPressures",
 	[TOY_MIB_INOPTERRORS]	= "InOptErrors",
 	[TOY_MIB_DELAYEDACKS]	= "DelayedACKs",
+	[TOY_MIB_PAWSESTAB]	= "PAWSEstab",
+	[TOY_MIB_ACKSKIPPEDPAWS] = "ACKSkippedPAWS",
 };
 
 static int toy_stat_show(struct seq_file *seq, void *v)

@@ -79,6 +79,10 @@ static void toy_req_xmit(struct toy_request *req, u32 seq, u8 flags)
 	};
 	struct toy_flow flow;
 
+	if (req->ts_ok)
+		toy_seg_set_ts(&seg, toy_ts_offset(rsk->sk_rcv_saddr,
+						   rsk->sk_daddr),
+			       req->ts_recent);
 	toy_flow_tuple(&flow, rsk);
 	toy_flow_route_of(&flow, req->listener);
 	toy_xmit_ctl(sock_net(rsk), &flow, &seg);

@@ -58,7 +58,8 @@ static void toy_sack_keep(struct toy_sack_runs *r, struct toy_sack_block b,
  *
  * None unless SACK was agreed and data waits out of order.  The runs of
  * the out-of-order queue (sorted by sequence number; segments that touch
- * or overlap make one run), the latest first.
+ * or overlap make one run), the latest first; as many as fit next to
+ * the connection's timestamps.
  */
 void toy_sack_fill(struct sock *sk, struct toy_seg *seg)
 {
@@ -67,7 +68,7 @@ void toy_sack_fill(struct sock *sk, struct toy_seg *seg)
 	struct toy_sack_block b;
 	struct sk_buff *skb;
 	bool open = false;
-	int i;
+	int i, max;
 
 	seg->nr_sack = 0;
 	if (!ts->sack_ok || skb_queue_empty(&ts->ooo_queue))
@@ -89,7 +90,8 @@ void toy_sack_fill(struct sock *sk, struct toy_seg *seg)
 	toy_sack_keep(&r, b, ts->sack_recent);
 	if (r.have_latest)
 		seg->sack[seg->nr_sack++] = r.latest;
-	for (i = 0; i < r.nr_other && seg->nr_sack < TOY_MAX_SACK_BLOCKS; i++)
+	max = ts->ts_ok ? TOY_MAX_SACK_BLOCKS_TS : TOY_MAX_SACK_BLOCKS;
+	for (i = 0; i < r.nr_other && seg->nr_sack < max; i++)
 		seg->sack[seg->nr_sack++] = r.other[i];
 }
 
@@ -129,27 +131,24 @@ static u32 toy_sack_mark(struct sock *sk, const struct toy_sack_block *b)
 /**
  * toy_sack_rcvd() - Take the SACK blocks of an ACK into the scoreboard.
  * @sk: the connection.
- * @skb: the ACK, its header's options checked (toy_rcv()).
+ * @opt: the options of the ACK.
  *
  * Return: the segments newly SACKed.  An ACK that SACKs new data says a
  * segment left the network, as a duplicate ACK does, even when its
  * window changed (the receiver's buffer filled with the data beyond the
  * hole).
  */
-u32 toy_sack_rcvd(struct sock *sk, const struct sk_buff *skb)
+u32 toy_sack_rcvd(struct sock *sk, const struct toy_options *opt)
 {
-	const struct toyhdr *th = toy_hdr(skb);
 	struct toy_sock *ts = toy_sk(sk);
-	struct toy_options opt;
 	u32 marked = 0;
 	int i;
 
-	if (!ts->sack_ok || th->doff == TOY_DOFF)
+	if (!ts->sack_ok)
 		return 0;
-	toy_parse_options(th, &opt);
-	for (i = 0; i < opt.nr_sack; i++)
-		if (toy_sack_block_valid(ts, &opt.sack[i]))
-			marked += toy_sack_mark(sk, &opt.sack[i]);
+	for (i = 0; i < opt->nr_sack; i++)
+		if (toy_sack_block_valid(ts, &opt->sack[i]))
+			marked += toy_sack_mark(sk, &opt->sack[i]);
 	return marked;
 }
 

@@ -58,13 +58,16 @@
 #include "toy.h"
 
 static siphash_key_t toy_isn_secret __read_mostly;
+static siphash_key_t toy_ts_secret __read_mostly;
 
 /**
- * toy_stream_init() - Draw the secret key of toy_isn(), at module init.
+ * toy_stream_init() - Draw the secret keys of toy_isn() and
+ * toy_ts_offset(), at module init.
  */
 void toy_stream_init(void)
 {
 	get_random_bytes(&toy_isn_secret, sizeof(toy_isn_secret));
+	get_random_bytes(&toy_ts_secret, sizeof(toy_ts_secret));
 }
 
 /**
@@ -87,6 +90,23 @@ u32 toy_isn(__be32 saddr, __be16 sport, __be32 daddr, __be16 dport)
 
 	/* M: a clock ticking every 64 ns, as TCP's. */
 	return hash + (u32)(ktime_get_real_ns() >> 6);
+}
+
+/**
+ * toy_ts_offset() - What a connection adds to our timestamp clock.
+ * @saddr: the local address.
+ * @daddr: the remote address.
+ *
+ * As secure_tcp_ts_off(): SipHash of the addresses under a key of its
+ * own, so the TSvals a peer sees say nothing of our uptime, and all
+ * connections between the same two addresses share one clock.
+ *
+ * Return: the offset.
+ */
+u32 toy_ts_offset(__be32 saddr, __be32 daddr)
+{
+	return siphash_2u32((__force u32)saddr, (__force u32)daddr,
+			    &toy_ts_secret);
 }
 
 /**
@@ -219,8 +239,9 @@ void toy_established(struct sock *sk)
 
 	toy_timer_stop(sk, &ts->rtx_timer);
 	toy_clear_deferred(sk, TOY_DEFER_RTX);
-	ts->mss = toy_negotiated_mss(toy_route_mss(sk), ts->peer_mss,
-				     ts->wscale_ok);
+	ts->mss = toy_data_mss(ts, toy_negotiated_mss(toy_route_mss(sk),
+						      ts->peer_mss,
+						      ts->wscale_ok));
 	toy_cc_init(sk);
 	toy_init_buffer_space(sk);
 	ts->retries = 0;

@@ -30,9 +30,12 @@
  *
  * What a cookie connection loses is what only an entry can do: its
  * SYN-ACK is never retransmitted (the client's retransmitted SYN gets a
- * new one), its MSS is the table's value at or below what the route and
- * the SYN's MSS option allow, and its windows are not scaled: a cookie
- * has no room for a window scale (TCP keeps one in the timestamp).
+ * new one), and its MSS is the table's value at or below what the route
+ * and the SYN's MSS option allow, at most TOY_MAX_MSS_UNSCALED.  The
+ * window scale and SACK have no room in the cookie: with timestamps
+ * they ride in the low bits of the SYN-ACK's TSval, which the ACK
+ * echoes (toy_cookie_synack_options(), as TCP); without, the connection
+ * goes without them.
  * ACKs are checked as cookies only while the listener has sent cookies
  * in the last two minutes (tcp_synq_no_recent_overflow()), so a stray
  * ACK to a quiet listener gets its reset without two hashes.
@@ -69,7 +72,7 @@ static const u16 toy_msstab[] = {
 	1452,		/* 1492, PPPoE */
 	1460,		/* 1500, Ethernet */
 	8960,		/* 9000, jumbo frames */
-	TOY_MAX_MSS_UNSCALED, /* loopback: no scaling with a cookie */
+	TOY_MAX_MSS_UNSCALED, /* loopback: the most a cookie keeps */
 };
 
 static u32 toy_cookie_hash(__be32 saddr, __be32 daddr, __be16 sport,
@@ -265,4 +268,91 @@ u16 toy_cookie_check(struct sock *sk, struct sk_buff *skb)
 	}
 	TOY_INC_STATS(sock_net(sk), TOY_MIB_SYNCOOKIESRECV);
 	return toy_msstab[idx];
+}
+
+/*
+ * With timestamps, the low bits of a cookie SYN-ACK's TSval keep what
+ * its SYN offered (cookie_init_timestamp()): the peer's window scale
+ * (15: none) and SACK.  The peer echoes them in every TSecr.
+ */
+#define TOY_TS_OPT_BITS		6
+#define TOY_TS_OPT_WSCALE	0xf
+#define TOY_TS_OPT_SACK		BIT(4)
+
+/**
+ * toy_cookie_synack_options() - The options of a cookie's SYN-ACK.
+ * @sk: the listener.
+ * @skb: the SYN.
+ * @seg: the SYN-ACK's header fields; its options are set here.
+ *
+ * Without timestamps in the SYN (or net.toy.timestamps 0), only the
+ * MSS: nothing would bring the rest back.  With them, window scaling
+ * and SACK as an entry would answer, and timestamps whose TSval is our
+ * clock with its low 6 bits replaced by what the SYN offered, moved
+ * back a step if that put it ahead of the clock.
+ */
+void toy_cookie_synack_options(struct sock *sk, struct sk_buff *skb,
+			       struct toy_seg *seg)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	struct toy_net *tn = toy_pernet(sock_net(sk));
+	struct toy_options opt;
+	u32 now, tsval, bits;
+
+	toy_parse_options(toy_hdr(skb), &opt);	/* toy_rcv() checked */
+	if (!opt.saw_ts || !READ_ONCE(tn->timestamps))
+		return;
+	seg->wscale_ok = opt.wscale_ok && READ_ONCE(tn->window_scaling);
+	seg->wscale = seg->wscale_ok ? toy_choose_wscale(sk) : 0;
+	seg->sack_ok = opt.sack_ok && READ_ONCE(tn->sack);
+	bits = seg->wscale_ok ? opt.wscale : TOY_TS_OPT_WSCALE;
+	if (seg->sack_ok)
+		bits |= TOY_TS_OPT_SACK;
+	now = toy_ts_clock();
+	tsval = (now & ~(BIT(TOY_TS_OPT_BITS) - 1)) | bits;
+	if (toy_after(tsval, now))
+		tsval -= BIT(TOY_TS_OPT_BITS);
+	seg->ts_ok = true;
+	seg->tsval = tsval + toy_ts_offset(iph->daddr, iph->saddr);
+	seg->tsecr = opt.tsval;
+}
+
+/**
+ * toy_cookie_take_options() - What a cookie's ACK says its SYN offered.
+ * @sk: the listener.
+ * @skb: the ACK, its cookie good.
+ * @req: the entry made from it; its window scale, SACK and timestamps
+ *       are set here.
+ *
+ * cookie_timestamp_decode(): an ACK without timestamps brings none of
+ * them back; one with them, the bits of its TSecr.
+ *
+ * Return: false if it claims an option net.toy no longer allows: no
+ * connection then, as TCP.
+ */
+bool toy_cookie_take_options(struct sock *sk, struct sk_buff *skb,
+			     struct toy_request *req)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	struct toy_net *tn = toy_pernet(sock_net(sk));
+	struct toy_options opt;
+	u32 bits;
+
+	toy_parse_options(toy_hdr(skb), &opt);	/* toy_rcv() checked */
+	if (!opt.saw_ts)
+		return true;
+	if (!READ_ONCE(tn->timestamps))
+		return false;
+	bits = opt.tsecr - toy_ts_offset(iph->daddr, iph->saddr);
+	req->ts_ok = true;
+	req->ts_recent = opt.tsval;
+	req->sack_ok = bits & TOY_TS_OPT_SACK;
+	if (req->sack_ok && !READ_ONCE(tn->sack))
+		return false;
+	if ((bits & TOY_TS_OPT_WSCALE) == TOY_TS_OPT_WSCALE)
+		return true;
+	req->wscale_ok = true;
+	req->snd_wscale = bits & TOY_TS_OPT_WSCALE;
+	req->rcv_wscale = toy_choose_wscale(sk);
+	return READ_ONCE(tn->window_scaling);
 }

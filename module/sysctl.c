@@ -74,6 +74,9 @@
  *                               default 1.
  *   sack                        (tcp_sack) offer and accept SACK
  *                               (options.c, sack.c): 0 or 1, default 1.
+ *   timestamps                  (tcp_timestamps) offer and accept
+ *                               timestamps (options.c, timestamps.c): 0
+ *                               or 1, default 1.
  *
  * Two more exist in the initial namespace only, since the memory they
  * limit is the whole system's (as net.ipv4.tcp_mem and udp_mem):
@@ -344,6 +347,14 @@ static const struct ctl_table toy_sysctl_template[] = {
 		.extra1		= &toy_zero,
 		.extra2		= &toy_one,
 	},
+	{
+		.procname	= "timestamps",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= &toy_zero,
+		.extra2		= &toy_one,
+	},
 	{ }
 };
 
@@ -386,6 +397,7 @@ int toy_sysctl_init_net(struct net *net)
 	atomic_set(&tn->orphans, 0);
 	tn->window_scaling = 1;
 	tn->sack = 1;
+	tn->timestamps = 1;
 
 	tn->reserved_ports = bitmap_zalloc(65536, GFP_KERNEL);
 	if (!tn->reserved_ports)
@@ -413,6 +425,7 @@ int toy_sysctl_init_net(struct net *net)
 	table[15].data = &tn->max_orphans;
 	table[16].data = &tn->window_scaling;
 	table[17].data = &tn->sack;
+	table[18].data = &tn->timestamps;
 
 	tn->sysctl_hdr = register_net_sysctl(net, "net/toy", table);
 	if (!tn->sysctl_hdr)

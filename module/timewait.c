@@ -20,14 +20,18 @@
  *   - a retransmitted FIN (it ends exactly at rcv_nxt: our last ACK was
  *     lost) is ACKed again and the 2 MSL timer starts over;
  *   - a SYN without ACK whose sequence number is above the old
- *     connection's rcv_nxt (RFC 1122 4.2.2.13, RFC 6191) reopens the
- *     4-tuple: if a listener has the port, the entry ends and the
+ *     connection's rcv_nxt (RFC 1122 4.2.2.13), or, when the connection
+ *     had timestamps, whose TSval is above the last one (RFC 6191),
+ *     reopens the 4-tuple: if a listener has the port, the entry ends and the
  *     listener gets the SYN, answering from an initial sequence number
  *     above everything the old connection sent (old snd_nxt + 65537, as
  *     TCP); with no listener, it is answered as an old duplicate;
  *   - any other SYN is an old duplicate: answered with the old
  *     connection's ACK, as TCP answers it; its sender's reset to that
  *     ACK is then dropped like every reset;
+ *   - with timestamps, a segment older than the last TSval (PAWS,
+ *     timestamps.c) is an old duplicate too: counted in PAWSEstab and
+ *     answered as below;
  *   - everything else is dropped and counted in TWDrops: resets (a reset
  *     would "assassinate" the entry: RFC 1337), a late bare ACK at
  *     rcv_nxt silently, and data or segments outside the window with
@@ -404,6 +408,10 @@ void toy_time_wait(struct sock *sk)
 	tw->mark = READ_ONCE(sk->sk_mark);
 	tw->priority = READ_ONCE(sk->sk_priority);
 	tw->uid = sk->sk_uid;
+	tw->ts_ok = ts->ts_ok;
+	tw->ts_off = ts->ts_off;
+	tw->ts_recent = ts->ts_recent;
+	tw->ts_recent_stamp = ts->ts_recent_stamp;
 	toy_live_inc(TOY_LIVE_TW);
 	toy_live_inc(TOY_LIVE_TIMER);
 
@@ -428,8 +436,19 @@ static void toy_tw_send_ack(struct toy_tw *tw)
 		.priority	= tw->priority,
 	};
 
+	if (tw->ts_ok)
+		toy_seg_set_ts(&seg, tw->ts_off, tw->ts_recent);
 	toy_flow_tuple(&flow, sk);
 	toy_xmit_ctl(sock_net(sk), &flow, &seg);
+}
+
+/* Does a SYN open a new connection on the 4-tuple (RFC 6191)? */
+static bool toy_tw_syn_is_new(const struct toy_tw *tw, u32 seq,
+			      const struct toy_options *opt)
+{
+	if (toy_after(seq, tw->rcv_nxt))
+		return true;
+	return tw->ts_ok && opt->saw_ts && (s32)(tw->ts_recent - opt->tsval) < 0;
 }
 
 /* An answer to a late segment: rate limited (toy_oow_rate_limited()). */
@@ -458,6 +477,7 @@ void toy_tw_rcv(struct sock *sk, struct sk_buff *skb)
 	struct toy_tw *tw = toy_tw(sk);
 	struct net *net = sock_net(sk);
 	u32 seq = ntohl(th->seq);
+	struct toy_options opt;
 	u8 flags = th->flags;
 	struct sock *l;
 	u32 end_seq;
@@ -466,8 +486,14 @@ void toy_tw_rcv(struct sock *sk, struct sk_buff *skb)
 		  !!(flags & TOY_FIN);
 	if (flags & TOY_RST)
 		goto drop;
+	toy_parse_options(th, &opt);	/* toy_rcv() found them good */
+	if (tw->ts_ok && opt.saw_ts &&
+	    toy_paws_old(tw->ts_recent, tw->ts_recent_stamp, opt.tsval, 0)) {
+		TOY_INC_STATS(net, TOY_MIB_PAWSESTAB);
+		goto ack;	/* an old duplicate */
+	}
 	if (flags & TOY_SYN) {
-		if (flags & TOY_ACK || !toy_after(seq, tw->rcv_nxt))
+		if (flags & TOY_ACK || !toy_tw_syn_is_new(tw, seq, &opt))
 			goto ack;	/* an old duplicate */
 		l = toy_lookup_stream_listener(net, iph->saddr, th->source,
 					       iph->daddr, th->dest,

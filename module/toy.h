@@ -75,6 +75,13 @@ extern unsigned int toy_ipproto;
  * @highest_sack: the right edge of the highest block SACKed.
  * @sack_recent: the sequence number of the segment last queued out of
  *      order: the block that holds it goes first (RFC 2018 4).
+ * @ts_ok: timestamps: offered (SYN_SENT), or agreed by both
+ *      (timestamps.c).
+ * @ts_off: added to our clock in the TSvals we send.
+ * @ts_recent: the peer's TSval we echo, from its latest segment in
+ *      sequence.
+ * @ts_recent_stamp: when it was taken (ktime_get_seconds(), low 32
+ *      bits); 0: none yet.
  * @peer_mss: the MSS option of the peer's SYN; 0: none.
  * @rcv_rtt_us: the receiver's RTT, microseconds; 0: not measured yet.
  * @rcv_rtt_seq: the right edge of the window being timed for it.
@@ -191,6 +198,10 @@ struct toy_sock {
 	u32			sacked_out;
 	u32			highest_sack;
 	u32			sack_recent;
+	bool			ts_ok;
+	u32			ts_off;
+	u32			ts_recent;
+	u32			ts_recent_stamp;
 	u16			peer_mss;
 	u32			rcv_rtt_us;
 	u32			rcv_rtt_seq;
@@ -257,6 +268,16 @@ struct toy_sock {
 	bool			orphan;
 };
 
+/*
+ * The most data a segment of @ts carries, for an MSS from a route or a
+ * peer: options count against it (RFC 6691), and with timestamps every
+ * segment has 12 bytes of them.
+ */
+static inline u16 toy_data_mss(const struct toy_sock *ts, u16 mss)
+{
+	return ts->ts_ok ? mss - TOY_OLEN_TSTAMP_ALIGNED : mss;
+}
+
 /* Keepalive (TOY_KEEPIDLE and friends): TCP's defaults and bounds. */
 #define TOY_KEEPIDLE_DEFAULT	7200	/* seconds */
 #define TOY_KEEPINTVL_DEFAULT	75	/* seconds */
@@ -307,6 +328,8 @@ enum {
  * @rcv_wscale: the one our SYN-ACK offers.
  * @wscale_ok: both SYNs carry one: the connection scales its windows.
  * @sack_ok: both SYNs carry SACK permitted.
+ * @ts_ok: both SYNs carry timestamps.
+ * @ts_recent: the TSval of the SYN, which the SYN-ACK echoes.
  * @retries: SYN-ACKs sent again.
  * @synack_us: when the first SYN-ACK went (toy_now_us()), for the
  *      child's first RTT sample; 0: none (a SYN-ACK sent again).
@@ -331,6 +354,8 @@ struct toy_request {
 	u8			rcv_wscale;
 	bool			wscale_ok;
 	bool			sack_ok;
+	bool			ts_ok;
+	u32			ts_recent;
 	u8			retries;
 	u16			rcv_wnd;
 	u32			last_oow_ack;
@@ -378,6 +403,11 @@ static inline struct toy_request *toy_req(struct sock *sk)
  * @rcv_wnd: the window field of those ACKs (scaled, if the connection
  *      scaled its windows).
  * @bind_user: the socket's port came from bind().
+ * @ts_ok: the connection carried timestamps: so do those ACKs, and a
+ *      new SYN with a later TSval may take the 4-tuple over.
+ * @ts_off: the connection's offset to our clock, for their TSvals.
+ * @ts_recent: the peer's latest TSval, which they echo and PAWS checks.
+ * @ts_recent_stamp: when it came (seconds, as the socket's).
  *
  * References: the connection table, the bind bucket and the armed timer
  * hold one each, and so does each user (a lookup); the last
@@ -397,6 +427,10 @@ struct toy_tw {
 	kuid_t			uid;
 	u16			rcv_wnd;
 	bool			bind_user;
+	bool			ts_ok;
+	u32			ts_off;
+	u32			ts_recent;
+	u32			ts_recent_stamp;
 };
 
 static inline struct sock *toy_tw_sk(struct toy_tw *tw)
@@ -510,6 +544,7 @@ void toy_stream_connect_start(struct sock *sk, u32 isn);
 void toy_stream_stop(struct sock *sk);
 void toy_stream_release_cb(struct sock *sk);
 u32 toy_isn(__be32 saddr, __be16 sport, __be32 daddr, __be16 dport);
+u32 toy_ts_offset(__be32 saddr, __be32 daddr);
 void toy_timer_arm(struct sock *sk, struct timer_list *t,
 		   unsigned long expires);
 void toy_timer_stop(struct sock *sk, struct timer_list *t);
@@ -547,10 +582,22 @@ void toy_set_quickack(struct sock *sk, int val);
 
 /* sack.c: SACK blocks, sent and received (RFC 2018). */
 void toy_sack_fill(struct sock *sk, struct toy_seg *seg);
-u32 toy_sack_rcvd(struct sock *sk, const struct sk_buff *skb);
+u32 toy_sack_rcvd(struct sock *sk, const struct toy_options *opt);
 void toy_sack_clear(struct sock *sk);
 void toy_sack_recovery_start(struct sock *sk);
 struct sk_buff *toy_sack_next_hole(struct sock *sk);
+
+/* timestamps.c: the timestamps option, RTT from it, and PAWS. */
+u32 toy_ts_clock(void);
+u32 toy_ts_seconds(void);
+void toy_seg_set_ts(struct toy_seg *seg, u32 off, u32 ecr);
+void toy_ts_fill(const struct sock *sk, struct toy_seg *seg);
+bool toy_paws_old(u32 recent, u32 stamp, u32 tsval, u32 win);
+bool toy_paws_discard(struct sock *sk, const struct sk_buff *skb, u32 ack,
+		      u32 window, const struct toy_options *opt);
+void toy_ts_store_recent(struct sock *sk, const struct toy_options *opt,
+			 u32 seq);
+u32 toy_ts_rtt_us(const struct sock *sk, const struct toy_options *opt);
 
 /* options.c: what the SYNs say, for a connection. */
 void toy_offer_options(struct sock *sk);
@@ -598,7 +645,7 @@ void toy_set_cork(struct sock *sk, bool on);
 enum { TOY_ACK_OK, TOY_ACK_OLD, TOY_ACK_BLIND, TOY_ACK_UNSENT };
 int toy_ack_check(const struct sock *sk, u32 ack);
 void toy_ack_rcvd(struct sock *sk, u32 ack, u32 seq, u32 window,
-		  bool pure, u32 sacked);
+		  bool pure, const struct toy_options *opt);
 unsigned long toy_probe_when(const struct toy_sock *ts);
 bool toy_oow_rate_limited(struct net *net, u32 *last_time, int mib);
 void toy_write_queue_purge(struct sock *sk);
@@ -704,6 +751,10 @@ void toy_proc_exit_net(struct net *net);
 bool toy_syn_flood_action(struct sock *sk);
 u32 toy_cookie_init_sequence(struct sock *sk, struct sk_buff *skb);
 u16 toy_cookie_check(struct sock *sk, struct sk_buff *skb);
+void toy_cookie_synack_options(struct sock *sk, struct sk_buff *skb,
+			       struct toy_seg *seg);
+bool toy_cookie_take_options(struct sock *sk, struct sk_buff *skb,
+			     struct toy_request *req);
 void toy_cookie_listen_init(struct sock *sk);
 /*
  * mem.c: memory accounting of both protocols (as TCP's and UDP's), the

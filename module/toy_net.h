@@ -87,6 +87,8 @@ enum toy_mib_field {
 	TOY_MIB_MEMORYPRESSURES, /* times a protocol entered memory pressure */
 	TOY_MIB_INOPTERRORS,	/* segments dropped: options do not parse */
 	TOY_MIB_DELAYEDACKS,	/* ACKs the delayed-ACK timer sent */
+	TOY_MIB_PAWSESTAB,	/* segments PAWS dropped as old duplicates */
+	TOY_MIB_ACKSKIPPEDPAWS,	/* answers to those skipped: rate limit */
 	TOY_MIB_MAX
 };
 
@@ -133,6 +135,7 @@ struct toy_mib {
  * @orphans: orphans of the namespace.
  * @window_scaling: tcp_window_scaling: 0 or 1 (options.c).
  * @sack: tcp_sack: 0 or 1 (options.c, sack.c).
+ * @timestamps: tcp_timestamps: 0 or 1 (options.c, timestamps.c).
  *
  * Created by toy_net_init() when a namespace appears (or for every
  * existing namespace when the module loads) and freed by toy_net_exit()
@@ -175,6 +178,7 @@ struct toy_net {
 	/* Header options. */
 	int			window_scaling;
 	int			sack;
+	int			timestamps;
 };
 
 extern unsigned int toy_net_id;

@@ -74,6 +74,9 @@ struct toy_sack_block {
  * @nr_sack: SACK blocks an ACK carries (sack.c), at most
  *      TOY_MAX_SACK_BLOCKS; 0 on a SYN.
  * @sack: the blocks.
+ * @ts_ok: it carries timestamps: @tsval and @tsecr.
+ * @tsval: our clock, with the connection's offset (timestamps.c).
+ * @tsecr: the peer's TSval we echo; 0 in a SYN.
  */
 struct toy_seg {
 	u32	seq;
@@ -87,6 +90,9 @@ struct toy_seg {
 	bool	sack_ok;
 	u8	nr_sack;
 	struct toy_sack_block sack[TOY_MAX_SACK_BLOCKS];
+	bool	ts_ok;
+	u32	tsval;
+	u32	tsecr;
 };
 
 /**
@@ -97,6 +103,9 @@ struct toy_seg {
  * @sack_ok: it has a SACK permitted option.
  * @nr_sack: SACK blocks it carries.
  * @sack: the blocks, in host order, as sent (not checked yet).
+ * @saw_ts: it has a timestamps option: @tsval and @tsecr.
+ * @tsval: the sender's clock.
+ * @tsecr: the echo of ours.
  */
 struct toy_options {
 	u16	mss;
@@ -105,6 +114,9 @@ struct toy_options {
 	bool	sack_ok;
 	u8	nr_sack;
 	struct toy_sack_block sack[TOY_MAX_SACK_BLOCKS];
+	bool	saw_ts;
+	u32	tsval;
+	u32	tsecr;
 };
 
 void toy_flow_tuple(struct toy_flow *flow, const struct sock *sk);

@@ -212,21 +212,29 @@ struct toyhdr {
  * doff * 4 - 20 bytes after struct toyhdr of a stream segment.  Each
  * option is a kind byte; every kind but EOL and NOP has a length byte
  * next (kind and length bytes counted) and then its value.  The SYN
- * and the SYN-ACK of a handshake carry them, as AF_TOY sends them:
+ * and the SYN-ACK of a handshake carry them, as AF_TOY (and Linux TCP)
+ * sends them:
  *
  *   0                   1                   2                   3
  *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
  *  +---------------+---------------+-------------------------------+
  *  |  kind=2 (MSS) |   length=4    |     maximum segment size      |
  *  +---------------+---------------+---------------+---------------+
+ *  | kind=4 (SACK  |   length=2    |  kind=8 (TS)  |   length=10   |
+ *  |  permitted)   |               |               |               |
+ *  +---------------+---------------+---------------+---------------+
+ *  |            TSval: the sender's clock, in milliseconds         |
+ *  +---------------------------------------------------------------+
+ *  |        TSecr: the last TSval it received (0 in a SYN)         |
+ *  +---------------+---------------+---------------+---------------+
  *  |  kind=1 (NOP) | kind=3 (WS)   |   length=3    |  shift count  |
  *  +---------------+---------------+---------------+---------------+
- *  |  kind=1 (NOP) |  kind=1 (NOP) | kind=4 (SACK) |   length=2    |
- *  |               |               |  permitted    |               |
- *  +---------------+---------------+---------------+---------------+
  *
- * and an ACK sent while data waits out of order carries up to four SACK
- * blocks (RFC 2018):
+ * (without timestamps, SACK permitted goes last, after two NOPs; without
+ * SACK, two NOPs take its place before the timestamps).  Once both SYNs
+ * carried timestamps, every segment of the connection starts its
+ * options with two NOPs and the timestamps option, and an ACK sent
+ * while data waits out of order then carries SACK blocks (RFC 2018):
  *
  *  +---------------+---------------+---------------+---------------+
  *  |  kind=1 (NOP) |  kind=1 (NOP) | kind=5 (SACK) | length=2+8*n  |
@@ -249,13 +257,25 @@ struct toyhdr {
  * must carry it (net.toy.sack = 0 stops offering it).  Then an ACK
  * without data, sent while the receiver holds data beyond a hole, says
  * which blocks it holds, the one that arrived last first; the sender
- * retransmits only the holes.
+ * retransmits only the holes.  Four blocks fit the 40 bytes of options,
+ * three next to the timestamps.
+ * Timestamps (RFC 7323): TSval is the sender's millisecond clock plus an
+ * offset of its own for each pair of addresses; TSecr echoes the TSval
+ * of the peer's latest segment in sequence (TCP's ts_recent).  Both SYNs
+ * must carry it (net.toy.timestamps = 0 stops offering it).  The echo
+ * measures the RTT even of retransmitted data, and PAWS (protection
+ * against wrapped sequence numbers) drops a segment whose TSval is older
+ * than the latest: at loopback speed the 32-bit sequence space wraps in
+ * seconds, so sequence numbers alone cannot tell an old segment from a
+ * new one.  The MSS option never counts options: with timestamps each
+ * segment carries 12 bytes less data than the MSS.
  *
  * An unknown kind is skipped by its length.  A segment whose options do
- * not parse (a length below 2 or past the header; an MSS, window scale
- * or SACK permitted option of another length; SACK blocks that are not
- * whole) is dropped and counted (InErrs, InOptErrors).  Options are
- * read from a SYN, and SACK blocks from an ACK.
+ * not parse (a length below 2 or past the header; an MSS, window scale,
+ * SACK permitted or timestamps option of another length; SACK blocks
+ * that are not whole) is dropped and counted (InErrs, InOptErrors).
+ * Options are read from a SYN, and timestamps and SACK blocks from
+ * every segment of a connection that negotiated them.
  */
 #define TOY_OPT_EOL	0	/* end of the option list */
 #define TOY_OPT_NOP	1	/* one byte of padding */
@@ -266,8 +286,12 @@ struct toyhdr {
 #define TOY_OLEN_MSS	4
 #define TOY_OLEN_WSCALE	3
 #define TOY_OLEN_SACK_PERM 2
+#define TOY_OPT_TIMESTAMP 8	/* TSval and TSecr, 32 bits each */
 #define TOY_OLEN_SACK_BLOCK 8	/* each block's share of a SACK length */
+#define TOY_OLEN_TIMESTAMP 10
+#define TOY_OLEN_TSTAMP_ALIGNED 12	/* two NOPs and the timestamps */
 #define TOY_MAX_WSCALE	14	/* RFC 7323 2.3 */
 #define TOY_MAX_SACK_BLOCKS 4	/* what 40 bytes of options hold */
+#define TOY_MAX_SACK_BLOCKS_TS 3 /* ... next to the timestamps */
 
 #endif /* _UAPI_LINUX_TOY_H */
