@@ -171,12 +171,14 @@ echo "    A reset is never answered with a reset:"
 show "$toyseg -F RST -q 5 127.0.0.1:7777"
 show "cat /proc/net/toy_stat"
 
-step "The handshake settles options: the MSS and the window scale" \
+step "The handshake settles options: the MSS, the window scale, timestamps" \
      "A SYN carries TCP's options after the 20-byte header.  A listener answers" \
-     "with its own MSS, and scales windows only when the SYN offered it too."
+     "with its own MSS, and scales windows only when the SYN offered it too;" \
+     "offered timestamps, it answers with its own clock (TS val) and echoes ours."
 hold "$toysock" -P -b 127.0.0.1:7778 -l
 show "$toyseg -s 40405 -F SYN -q 1000 127.0.0.1:7778"
 show "$toyseg -s 40406 -F SYN -q 1000 -m 1460 -W 7 127.0.0.1:7778"
+show "$toyseg -s 40407 -F SYN -q 1000 -m 1460 -T 4242 127.0.0.1:7778"
 release
 
 step "A listener only accepts; every connection gets a socket of its own" \

@@ -255,8 +255,17 @@ TEST_F(dgram, message_boundaries)
 	struct msghdr mh = { 0 };
 	struct sockaddr_toy from;
 	struct iovec iov;
+	cpu_set_t cpu;
 	int r, a, i;
 
+	/*
+	 * veth queues a packet on the CPU that sent it: a sender that moved
+	 * between two sends could see the later datagram overtake.  Order is
+	 * part of what this test reads, so it sends from one CPU.
+	 */
+	CPU_ZERO(&cpu);
+	CPU_SET(sched_getcpu(), &cpu);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(cpu), &cpu));
 	for (i = 0; i < (int)sizeof(big); i++)
 		big[i] = i * 7;
 	r = dgram_in(ns_b, B_IP, 9020);

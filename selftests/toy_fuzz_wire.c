@@ -796,7 +796,7 @@ static void model_learn(struct fz *f, const struct toy_pseg *s)
 /*
  * The header length of a host packet: TOY_DOFF; or, on a SYN, the MSS
  * option first and perhaps window scale and SACK permitted; or, on an
- * ACK, SACK blocks.
+ * ACK, SACK blocks; and on any, timestamps.
  */
 static bool host_doff_ok(const struct toy_pseg *s)
 {
@@ -804,7 +804,7 @@ static bool host_doff_ok(const struct toy_pseg *s)
 
 	if (s->doff == TOY_DOFF)
 		return true;
-	/* A SYN: MSS first, then NOP-padded window scale and SACK OK. */
+	/* A SYN: MSS first, then window scale, SACK OK, timestamps. */
 	if (s->flags & TOY_SYN && (s->optlen < 4 ||
 				   s->opts[0] != TOY_OPT_MSS ||
 				   s->opts[1] != TOY_OLEN_MSS))
@@ -821,6 +821,10 @@ static bool host_doff_ok(const struct toy_pseg *s)
 		len = s->opts[i + 1];
 		if (i + len > s->optlen)
 			return false;
+		if (kind == TOY_OPT_TIMESTAMP && len == TOY_OLEN_TIMESTAMP) {
+			i += len;
+			continue;
+		}
 		if (s->flags & TOY_SYN ?
 		    !((kind == TOY_OPT_MSS && len == TOY_OLEN_MSS) ||
 		      (kind == TOY_OPT_WSCALE && len == TOY_OLEN_WSCALE &&

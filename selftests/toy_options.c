@@ -6,6 +6,9 @@
  * with each side's shift, segments no larger than the peer's MSS, and
  * TCP's fallbacks when the peer offers nothing.  Options that do not
  * parse drop their segment and are counted; unknown ones are skipped.
+ * SACK: negotiated, the receiver's blocks, the sender's holes.
+ * Timestamps: negotiated, echoed, PAWS, the options a SYN cookie keeps
+ * in them, and the TIME_WAIT they let a new connection reopen.
  *
  * The peer is scripted on a TUN device (toy_peer.h), MTU 1500, so the
  * host's own MSS is 1460.  Every test runs in a fresh network namespace
@@ -193,8 +196,8 @@ static int start_connect(int pport)
 }
 
 /*
- * A SYN offers the route's MSS, window scaling with a real shift, and
- * SACK.
+ * A SYN offers the route's MSS, window scaling with a real shift, SACK
+ * and timestamps.
  */
 TEST_F(opts, syn_offers_mss_and_window_scale)
 {
@@ -202,18 +205,24 @@ TEST_F(opts, syn_offers_mss_and_window_scale)
 
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(1, toy_peer_expect(&self->peer, self->seg, TOY_SYN, 5));
-	EXPECT_EQ(TOY_DOFF + 3, self->seg->doff);
+	EXPECT_EQ(TOY_DOFF + 5, self->seg->doff);
 	EXPECT_EQ(HOST_MSS, opt_mss(self->seg));
 	/* Receive buffers beyond 64 KiB (net.core.rmem_max) need a shift. */
 	EXPECT_LE(1, opt_wscale(self->seg));
 	EXPECT_GE(TOY_MAX_WSCALE, opt_wscale(self->seg));
 	/*
-	 * The same bytes AF_TOY's diagram shows: MSS, NOP, window scale,
-	 * NOP, NOP, SACK permitted.
+	 * The same bytes AF_TOY's diagram shows: MSS, SACK permitted,
+	 * timestamps (TSecr 0), NOP, window scale.
 	 */
-	EXPECT_EQ(0, memcmp(self->seg->opts,
-			    OPTS_MSS_WS(HOST_MSS, self->seg->opts[7]), 8));
-	EXPECT_EQ(0, memcmp(self->seg->opts + 8, OPT_SACK_OK, 4));
+	EXPECT_EQ(0, memcmp(self->seg->opts, OPTS_MSS(HOST_MSS), 4));
+	EXPECT_EQ(0, memcmp(self->seg->opts + 4,
+			    ((const uint8_t[]){ TOY_OPT_SACK_PERM,
+						TOY_OLEN_SACK_PERM,
+						TOY_OPT_TIMESTAMP,
+						TOY_OLEN_TIMESTAMP }), 4));
+	EXPECT_EQ(0, memcmp(self->seg->opts + 12, "\0\0\0\0", 4));
+	EXPECT_EQ(0, memcmp(self->seg->opts + 16,
+			    OPTS_MSS_WS(HOST_MSS, self->seg->opts[19]) + 4, 4));
 	close(fd);
 }
 
@@ -229,7 +238,8 @@ TEST_F(opts, window_scaling_sysctl_off)
 	fd = start_connect(9301);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(1, toy_peer_expect(&self->peer, self->seg, TOY_SYN, 5));
-	EXPECT_EQ(TOY_DOFF + 2, self->seg->doff);	/* MSS, SACK OK */
+	/* MSS, SACK OK with timestamps */
+	EXPECT_EQ(TOY_DOFF + 4, self->seg->doff);
 	EXPECT_EQ(HOST_MSS, opt_mss(self->seg));
 	EXPECT_EQ(-1, opt_wscale(self->seg));
 	close(fd);
@@ -399,10 +409,13 @@ TEST_F(opts, unknown_options_skipped)
 					unknown, sizeof(unknown), self->seg));
 	EXPECT_EQ(-1, opt_wscale(self->seg));
 	EXPECT_EQ(errs, toy_stat("InOptErrors"));
-	/* The MSS among them counted: 536-byte segments. */
+	/*
+	 * The MSS among them counted: 536-byte segments, less the 12 bytes
+	 * of the timestamps they carry (which the SYN offered too).
+	 */
 	ASSERT_EQ(sizeof(buf), send(c->fd, buf, sizeof(buf), 0));
 	ASSERT_EQ(1, next_data(&self->peer, self->seg, 5));
-	EXPECT_EQ(536, self->seg->len);
+	EXPECT_EQ(536 - TOY_OLEN_TSTAMP_ALIGNED, self->seg->len);
 	close(l);
 }
 
@@ -525,7 +538,7 @@ TEST_F(opts, sack_negotiated_in_kind)
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(1, toy_peer_expect(&self->peer, self->seg, TOY_SYN, 5));
 	EXPECT_EQ(0, opt_find(self->seg, TOY_OPT_SACK_PERM, &v));
-	EXPECT_EQ(TOY_DOFF + 2, self->seg->doff);	/* MSS, WS */
+	EXPECT_EQ(TOY_DOFF + 5, self->seg->doff);	/* MSS, TS, WS */
 	close(fd);
 	toy_peer_reset(&self->peer, &self->conn);
 	close(self->conn.fd);
@@ -666,6 +679,399 @@ TEST_F(opts, sender_resends_only_the_holes)
 		resent += s->len > 0;
 	EXPECT_EQ(0, resent);
 	EXPECT_EQ(rtx + 2, toy_stat("RetransSegs"));
+}
+
+/*
+ * SACK blocks are believed only inside what was sent and not yet
+ * acknowledged: blocks that reach past the highest sequence number sent
+ * are ignored, so three ACKs that "SACK" the whole flight that way (each
+ * with a new window, so none is a plain duplicate ACK) resend nothing.
+ * Believed, they would mark every segment but the first and fast
+ * retransmit it.
+ */
+TEST_F(opts, sack_blocks_beyond_what_was_sent_ignored)
+{
+	struct toy_pconn *c = &self->conn;
+	struct toy_pseg *s = self->seg;
+	long rtx = toy_stat("RetransSegs");
+	uint32_t seq[8], end;
+	int fd, i, one = 1, resent = 0;
+	char buf[100] = { 0 };
+	uint8_t opts[12];
+
+	fd = start_connect(9315);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(1, toy_peer_expect(&self->peer, s, TOY_SYN, 5));
+	memset(c, 0, sizeof(*c));
+	c->fd = fd;
+	c->hport = s->sport;
+	c->pport = 9315;
+	c->rcv_nxt = s->seq + 1;
+	c->snd_nxt = 5000;
+	usleep(1000000);	/* an RTT of a second: no RTO meanwhile */
+	ASSERT_EQ(0, toy_peer_send_seg(&self->peer, &(struct toy_seg){
+			.saddr = toy_in(PEER_ADDR), .daddr = toy_in(PEER_HOST),
+			.sport = c->pport, .dport = c->hport,
+			.flags = TOY_SYN | TOY_ACK, .seq = c->snd_nxt,
+			.ack = c->rcv_nxt, .win = 65535,
+			.opts = OPTS_MSS_SACK(1460), .optlen = 8 }));
+	c->snd_nxt++;
+	ASSERT_EQ(1, ack_of(&self->peer, s, c->snd_nxt, 5));
+	ASSERT_EQ(0, setsockopt(fd, SOL_TOY, TOY_NODELAY, &one, sizeof(one)));
+	for (i = 0; i < 8; i++) {
+		ASSERT_EQ(100, write(fd, buf, 100));
+		ASSERT_EQ(1, next_data(&self->peer, s, 5));
+		seq[i] = s->seq;
+	}
+	end = seq[7] + 100;
+	for (i = 0; i < 3; i++) {
+		uint8_t *p = opts;
+
+		*p++ = TOY_OPT_NOP;
+		*p++ = TOY_OPT_NOP;
+		*p++ = TOY_OPT_SACK;
+		*p++ = 10;
+		p = put_block(p, seq[6 - 2 * i], end + 100 * (i + 1));
+		ASSERT_EQ(0, toy_peer_send_seg(&self->peer, &(struct toy_seg){
+				.saddr = toy_in(PEER_ADDR),
+				.daddr = toy_in(PEER_HOST),
+				.sport = c->pport, .dport = c->hport,
+				.flags = TOY_ACK, .seq = c->snd_nxt,
+				.ack = seq[0], .win = 65535 - 1000 * i,
+				.opts = opts, .optlen = p - opts }));
+	}
+	while (toy_peer_recv(&self->peer, s, 0.5))
+		resent += s->len > 0;
+	EXPECT_EQ(0, resent);
+	EXPECT_EQ(rtx, toy_stat("RetransSegs"));
+	/* All of it now, so that nothing is left to resend. */
+	ASSERT_EQ(0, toy_peer_send(&self->peer, c->pport, c->hport, TOY_ACK,
+				   c->snd_nxt, end, 65535, NULL, 0));
+}
+
+/* ---- timestamps ------------------------------------------------------ */
+
+/* NOP, NOP, timestamps @val and @ecr at @o (12 bytes); past them. */
+static uint8_t *put_ts(uint8_t *o, uint32_t val, uint32_t ecr)
+{
+	uint32_t be[2] = { htonl(val), htonl(ecr) };
+
+	*o++ = TOY_OPT_NOP;
+	*o++ = TOY_OPT_NOP;
+	*o++ = TOY_OPT_TIMESTAMP;
+	*o++ = TOY_OLEN_TIMESTAMP;
+	memcpy(o, be, sizeof(be));
+	return o + sizeof(be);
+}
+
+/* A SYN's options: MSS 1460 and timestamps @val; 16 bytes at @o. */
+static const uint8_t *syn_ts(uint8_t *o, uint32_t val)
+{
+	memcpy(o, OPTS_MSS(1460), 4);
+	put_ts(o + 4, val, 0);
+	return o;
+}
+
+/* The timestamps of @s: 1, with *@val and *@ecr; 0 if none. */
+static int opt_ts(const struct toy_pseg *s, uint32_t *val, uint32_t *ecr)
+{
+	const uint8_t *v;
+
+	if (opt_find(s, TOY_OPT_TIMESTAMP, &v) != TOY_OLEN_TIMESTAMP)
+		return 0;
+	*val = (uint32_t)v[0] << 24 | v[1] << 16 | v[2] << 8 | v[3];
+	*ecr = (uint32_t)v[4] << 24 | v[5] << 16 | v[6] << 8 | v[7];
+	return 1;
+}
+
+/* A segment of the peer on @c with timestamps @val, echoing 0. */
+static int ts_send(struct toy_peer *p, const struct toy_pconn *c,
+		   uint8_t flags, uint32_t seq, uint32_t val,
+		   const void *data, size_t len)
+{
+	uint8_t o[12];
+
+	put_ts(o, val, 0);
+	return toy_peer_send_seg(p, &(struct toy_seg){
+		.saddr = toy_in(PEER_ADDR), .daddr = toy_in(PEER_HOST),
+		.sport = c->pport, .dport = c->hport, .flags = flags,
+		.seq = seq, .ack = c->rcv_nxt, .win = 65535, .opts = o,
+		.optlen = sizeof(o), .data = data, .len = len });
+}
+
+/* Leave the peer's connection @c: reset, and close the host's end. */
+static void peer_hang_up(struct toy_peer *p, struct toy_pconn *c)
+{
+	toy_peer_reset(p, c);
+	close(c->fd);
+	c->fd = -1;
+}
+
+/*
+ * net.toy.timestamps: on, the host's SYN carries them in TCP's 20 bytes
+ * with TSecr 0, and a listener answers a SYN that has them by echoing
+ * its TSval, one without them without; off, neither.
+ */
+TEST_F(opts, timestamps_negotiated_in_kind)
+{
+	struct toy_pseg *s = self->seg;
+	uint32_t val, ecr;
+	uint8_t syn[16];
+	int fd, l;
+
+	EXPECT_EQ(1, toy_read_long("/proc/sys/net/toy/timestamps"));
+	EXPECT_NE(0, sysctl_write("timestamps", "2"));
+	fd = start_connect(9320);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(1, toy_peer_expect(&self->peer, s, TOY_SYN, 5));
+	EXPECT_EQ(TOY_DOFF + 5, s->doff);	/* MSS, SACK+TS, WS */
+	ASSERT_EQ(1, opt_ts(s, &val, &ecr));
+	EXPECT_EQ(0, ecr);
+	close(fd);
+
+	l = listener_rcvbuf(9321, 0);
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, toy_peer_dial_opts(&self->peer, &self->conn, l, 9321,
+					4100, 65535, syn_ts(syn, 77777),
+					sizeof(syn), s));
+	ASSERT_EQ(1, opt_ts(s, &val, &ecr));
+	EXPECT_EQ(77777, ecr);
+	peer_hang_up(&self->peer, &self->conn);
+	ASSERT_EQ(0, toy_peer_dial_opts(&self->peer, &self->conn, l, 9321,
+					4101, 65535, OPTS_MSS(1460), 4, s));
+	EXPECT_EQ(0, opt_ts(s, &val, &ecr));
+	peer_hang_up(&self->peer, &self->conn);
+
+	ASSERT_EQ(0, sysctl_write("timestamps", "0"));
+	fd = start_connect(9322);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(1, toy_peer_expect(&self->peer, s, TOY_SYN, 5));
+	EXPECT_EQ(0, opt_ts(s, &val, &ecr));
+	EXPECT_EQ(TOY_DOFF + 3, s->doff);	/* MSS, WS, SACK */
+	close(fd);
+	ASSERT_EQ(0, toy_peer_dial_opts(&self->peer, &self->conn, l, 9321,
+					4102, 65535, syn_ts(syn, 5), sizeof(syn),
+					s));
+	EXPECT_EQ(0, opt_ts(s, &val, &ecr));
+	close(l);
+}
+
+/*
+ * With timestamps, every segment of the host carries them: its ACKs
+ * echo the TSval of the peer's latest segment, its TSvals move with its
+ * clock, and its data segments hold 12 bytes less than the MSS.
+ */
+TEST_F(opts, every_segment_echoes_the_latest_tsval)
+{
+	struct toy_pconn *c = &self->conn;
+	struct toy_pseg *s = self->seg;
+	uint32_t val, val0, ecr;
+	char buf[3000] = { 0 };
+	uint8_t syn[16];
+	int l = listener_rcvbuf(9323, 0);
+
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, toy_peer_dial_opts(&self->peer, c, l, 9323, 4110, 65535,
+					syn_ts(syn, 100), sizeof(syn), s));
+	ASSERT_EQ(1, opt_ts(s, &val0, &ecr));
+	ASSERT_EQ(0, ts_send(&self->peer, c, TOY_ACK, c->snd_nxt, 200, "ab",
+			     2));
+	c->snd_nxt += 2;
+	ASSERT_EQ(1, ack_of(&self->peer, s, c->snd_nxt, 5));
+	ASSERT_EQ(1, opt_ts(s, &val, &ecr));
+	EXPECT_EQ(200, ecr);
+	/* Milliseconds since the SYN-ACK: on, but not far. */
+	EXPECT_GE((int32_t)(val - val0), 0);
+	EXPECT_LT(val - val0, 3600 * 1000);
+	ASSERT_EQ(0, ts_send(&self->peer, c, TOY_ACK, c->snd_nxt, 300, "cd",
+			     2));
+	c->snd_nxt += 2;
+	ASSERT_EQ(1, ack_of(&self->peer, s, c->snd_nxt, 5));
+	ASSERT_EQ(1, opt_ts(s, &val, &ecr));
+	EXPECT_EQ(300, ecr);
+	EXPECT_EQ(4, recv(c->fd, buf, 4, MSG_WAITALL));
+
+	ASSERT_EQ(sizeof(buf), write(c->fd, buf, sizeof(buf)));
+	ASSERT_EQ(1, next_data(&self->peer, s, 5));
+	EXPECT_EQ(HOST_MSS - TOY_OLEN_TSTAMP_ALIGNED, s->len);
+	EXPECT_EQ(TOY_DOFF + 3, s->doff);
+	ASSERT_EQ(1, opt_ts(s, &val, &ecr));
+	EXPECT_EQ(300, ecr);
+	close(l);
+}
+
+/*
+ * PAWS: data at the right sequence number but with a TSval older than
+ * the latest is an old duplicate: dropped, counted, answered with an
+ * ACK of what the host has.  The same bytes with a later TSval are
+ * taken; a reset passes whatever its TSval.
+ */
+TEST_F(opts, paws_drops_an_old_duplicate)
+{
+	long paws = toy_stat("PAWSEstab");
+	struct toy_pconn *c = &self->conn;
+	struct toy_pseg *s = self->seg;
+	uint8_t syn[16];
+	char buf[8];
+	int l = listener_rcvbuf(9324, 0);
+
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, toy_peer_dial_opts(&self->peer, c, l, 9324, 4120, 65535,
+					syn_ts(syn, 1000), sizeof(syn), s));
+	ASSERT_EQ(0, ts_send(&self->peer, c, TOY_ACK, c->snd_nxt, 2000, "new",
+			     3));
+	c->snd_nxt += 3;
+	ASSERT_EQ(3, recv(c->fd, buf, sizeof(buf), 0));
+	ASSERT_EQ(1, ack_of(&self->peer, s, c->snd_nxt, 5));
+
+	ASSERT_EQ(0, ts_send(&self->peer, c, TOY_ACK, c->snd_nxt, 1500, "old",
+			     3));
+	ASSERT_EQ(1, ack_of(&self->peer, s, c->snd_nxt, 5));
+	EXPECT_EQ(paws + 1, toy_stat("PAWSEstab"));
+	EXPECT_EQ(-1, recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+
+	ASSERT_EQ(0, ts_send(&self->peer, c, TOY_ACK, c->snd_nxt, 2001, "yes",
+			     3));
+	c->snd_nxt += 3;
+	ASSERT_EQ(3, recv(c->fd, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, memcmp(buf, "yes", 3));
+	EXPECT_EQ(paws + 1, toy_stat("PAWSEstab"));
+
+	ASSERT_EQ(0, ts_send(&self->peer, c, TOY_RST, c->snd_nxt, 1, NULL, 0));
+	EXPECT_EQ(-1, recv(c->fd, buf, sizeof(buf), 0));
+	EXPECT_EQ(ECONNRESET, errno);
+	close(l);
+}
+
+/*
+ * A SYN cookie with timestamps keeps the window scale and SACK in the
+ * SYN-ACK's TSval: the SYN-ACK offers them, and the ACK that echoes it
+ * makes a connection that reads the peer's windows scaled.  With the
+ * peer's window field at 16 and its shift 7, the host may send 2048
+ * bytes, not 16.
+ */
+TEST_F(opts, cookie_keeps_options_in_its_tsval)
+{
+	long recv0 = toy_stat("SyncookiesRecv");
+	struct toy_pconn *c = &self->conn;
+	struct toy_pseg *s = self->seg;
+	uint8_t syn[20], ack[12];
+	uint32_t val, ecr, isn = 3000000;
+	char buf[3000] = { 0 };
+	size_t sent = 0;
+	const uint8_t *v;
+	int l;
+
+	ASSERT_EQ(0, sysctl_write("syncookies", "2"));
+	l = listener_rcvbuf(9326, 0);
+	ASSERT_LE(0, l);
+	memcpy(syn, OPTS_MSS(1460), 4);
+	put_ts(syn + 4, 500, 0);
+	syn[4] = TOY_OPT_SACK_PERM;
+	syn[5] = TOY_OLEN_SACK_PERM;
+	memcpy(syn + 16, ((const uint8_t[]){ TOY_OPT_NOP, TOY_OPT_WSCALE,
+					     TOY_OLEN_WSCALE, 7 }), 4);
+	ASSERT_EQ(0, toy_peer_send_seg(&self->peer, &(struct toy_seg){
+			.saddr = toy_in(PEER_ADDR), .daddr = toy_in(PEER_HOST),
+			.sport = 4140, .dport = 9326, .flags = TOY_SYN,
+			.seq = isn, .win = 65535, .opts = syn,
+			.optlen = sizeof(syn) }));
+	ASSERT_EQ(1, toy_peer_expect(&self->peer, s, TOY_SYN | TOY_ACK, 5));
+	EXPECT_LE(0, opt_wscale(s));
+	EXPECT_EQ(TOY_OLEN_SACK_PERM, opt_find(s, TOY_OPT_SACK_PERM, &v));
+	ASSERT_EQ(1, opt_ts(s, &val, &ecr));
+	EXPECT_EQ(500, ecr);
+
+	memset(c, 0, sizeof(*c));
+	c->hport = 9326;
+	c->pport = 4140;
+	c->snd_nxt = isn + 1;
+	c->rcv_nxt = s->seq + 1;
+	put_ts(ack, 600, val);
+	ASSERT_EQ(0, toy_peer_send_seg(&self->peer, &(struct toy_seg){
+			.saddr = toy_in(PEER_ADDR), .daddr = toy_in(PEER_HOST),
+			.sport = c->pport, .dport = c->hport, .flags = TOY_ACK,
+			.seq = c->snd_nxt, .ack = c->rcv_nxt, .win = 16,
+			.opts = ack, .optlen = sizeof(ack) }));
+	c->fd = accept(l, NULL, NULL);
+	ASSERT_LE(0, c->fd);
+	EXPECT_EQ(recv0 + 1, toy_stat("SyncookiesRecv"));
+
+	ASSERT_EQ(sizeof(buf), write(c->fd, buf, sizeof(buf)));
+	while (sent < 16 << 7 && next_data(&self->peer, s, 5)) {
+		sent = s->seq - c->rcv_nxt + s->len;
+		EXPECT_LE(sent, 16 << 7);	/* within the window */
+		EXPECT_EQ(1, opt_ts(s, &val, &ecr));
+		EXPECT_EQ(600, ecr);
+	}
+	EXPECT_EQ(16 << 7, sent);
+	close(l);
+}
+
+/*
+ * TIME_WAIT keeps the latest TSval (RFC 6191): a SYN whose sequence
+ * number is below the old connection's but whose TSval is later opens a
+ * new connection; one with an older TSval, or with no timestamps, is an
+ * old duplicate and gets the old connection's ACK.
+ */
+TEST_F(opts, timewait_reopened_by_a_later_tsval)
+{
+	long recycled = toy_stat("TWRecycled"), paws = toy_stat("PAWSEstab");
+	struct toy_pconn *c = &self->conn;
+	struct toy_pseg *s = self->seg;
+	uint32_t old_seq, fin_ack;
+	uint8_t syn[16];
+	int l = listener_rcvbuf(9325, 0);
+
+	ASSERT_LE(0, l);
+	/* Both answers below go, however close together. */
+	ASSERT_EQ(0, sysctl_write("invalid_ratelimit", "0"));
+	ASSERT_EQ(0, toy_peer_dial_opts(&self->peer, c, l, 9325, 4130, 65535,
+					syn_ts(syn, 1000), sizeof(syn), s));
+	/* The host closes first, and ends in TIME_WAIT. */
+	close(c->fd);
+	c->fd = -1;
+	ASSERT_EQ(1, toy_peer_expect(&self->peer, s, TOY_FIN | TOY_ACK, 5));
+	c->rcv_nxt = s->seq + 1;
+	ASSERT_EQ(0, ts_send(&self->peer, c, TOY_FIN | TOY_ACK, c->snd_nxt,
+			     1100, NULL, 0));
+	c->snd_nxt++;
+	ASSERT_EQ(1, ack_of(&self->peer, s, c->snd_nxt, 5));
+	fin_ack = c->snd_nxt;
+	old_seq = c->snd_nxt - 100000;		/* below the old connection */
+
+	/* An older TSval: PAWS, and the old connection's ACK. */
+	ASSERT_EQ(0, toy_peer_send_seg(&self->peer, &(struct toy_seg){
+			.saddr = toy_in(PEER_ADDR), .daddr = toy_in(PEER_HOST),
+			.sport = c->pport, .dport = c->hport,
+			.flags = TOY_SYN, .seq = old_seq, .win = 65535,
+			.opts = syn_ts(syn, 1050), .optlen = sizeof(syn) }));
+	ASSERT_EQ(1, toy_peer_recv(&self->peer, s, 5));
+	EXPECT_EQ(TOY_ACK, s->flags);
+	EXPECT_EQ(fin_ack, s->ack);
+	EXPECT_EQ(paws + 1, toy_stat("PAWSEstab"));
+	/* No timestamps: only the sequence number speaks, and it is old. */
+	ASSERT_EQ(0, toy_peer_send_seg(&self->peer, &(struct toy_seg){
+			.saddr = toy_in(PEER_ADDR), .daddr = toy_in(PEER_HOST),
+			.sport = c->pport, .dport = c->hport,
+			.flags = TOY_SYN, .seq = old_seq, .win = 65535,
+			.opts = OPTS_MSS(1460), .optlen = 4 }));
+	ASSERT_EQ(1, toy_peer_recv(&self->peer, s, 5));
+	EXPECT_EQ(TOY_ACK, s->flags);
+	EXPECT_EQ(recycled, toy_stat("TWRecycled"));
+	/* A later TSval: a new connection. */
+	ASSERT_EQ(0, toy_peer_send_seg(&self->peer, &(struct toy_seg){
+			.saddr = toy_in(PEER_ADDR), .daddr = toy_in(PEER_HOST),
+			.sport = c->pport, .dport = c->hport,
+			.flags = TOY_SYN, .seq = old_seq, .win = 65535,
+			.opts = syn_ts(syn, 1200), .optlen = sizeof(syn) }));
+	ASSERT_EQ(1, toy_peer_expect(&self->peer, s, TOY_SYN | TOY_ACK, 5));
+	EXPECT_EQ(old_seq + 1, s->ack);
+	EXPECT_EQ(recycled + 1, toy_stat("TWRecycled"));
+	toy_peer_send(&self->peer, c->pport, c->hport, TOY_RST, old_seq + 1,
+		      0, 0, NULL, 0);
+	close(l);
 }
 
 /*

@@ -328,8 +328,11 @@ TEST_F(wire, syn_segment)
 		ASSERT_EQ(1, recv_seg(_metadata, self->raw, port, 7101, &th[i],
 				      5));
 		EXPECT_EQ(TOY_SYN, th[i].flags);
-		/* MSS, window scale and SACK permitted: three words. */
-		EXPECT_EQ(TOY_DOFF + 3, th[i].doff);
+		/*
+		 * MSS, SACK permitted, timestamps and window scale: TCP's
+		 * five words.
+		 */
+		EXPECT_EQ(TOY_DOFF + 5, th[i].doff);
 		EXPECT_EQ(0, ntohl(th[i].ack_seq));
 		EXPECT_LT(0, ntohs(th[i].window));
 		close(fd);

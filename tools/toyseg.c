@@ -3,12 +3,13 @@
  * toyseg - send one hand-made AF_TOY segment and print what comes back.
  *
  *   toyseg [-s SRCPORT] [-F FLAGS] [-q SEQ] [-a ACK] [-d BYTES] [-w SECS]
- *          [-m MSS] [-W SHIFT] ADDR:PORT
+ *          [-m MSS] [-W SHIFT] [-T TSVAL] ADDR:PORT
  *
  * A raw IPv4 socket of protocol IPPROTO_TOY (root only) sends a segment
  * with the given flags (a comma list of SYN,ACK,FIN,RST; default SYN),
  * sequence and acknowledgment numbers, header options (-m: an MSS
- * option, -W: a window scale option) and BYTES bytes of data to
+ * option, -W: a window scale option, -T: timestamps with this TSval and
+ * TSecr 0) and BYTES bytes of data to
  * ADDR:PORT, then prints every AF_TOY segment that arrives for the source
  * port within SECS seconds (default 1), with its checksum checked.  A way
  * to see what a port answers without any socket of our own, the way
@@ -33,7 +34,7 @@
 static void usage(void)
 {
 	fprintf(stderr, "usage: toyseg [-s SRCPORT] [-F SYN,ACK,FIN,RST] [-q SEQ] [-a ACK] [-d BYTES]\n"
-		"              [-w SECS] [-m MSS] [-W SHIFT] ADDR:PORT\n");
+		"              [-w SECS] [-m MSS] [-W SHIFT] [-T TSVAL] ADDR:PORT\n");
 	exit(2);
 }
 
@@ -83,6 +84,12 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* The 32-bit big-endian number at @p. */
+static uint32_t be32_at(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
+}
+
 /* A SACK option as tcpdump shows it: "sack 2 {a:b}{c:d}," */
 static size_t sack_text(const uint8_t *p, uint8_t len, char *buf,
 			size_t size)
@@ -91,12 +98,8 @@ static size_t sack_text(const uint8_t *p, uint8_t len, char *buf,
 	int i;
 
 	for (i = 2; i < len && n < size; i += 8)
-		n += snprintf(buf + n, size - n, "{%u:%u}",
-			      (uint32_t)p[i] << 24 | p[i + 1] << 16 |
-			      p[i + 2] << 8 |
-			      p[i + 3],
-			      (uint32_t)p[i + 4] << 24 | p[i + 5] << 16 |
-			      p[i + 6] << 8 | p[i + 7]);
+		n += snprintf(buf + n, size - n, "{%u:%u}", be32_at(p + i),
+			      be32_at(p + i + 4));
 	if (n < size)
 		n += snprintf(buf + n, size - n, ",");
 	return n;
@@ -131,6 +134,11 @@ static char *opt_text(const struct toyhdr *th, size_t hlen, char *buf,
 		else if (kind == TOY_OPT_SACK && len >= 10 && len % 8 == 2 &&
 			 i + len <= hlen - sizeof(*th))
 			n += sack_text(p + i, len, buf + n, size - n);
+		else if (kind == TOY_OPT_TIMESTAMP &&
+			 len == TOY_OLEN_TIMESTAMP &&
+			 i + len <= hlen - sizeof(*th))
+			n += snprintf(buf + n, size - n, "TS val %u ecr %u,",
+				      be32_at(p + i + 2), be32_at(p + i + 6));
 		else if (kind == TOY_OPT_NOP)
 			n += snprintf(buf + n, size - n, "nop,");
 		else
@@ -180,7 +188,8 @@ int main(int argc, char **argv)
 {
 	int sport = 40404, flags = TOY_SYN, dlen = 0, opt, raw, n;
 	int mss = -1, wscale = -1, optlen = 0;
-	uint32_t seq = 1, ack = 0;
+	uint32_t seq = 1, ack = 0, tsval = 0;
+	int with_ts = 0;
 	double wait = 1, end;
 	struct sockaddr_in to = { .sin_family = AF_INET };
 	struct {
@@ -190,7 +199,7 @@ int main(int argc, char **argv)
 	char buf[2048], host[64], *colon;
 	struct pollfd p;
 
-	while ((opt = getopt(argc, argv, "s:F:q:a:d:w:m:W:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:F:q:a:d:w:m:W:T:")) != -1) {
 		switch (opt) {
 		case 's':
 			sport = atoi(optarg);
@@ -221,6 +230,10 @@ int main(int argc, char **argv)
 			wscale = atoi(optarg);
 			if (wscale < 0 || wscale > 255)
 				usage();
+			break;
+		case 'T':
+			tsval = strtoul(optarg, NULL, 0);
+			with_ts = 1;
 			break;
 		default:
 			usage();
@@ -271,6 +284,16 @@ int main(int argc, char **argv)
 			seg.data[optlen++] = TOY_OPT_WSCALE;
 			seg.data[optlen++] = TOY_OLEN_WSCALE;
 			seg.data[optlen++] = wscale;
+		}
+		if (with_ts) {
+			uint32_t be[2] = { htonl(tsval), 0 };
+
+			seg.data[optlen++] = TOY_OPT_NOP;
+			seg.data[optlen++] = TOY_OPT_NOP;
+			seg.data[optlen++] = TOY_OPT_TIMESTAMP;
+			seg.data[optlen++] = TOY_OLEN_TIMESTAMP;
+			memcpy(seg.data + optlen, be, sizeof(be));
+			optlen += sizeof(be);
 		}
 		seg.th.doff = TOY_DOFF + optlen / 4;
 		if (dlen > (int)sizeof(seg.data) - optlen)
