@@ -246,6 +246,23 @@ void toy_cc_on_timeout(struct toy_sock *ts)
 }
 
 /**
+ * toy_cc_on_tlp_repair() - Shrink the window after a loss a probe repaired.
+ * @ts: the connection.
+ *
+ * A loss fast recovery never saw (tlp.c) still says the network is full:
+ * ssthresh and the window to half the window, at least 2, as a fast
+ * recovery that ended at once would leave them (RFC 8985 7.4.2).
+ *
+ * Context: socket lock held.
+ */
+void toy_cc_on_tlp_repair(struct toy_sock *ts)
+{
+	ts->ssthresh = max_t(u32, ts->cwnd / 2, 2);
+	ts->cwnd = ts->ssthresh;
+	ts->cwnd_cnt = 0;
+}
+
+/**
  * toy_cc_send_limit() - How many segments may be in flight now.
  * @ts: the connection.
  *

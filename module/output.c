@@ -489,6 +489,7 @@ void toy_push_with(struct sock *sk, enum toy_push_how how)
 {
 	struct toy_sock *ts = toy_sk(sk);
 	u16 mss = toy_current_mss(sk);
+	bool sent_new = false;
 	struct sk_buff *skb;
 	u32 limit;
 
@@ -535,9 +536,13 @@ void toy_push_with(struct sock *sk, enum toy_push_how how)
 		if (!ts->packets_out++) {
 			ts->probes = 0;
 			ts->backoff = 0;
-			toy_timer_arm(sk, &ts->rtx_timer, jiffies + ts->rto);
+			toy_arm_rto(sk);
 		}
+		if (!cb->retrans)
+			sent_new = true;
 	}
+	if (sent_new)
+		toy_schedule_loss_probe(sk);
 	/* Nothing in flight but data waiting: the timer probes. */
 	if (ts->send_head && !ts->packets_out &&
 	    !timer_pending(&ts->rtx_timer))
@@ -596,13 +601,20 @@ void toy_send_fin(struct sock *sk, gfp_t gfp)
 	toy_push(sk);
 }
 
-/* Resend @skb, a segment sent before. */
-static void toy_retransmit(struct sock *sk, struct sk_buff *skb)
+/**
+ * toy_retransmit() - Send a segment again.
+ * @sk: the connection.
+ * @skb: a segment of its write queue sent before.
+ *
+ * Context: socket lock held.
+ * Return: 0, or the error of the transmission.
+ */
+int toy_retransmit(struct sock *sk, struct sk_buff *skb)
 {
 	TOY_SKB_CB(skb)->retrans = 1;
 	TOY_SKB_CB(skb)->rexmit = 1;
 	TOY_INC_STATS(sock_net(sk), TOY_MIB_RETRANSSEGS);
-	toy_transmit(sk, skb);
+	return toy_transmit(sk, skb);
 }
 
 /*
@@ -820,11 +832,14 @@ void toy_ack_rcvd(struct sock *sk, u32 ack, u32 seq, u32 window, bool pure,
 	if (toy_cc_on_ack(sk, ack, acked))
 		toy_retransmit_lost(sk);
 
+	toy_tlp_ack(sk, ack);
 	/* RFC 6298 (5.3): restart the timer while data is in flight. */
-	if (ts->packets_out)
-		toy_timer_arm(sk, &ts->rtx_timer, jiffies + ts->rto);
-	else
+	if (ts->packets_out) {
+		toy_arm_rto(sk);
+		toy_schedule_loss_probe(sk);
+	} else {
 		toy_timer_stop(sk, &ts->rtx_timer);
+	}
 	/* A congestion window that is not full may grow: room for it. */
 	if (ts->packets_out < ts->cwnd)
 		toy_sndbuf_expand(sk);

@@ -336,7 +336,8 @@ static void toy_probe_timer(struct sock *sk)
  *
  * An orphan over the orphan or memory limits is reset and ended
  * (toy_out_of_resources()).  With nothing in flight but data waiting,
- * this is the probe timer.  With data in flight, a timeout: once
+ * this is the probe timer.  Armed as a tail loss probe, the probe goes
+ * (tlp.c).  With data in flight, a timeout: once
  * net.toy.retries2 timeouts in a row have passed (an orphan has its own
  * limit), the connection fails with ETIMEDOUT, or the soft error ICMP
  * left; else the window falls to one segment, the RTO doubles, and
@@ -348,12 +349,18 @@ static void toy_probe_timer(struct sock *sk)
 static void toy_rtx_expired_data(struct sock *sk)
 {
 	struct toy_sock *ts = toy_sk(sk);
+	bool loss_probe = ts->rtx_probe;
 
+	ts->rtx_probe = false;
 	if (toy_out_of_resources(sk, true))
 		return;
 	if (!ts->packets_out) {
 		if (ts->send_head)
 			toy_probe_timer(sk);
+		return;
+	}
+	if (loss_probe) {
+		toy_send_loss_probe(sk);
 		return;
 	}
 	TOY_INC_STATS(sock_net(sk), TOY_MIB_TIMEOUTS);
@@ -363,6 +370,7 @@ static void toy_rtx_expired_data(struct sock *sk)
 		return;
 	}
 	ts->retries++;
+	ts->tlp_out = false;
 	toy_cc_on_timeout(ts);
 	ts->send_head = skb_peek(&sk->sk_write_queue);
 	ts->snd_nxt = ts->snd_una;

@@ -96,6 +96,11 @@ extern unsigned int toy_ipproto;
  * @fin_rcvd: the peer's FIN is counted in @rcv_nxt.
  * @fin_queued: our FIN is counted in @write_seq.
  * @in_recovery: in fast recovery (RFC 6582).
+ * @rtx_probe: the armed rtx_timer is a tail loss probe's, not an RTO
+ *      (tlp.c).
+ * @tlp_out: a loss probe went and no ACK has covered it yet.
+ * @tlp_retrans: that probe sent old data again.
+ * @tlp_high_seq: snd_nxt when it went.
  * @syn_us: when the SYN went (toy_now_us()), for the first RTT sample.
  * @rcv_tstamp: jiffies of the last segment received (keepalive).
  * @lsndtime: jiffies of the last data sent (idle restart of the window).
@@ -215,6 +220,10 @@ struct toy_sock {
 	bool			fin_rcvd;
 	bool			fin_queued;
 	bool			in_recovery;
+	bool			rtx_probe;
+	bool			tlp_out;
+	bool			tlp_retrans;
+	u32			tlp_high_seq;
 	u32			syn_us;
 	unsigned long		rcv_tstamp;
 	unsigned long		lsndtime;
@@ -599,6 +608,13 @@ void toy_ts_store_recent(struct sock *sk, const struct toy_options *opt,
 			 u32 seq);
 u32 toy_ts_rtt_us(const struct sock *sk, const struct toy_options *opt);
 
+/* tlp.c: the tail loss probe. */
+void toy_arm_rto(struct sock *sk);
+void toy_schedule_loss_probe(struct sock *sk);
+void toy_send_loss_probe(struct sock *sk);
+void toy_tlp_ack(struct sock *sk, u32 ack);
+int toy_retransmit(struct sock *sk, struct sk_buff *skb);
+
 /* options.c: what the SYNs say, for a connection. */
 void toy_offer_options(struct sock *sk);
 void toy_take_syn_options(struct toy_sock *ts, const struct toy_options *opt);
@@ -672,6 +688,7 @@ void toy_cc_init(struct sock *sk);
 bool toy_cc_on_dupack(struct sock *sk);
 bool toy_cc_on_ack(struct sock *sk, u32 ack, u32 acked);
 void toy_cc_on_timeout(struct toy_sock *ts);
+void toy_cc_on_tlp_repair(struct toy_sock *ts);
 u32 toy_cc_send_limit(struct toy_sock *ts);
 void toy_write_space(struct sock *sk);
 u16 toy_current_mss(struct sock *sk);

@@ -199,6 +199,20 @@ static inline long toy_stat(const char *name)
 	return val;
 }
 
+/*
+ * Wait until counter @name of /proc/net/toy_stat reaches @want; returns
+ * its last value, after at most @secs (scaled).
+ */
+static inline long toy_stat_wait(const char *name, long want, double secs)
+{
+	double end = toy_now() + secs * toy_timeout_scale();
+	long v;
+
+	while ((v = toy_stat(name)) < want && toy_now() < end)
+		usleep(10000);
+	return v;
+}
+
 /* A counter of the @group lines ("Ip:", "Icmp:") of /proc/net/snmp. */
 static inline long toy_snmp(const char *group, const char *name)
 {

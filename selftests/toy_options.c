@@ -749,6 +749,58 @@ TEST_F(opts, sack_blocks_beyond_what_was_sent_ignored)
 				   c->snd_nxt, end, 65535, NULL, 0));
 }
 
+/*
+ * The tail loss probe: three segments go and only the first is
+ * acknowledged.  No duplicate ACK can come, yet the host does not wait
+ * for the RTO: two RTTs on, it sends the last segment again (a probe,
+ * not a timeout).  The ACK of everything then says the probe repaired a
+ * loss.
+ */
+TEST_F(opts, lost_tail_probed_before_the_rto)
+{
+	long probes = toy_stat("LossProbes"), rto = toy_stat("Timeouts");
+	long repaired = toy_stat("LossProbeRecovery");
+	struct toy_pconn *c = &self->conn;
+	struct toy_pseg *s = self->seg;
+	int fd, i, one = 1;
+	char buf[100] = { 0 };
+	uint32_t seq[3];
+
+	fd = start_connect(9316);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(1, toy_peer_expect(&self->peer, s, TOY_SYN, 5));
+	memset(c, 0, sizeof(*c));
+	c->fd = fd;
+	c->hport = s->sport;
+	c->pport = 9316;
+	c->rcv_nxt = s->seq + 1;
+	c->snd_nxt = 5000;
+	ASSERT_EQ(0, toy_peer_send_seg(&self->peer, &(struct toy_seg){
+			.saddr = toy_in(PEER_ADDR), .daddr = toy_in(PEER_HOST),
+			.sport = c->pport, .dport = c->hport,
+			.flags = TOY_SYN | TOY_ACK, .seq = c->snd_nxt,
+			.ack = c->rcv_nxt, .win = 65535,
+			.opts = OPTS_MSS_SACK(1460), .optlen = 8 }));
+	c->snd_nxt++;
+	ASSERT_EQ(1, ack_of(&self->peer, s, c->snd_nxt, 5));
+	ASSERT_EQ(0, setsockopt(fd, SOL_TOY, TOY_NODELAY, &one, sizeof(one)));
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(100, write(fd, buf, 100));
+		ASSERT_EQ(1, next_data(&self->peer, s, 5));
+		seq[i] = s->seq;
+	}
+	ASSERT_EQ(0, toy_peer_send(&self->peer, c->pport, c->hport, TOY_ACK,
+				   c->snd_nxt, seq[1], 65535, NULL, 0));
+	ASSERT_EQ(1, next_data(&self->peer, s, 5));
+	EXPECT_EQ(seq[2], s->seq);
+	EXPECT_EQ(probes + 1, toy_stat("LossProbes"));
+	EXPECT_EQ(rto, toy_stat("Timeouts"));
+	ASSERT_EQ(0, toy_peer_send(&self->peer, c->pport, c->hport, TOY_ACK,
+				   c->snd_nxt, seq[2] + 100, 65535, NULL, 0));
+	EXPECT_EQ(repaired + 1, toy_stat_wait("LossProbeRecovery",
+					      repaired + 1, 5));
+}
+
 /* ---- timestamps ------------------------------------------------------ */
 
 /* NOP, NOP, timestamps @val and @ecr at @o (12 bytes); past them. */
@@ -948,8 +1000,8 @@ TEST_F(opts, paws_drops_an_old_duplicate)
  * A SYN cookie with timestamps keeps the window scale and SACK in the
  * SYN-ACK's TSval: the SYN-ACK offers them, and the ACK that echoes it
  * makes a connection that reads the peer's windows scaled.  With the
- * peer's window field at 16 and its shift 7, the host may send 2048
- * bytes, not 16.
+ * peer's window field at 16 and its shift 7, the host may send a whole
+ * segment, not 16 bytes.
  */
 TEST_F(opts, cookie_keeps_options_in_its_tsval)
 {
@@ -959,7 +1011,6 @@ TEST_F(opts, cookie_keeps_options_in_its_tsval)
 	uint8_t syn[20], ack[12];
 	uint32_t val, ecr, isn = 3000000;
 	char buf[3000] = { 0 };
-	size_t sent = 0;
 	const uint8_t *v;
 	int l;
 
@@ -999,13 +1050,11 @@ TEST_F(opts, cookie_keeps_options_in_its_tsval)
 	EXPECT_EQ(recv0 + 1, toy_stat("SyncookiesRecv"));
 
 	ASSERT_EQ(sizeof(buf), write(c->fd, buf, sizeof(buf)));
-	while (sent < 16 << 7 && next_data(&self->peer, s, 5)) {
-		sent = s->seq - c->rcv_nxt + s->len;
-		EXPECT_LE(sent, 16 << 7);	/* within the window */
-		EXPECT_EQ(1, opt_ts(s, &val, &ecr));
-		EXPECT_EQ(600, ecr);
-	}
-	EXPECT_EQ(16 << 7, sent);
+	/* A whole segment: 16 bytes if the window were not scaled. */
+	ASSERT_EQ(1, next_data(&self->peer, s, 5));
+	EXPECT_EQ(HOST_MSS - TOY_OLEN_TSTAMP_ALIGNED, s->len);
+	ASSERT_EQ(1, opt_ts(s, &val, &ecr));
+	EXPECT_EQ(600, ecr);
 	close(l);
 }
 
