@@ -60,7 +60,9 @@ static int toy_parse_sack(const u8 *ptr, u8 len, struct toy_options *opt)
  *
  * As tcp_parse_options(): EOL ends the list, NOP is skipped, an unknown
  * kind is skipped by its length.  A later option of a kind overrides
- * an earlier one.
+ * an earlier one.  Two NOPs and timestamps alone, what nearly every
+ * segment of a connection carries, are read without the walk (as
+ * tcp_parse_aligned_timestamp()).
  *
  * Return: 0, or -EINVAL if the options do not parse: a length byte
  * missing, below 2 or reaching past the header, an MSS, window scale,
@@ -73,6 +75,16 @@ int toy_parse_options(const struct toyhdr *th, struct toy_options *opt)
 	const u8 *ptr = (const u8 *)(th + 1);
 
 	memset(opt, 0, sizeof(*opt));
+	/* Every segment of a connection with timestamps: read them at once. */
+	if (left == TOY_OLEN_TSTAMP_ALIGNED &&
+	    get_unaligned_be32(ptr) == (TOY_OPT_NOP << 24 | TOY_OPT_NOP << 16 |
+					TOY_OPT_TIMESTAMP << 8 |
+					TOY_OLEN_TIMESTAMP)) {
+		opt->tsval = get_unaligned_be32(ptr + 4);
+		opt->tsecr = get_unaligned_be32(ptr + 8);
+		opt->saw_ts = true;
+		return 0;
+	}
 	while (left > 0) {
 		u8 kind = ptr[0], len;
 

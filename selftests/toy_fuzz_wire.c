@@ -222,6 +222,8 @@ struct target {
 	uint32_t	rcv_nxt;	/* the host's next sequence number */
 	struct tmpl	tmpl[6];
 	int		ntmpl;
+	bool		opts;		/* its handshake agreed SACK and TS */
+	uint32_t	tsval;		/* the peer's timestamp clock */
 };
 
 /* ---- the counters ---- */
@@ -317,9 +319,49 @@ struct fseg {
 	size_t		len;		/* payload bytes */
 	size_t		cut;		/* MAL_SHORT: segment bytes sent */
 	uint32_t	daddr;		/* network order */
+	uint8_t		opts[40];	/* well-formed header options */
+	size_t		optlen;
 	uint8_t		*buf;		/* the segment's bytes */
 	size_t		seglen;
 };
+
+/*
+ * Do a header's options parse, by uapi toy.h's rules (options.c's
+ * toy_parse_options())?
+ */
+static bool opts_parse(const struct toyhdr *th)
+{
+	const uint8_t *p = (const uint8_t *)(th + 1);
+	int left = th->doff * 4 - (int)sizeof(*th);
+
+	while (left > 0) {
+		uint8_t kind = p[0], len;
+
+		if (kind == TOY_OPT_EOL)
+			break;
+		if (kind == TOY_OPT_NOP) {
+			p++;
+			left--;
+			continue;
+		}
+		if (left < 2)
+			return false;
+		len = p[1];
+		if (len < 2 || len > left)
+			return false;
+		if ((kind == TOY_OPT_MSS && len != TOY_OLEN_MSS) ||
+		    (kind == TOY_OPT_WSCALE && len != TOY_OLEN_WSCALE) ||
+		    (kind == TOY_OPT_SACK_PERM && len != TOY_OLEN_SACK_PERM) ||
+		    (kind == TOY_OPT_TIMESTAMP && len != TOY_OLEN_TIMESTAMP) ||
+		    (kind == TOY_OPT_SACK &&
+		     (len < 2 + TOY_OLEN_SACK_BLOCK ||
+		      (len - 2) % TOY_OLEN_SACK_BLOCK)))
+			return false;
+		p += len;
+		left -= len;
+	}
+	return true;
+}
 
 /* What the module must do with a segment: wire.c's order. */
 struct verdict {
@@ -458,10 +500,11 @@ static struct verdict oracle(const uint8_t *seg, size_t len, uint32_t daddr,
 	if (addr_is_bcast(daddr))
 		return v;		/* dropped, not an error */
 	/*
-	 * A longer header that fits has options, and here they never parse
-	 * (seg_build()); a datagram has none at all.
+	 * A longer header that fits has options: a stream segment's must
+	 * parse; a datagram has none at all.
 	 */
-	if (th->doff != TOY_DOFF) {
+	if (th->doff != TOY_DOFF &&
+	    (th->type != TOY_TYPE_STREAM || !opts_parse(th))) {
 		v.err = true;
 		return v;
 	}
@@ -485,12 +528,14 @@ static struct verdict oracle(const uint8_t *seg, size_t len, uint32_t daddr,
 static void seg_build(struct fz *f, struct fseg *g)
 {
 	struct toyhdr *th = (struct toyhdr *)f->segbuf;
-	size_t full = sizeof(*th) + g->len;
+	size_t full = sizeof(*th) + g->optlen + g->len;
 
 	memcpy(th, &g->th, sizeof(*th));
 	th->check = 0;
+	memcpy(th + 1, g->opts, g->optlen);
 	if (g->len)
-		memcpy(th + 1, f->payload + rnd(4096), g->len);
+		memcpy((uint8_t *)(th + 1) + g->optlen,
+		       f->payload + rnd(4096), g->len);
 	/*
 	 * A header length above TOY_DOFF that fits is a header with
 	 * options: make them an MSS option of length 3, which never parses,
@@ -1283,6 +1328,71 @@ static void gen_closed(struct fseg *g)
 	g->th.type = chance(85) ? TOY_TYPE_STREAM : TOY_TYPE_DGRAM;
 }
 
+/* Two NOPs and option @kind of @len bytes at @o; past its value. */
+static uint8_t *opt_head(uint8_t *o, uint8_t kind, uint8_t len)
+{
+	*o++ = TOY_OPT_NOP;
+	*o++ = TOY_OPT_NOP;
+	*o++ = kind;
+	*o++ = len;
+	return o;
+}
+
+static uint8_t *put_be32(uint8_t *o, uint32_t v)
+{
+	uint32_t be = htonl(v);
+
+	memcpy(o, &be, 4);
+	return o + 4;
+}
+
+/*
+ * Well-formed options, mostly on connections that agreed SACK and
+ * timestamps: a TSval that moves on, is old (PAWS), is anything, or 0;
+ * SACK blocks around the host's sequence numbers, or anywhere.  The
+ * payload shrinks so that the segment keeps its size.
+ */
+static void gen_opts(struct target *t, struct fseg *g)
+{
+	uint8_t *o = g->opts;
+	int i, n;
+
+	if (!chance(t->opts ? 60 : 10))
+		return;
+	if (chance(70)) {
+		uint32_t val;
+		int r = rnd(100);
+
+		if (r < 50)
+			val = t->tsval += rnd(1000);
+		else if (r < 75)
+			val = t->tsval - rnd_in(2, 1 << 20);
+		else if (r < 95)
+			val = rnd64();
+		else
+			val = 0;
+		o = opt_head(o, TOY_OPT_TIMESTAMP, TOY_OLEN_TIMESTAMP);
+		o = put_be32(o, val);
+		o = put_be32(o, chance(50) ? 0 : (uint32_t)rnd64());
+	}
+	if (chance(40)) {
+		n = rnd_in(1, o == g->opts ? TOY_MAX_SACK_BLOCKS :
+					      TOY_MAX_SACK_BLOCKS_TS);
+		o = opt_head(o, TOY_OPT_SACK, 2 + n * TOY_OLEN_SACK_BLOCK);
+		for (i = 0; i < n; i++) {
+			uint32_t start = chance(80) ? t->rcv_nxt + seq_delta() :
+						      (uint32_t)rnd64();
+
+			o = put_be32(o, start);
+			o = put_be32(o, chance(80) ? start + rnd(3000) :
+					(uint32_t)rnd64());
+		}
+	}
+	g->optlen = o - g->opts;
+	g->th.doff = TOY_DOFF + g->optlen / 4;
+	g->len = g->len > g->optlen ? g->len - g->optlen : 0;
+}
+
 /* A random segment for target @t; the IPv4 plan in @pl. */
 static void gen_seg(struct fz *f, struct target *t, struct fseg *g,
 		    struct ipplan *pl)
@@ -1300,6 +1410,8 @@ static void gen_seg(struct fz *f, struct target *t, struct fseg *g,
 		gen_stream(t, g);
 	fields_mutate(g);
 	g->len = payload_len();
+	if (g->th.type == TOY_TYPE_STREAM && t->kind != K_CLOSED)
+		gen_opts(t, g);
 	malform(g);
 	ip_plan(pl);
 	g->daddr = ipm_daddr(pl);
@@ -1365,6 +1477,24 @@ static uint32_t peer_isn(void)
 	return chance(25) ? 0xffffffffu - rnd(64) : (uint32_t)rnd64();
 }
 
+/*
+ * The options of the peer's SYN or SYN-ACK: for half the targets, MSS,
+ * SACK permitted and timestamps (16 bytes), so that the segments
+ * fuzzed later meet SACK and PAWS; for the others none.
+ */
+static const uint8_t *peer_syn_opts(struct target *t)
+{
+	static uint8_t o[16] = { TOY_OPT_MSS, TOY_OLEN_MSS, 0x05, 0xb4,
+				 TOY_OPT_SACK_PERM, TOY_OLEN_SACK_PERM,
+				 TOY_OPT_TIMESTAMP, TOY_OLEN_TIMESTAMP };
+
+	t->opts = chance(50);
+	t->tsval = rnd64();
+	put_be32(o + 8, t->tsval);
+	put_be32(o + 12, 0);
+	return t->opts ? o : NULL;
+}
+
 /* The host connect()s: its SYN read, nothing answered (SYN_SENT). */
 static int setup_synsent(struct fz *f, struct target *t)
 {
@@ -1406,7 +1536,8 @@ static int setup_active(struct fz *f, struct target *t)
 	struct toy_pconn c;
 
 	f->peer.isn = peer_isn();
-	if (toy_peer_connect(&f->peer, &c, t->pport, PEER_WIN))
+	if (toy_peer_connect_opts(&f->peer, &c, t->pport, PEER_WIN,
+				  peer_syn_opts(t), t->opts ? 16 : 0, NULL))
 		return -1;
 	t->fd = c.fd;
 	t->hport = c.hport;
@@ -1424,7 +1555,9 @@ static int setup_passive(struct fz *f, struct target *t)
 
 	f->peer.isn = peer_isn();
 	t->hport = f->l2port;
-	if (toy_peer_dial(&f->peer, &c, f->l2, f->l2port, t->pport, PEER_WIN))
+	if (toy_peer_dial_opts(&f->peer, &c, f->l2, f->l2port, t->pport,
+			       PEER_WIN, peer_syn_opts(t), t->opts ? 16 : 0,
+			       NULL))
 		return -1;
 	t->fd = c.fd;
 	t->snd_nxt = c.snd_nxt;
