@@ -221,6 +221,10 @@ static int toy_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 		goto drop;
 
 	toy_parse_options(th, &opt);	/* toy_rcv() found them good */
+	if (th->flags & TOY_ACK && !toy_ts_synack_ok(sk, &opt)) {
+		toy_send_reset(sock_net(sk), skb);
+		goto drop;
+	}
 	toy_take_syn_options(ts, &opt);
 	ts->irs = seq;
 	ts->rcv_nxt = seq + 1;

@@ -84,6 +84,7 @@ static const char * const toy_mib_names[TOY_MIB_MAX] = {
 	[TOY_MIB_DELAYEDACKS]	= "DelayedACKs",
 	[TOY_MIB_PAWSESTAB]	= "PAWSEstab",
 	[TOY_MIB_ACKSKIPPEDPAWS] = "ACKSkippedPAWS",
+	[TOY_MIB_PAWSACTIVE]	= "PAWSActive",
 	[TOY_MIB_TLPPROBES]	= "LossProbes",
 	[TOY_MIB_TLPRECOVERY]	= "LossProbeRecovery",
 };

@@ -33,6 +33,9 @@
  * one before it (tcp_disordered_ack()), which fast retransmit counts.
  * A TIME_WAIT entry keeps ts_recent, applies PAWS the same way, and lets
  * a SYN with a later TSval take its 4-tuple over (timewait.c, RFC 6191).
+ * In SYN_SENT, a SYN-ACK must echo a TSval our SYN could have carried
+ * (toy_ts_synack_ok()), else it answers another SYN: a reset, and the
+ * connection goes on waiting (PAWSActive).
  *
  * Everything here runs under the socket lock of the connection, or on
  * an entry whose timestamps are fixed at its creation.
@@ -183,6 +186,34 @@ void toy_ts_store_recent(struct sock *sk, const struct toy_options *opt,
 		return;
 	ts->ts_recent = opt->tsval;
 	ts->ts_recent_stamp = toy_ts_seconds();
+}
+
+/**
+ * toy_ts_synack_ok() - Does a SYN-ACK echo a TSval our SYN could carry?
+ * @sk: a connection in SYN_SENT.
+ * @opt: the options of its SYN-ACK.
+ *
+ * As tcp_rcv_synsent_state_process(): with timestamps offered, a
+ * SYN-ACK whose TSecr is not 0 must echo a time between our first SYN
+ * and now, else it answers some other SYN (a blind or stale one).
+ * Counted in PAWSActive when it does not.
+ *
+ * Context: socket lock held.
+ * Return: true if it may be taken.
+ */
+bool toy_ts_synack_ok(struct sock *sk, const struct toy_options *opt)
+{
+	const struct toy_sock *ts = toy_sk(sk);
+	u32 now, since;
+
+	if (!ts->ts_ok || !opt->saw_ts || !opt->tsecr)
+		return true;
+	now = toy_ts_clock() + ts->ts_off;
+	since = (toy_now_us() - ts->syn_us) / USEC_PER_MSEC + 1;
+	if (now - opt->tsecr <= since)
+		return true;
+	TOY_INC_STATS(sock_net(sk), TOY_MIB_PAWSACTIVE);
+	return false;
 }
 
 /**

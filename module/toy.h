@@ -607,6 +607,7 @@ bool toy_paws_discard(struct sock *sk, const struct sk_buff *skb, u32 ack,
 void toy_ts_store_recent(struct sock *sk, const struct toy_options *opt,
 			 u32 seq);
 u32 toy_ts_rtt_us(const struct sock *sk, const struct toy_options *opt);
+bool toy_ts_synack_ok(struct sock *sk, const struct toy_options *opt);
 
 /* tlp.c: the tail loss probe. */
 void toy_arm_rto(struct sock *sk);

@@ -89,6 +89,7 @@ enum toy_mib_field {
 	TOY_MIB_DELAYEDACKS,	/* ACKs the delayed-ACK timer sent */
 	TOY_MIB_PAWSESTAB,	/* segments PAWS dropped as old duplicates */
 	TOY_MIB_ACKSKIPPEDPAWS,	/* answers to those skipped: rate limit */
+	TOY_MIB_PAWSACTIVE,	/* SYN-ACKs echoing no TSval of our SYN */
 	TOY_MIB_TLPPROBES,	/* tail loss probes sent */
 	TOY_MIB_TLPRECOVERY,	/* losses a tail loss probe repaired */
 	TOY_MIB_MAX

@@ -859,6 +859,62 @@ static void peer_hang_up(struct toy_peer *p, struct toy_pconn *c)
 	c->fd = -1;
 }
 
+/* A SYN-ACK from the peer to c, with timestamps @val and @ecr. */
+static int synack_ts(struct toy_peer *p, const struct toy_pconn *c,
+		     uint32_t val, uint32_t ecr)
+{
+	uint8_t o[16];
+
+	memcpy(o, OPTS_MSS(1460), 4);
+	put_ts(o + 4, val, ecr);
+	return toy_peer_send_seg(p, &(struct toy_seg){
+		.saddr = toy_in(PEER_ADDR), .daddr = toy_in(PEER_HOST),
+		.sport = c->pport, .dport = c->hport,
+		.flags = TOY_SYN | TOY_ACK, .seq = c->snd_nxt,
+		.ack = c->rcv_nxt, .win = 65535, .opts = o,
+		.optlen = sizeof(o) });
+}
+
+/*
+ * A SYN-ACK whose TSecr is no TSval our SYN could have carried answers
+ * some other SYN: it gets a reset and the connection still waits
+ * (PAWSActive); the SYN-ACK that echoes our SYN completes it.
+ */
+TEST_F(opts, synack_echoing_a_foreign_tsval_refused)
+{
+	long active = toy_stat("PAWSActive");
+	struct toy_pconn *c = &self->conn;
+	struct toy_pseg *s = self->seg;
+	struct pollfd pfd = { .events = POLLOUT };
+	uint32_t val, ecr;
+
+	c->fd = start_connect(9317);
+	ASSERT_LE(0, c->fd);
+	ASSERT_EQ(1, toy_peer_expect(&self->peer, s, TOY_SYN, 5));
+	ASSERT_EQ(1, opt_ts(s, &val, &ecr));
+	c->hport = s->sport;
+	c->pport = 9317;
+	c->rcv_nxt = s->seq + 1;
+	c->snd_nxt = 7000;
+	ASSERT_EQ(0, synack_ts(&self->peer, c, 1, val - 100000));
+	ASSERT_EQ(1, toy_peer_recv(&self->peer, s, 5));
+	EXPECT_EQ(TOY_RST, s->flags);
+	EXPECT_EQ(active + 1, toy_stat("PAWSActive"));
+	ASSERT_EQ(0, synack_ts(&self->peer, c, 1, val + 100000));
+	ASSERT_EQ(1, toy_peer_recv(&self->peer, s, 5));
+	EXPECT_EQ(TOY_RST, s->flags);
+	EXPECT_EQ(active + 2, toy_stat("PAWSActive"));
+	pfd.fd = c->fd;
+	EXPECT_EQ(0, poll(&pfd, 1, 0));		/* still connecting */
+
+	ASSERT_EQ(0, synack_ts(&self->peer, c, 2, val));
+	c->snd_nxt++;
+	ASSERT_EQ(1, ack_of(&self->peer, s, c->snd_nxt, 5));
+	ASSERT_EQ(1, poll(&pfd, 1, 5000 * toy_timeout_scale()));
+	EXPECT_EQ(0, so_error(c->fd));
+	EXPECT_EQ(active + 2, toy_stat("PAWSActive"));
+}
+
 /*
  * net.toy.timestamps: on, the host's SYN carries them in TCP's 20 bytes
  * with TSecr 0, and a listener answers a SYN that has them by echoing

@@ -267,8 +267,10 @@ struct toyhdr {
  * against wrapped sequence numbers) drops a segment whose TSval is older
  * than the latest: at loopback speed the 32-bit sequence space wraps in
  * seconds, so sequence numbers alone cannot tell an old segment from a
- * new one.  The MSS option never counts options: with timestamps each
- * segment carries 12 bytes less data than the MSS.
+ * new one; and a SYN-ACK must echo a TSval of our SYN, else it answers
+ * some other SYN and gets a reset.  The MSS option never counts
+ * options: with timestamps each segment carries 12 bytes less data than
+ * the MSS.
  *
  * An unknown kind is skipped by its length.  A segment whose options do
  * not parse (a length below 2 or past the header; an MSS, window scale,
