@@ -652,6 +652,10 @@ static void toy_dupack(struct sock *sk)
 	struct toy_sock *ts = toy_sk(sk);
 
 	if (toy_cc_on_dupack(sk)) {
+		/* Recovery repairs the tail: no probe, the RTO again. */
+		ts->tlp_out = false;
+		if (ts->rtx_probe)
+			toy_arm_rto(sk);
 		if (ts->sack_ok)
 			toy_sack_recovery_start(sk);
 		toy_retransmit_lost(sk);
@@ -829,10 +833,10 @@ void toy_ack_rcvd(struct sock *sk, u32 ack, u32 seq, u32 window, bool pure,
 		toy_rtt_sample(sk, rtt_us);
 	else
 		ts->rto = toy_calc_rto(ts);
+	toy_tlp_ack(sk, ack);	/* before recovery may end below */
 	if (toy_cc_on_ack(sk, ack, acked))
 		toy_retransmit_lost(sk);
 
-	toy_tlp_ack(sk, ack);
 	/* RFC 6298 (5.3): restart the timer while data is in flight. */
 	if (ts->packets_out) {
 		toy_arm_rto(sk);

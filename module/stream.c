@@ -359,8 +359,13 @@ static void toy_rtx_expired_data(struct sock *sk)
 			toy_probe_timer(sk);
 		return;
 	}
-	if (loss_probe) {
+	if (loss_probe && toy_tlp_allowed(ts)) {
 		toy_send_loss_probe(sk);
+		return;
+	}
+	if (loss_probe && time_before(jiffies, ts->rto_deadline)) {
+		/* No probe now (recovery began): wait for the RTO itself. */
+		toy_timer_arm(sk, &ts->rtx_timer, ts->rto_deadline);
 		return;
 	}
 	TOY_INC_STATS(sock_net(sk), TOY_MIB_TIMEOUTS);

@@ -18,8 +18,9 @@
  *
  * Only with SACK (as TCP), outside recovery and before any RTO, with an
  * RTT measured, and one probe per flight: tlp_out holds from the probe
- * until an ACK covers tlp_high_seq (snd_nxt when it went) or an RTO
- * ends the flight.  After the probe the timer is an RTO again.  A probe
+ * until an ACK covers tlp_high_seq (snd_nxt when it went), fast
+ * recovery starts (which repairs the tail itself, and makes the timer an
+ * RTO again) or an RTO ends the flight.  After the probe the timer is an RTO again.  A probe
  * that resent data and whose ACK covered everything repaired a loss
  * nobody else saw: the congestion window is reduced as fast recovery
  * would (toy_cc_on_tlp_repair()).  Without DSACK a probe that was not
@@ -35,8 +36,14 @@
 
 #include "toy.h"
 
-/* May the timer of what is in flight be a loss probe? */
-static bool toy_tlp_allowed(const struct toy_sock *ts)
+/**
+ * toy_tlp_allowed() - May the timer of what is in flight be a loss probe?
+ * @ts: the connection.
+ *
+ * Return: true with SACK, data in flight, an RTT measured, outside
+ * recovery, before any RTO and with no probe out.
+ */
+bool toy_tlp_allowed(const struct toy_sock *ts)
 {
 	return ts->sack_ok && ts->packets_out && ts->srtt_us &&
 	       !ts->in_recovery && !ts->retries && !ts->tlp_out;
@@ -61,14 +68,17 @@ void toy_arm_rto(struct sock *sk)
 	struct toy_sock *ts = toy_sk(sk);
 
 	ts->rtx_probe = false;
-	toy_timer_arm(sk, &ts->rtx_timer, jiffies + ts->rto);
+	ts->rto_deadline = jiffies + ts->rto;
+	toy_timer_arm(sk, &ts->rtx_timer, ts->rto_deadline);
 }
 
 /**
  * toy_schedule_loss_probe() - Make the timer a loss probe, if it may be.
  * @sk: the connection, just after it sent new data or took an ACK.
  *
- * The PTO from now, unless the RTO the timer holds comes first.
+ * The PTO from now, unless the RTO of what is in flight comes first:
+ * then the timer is that RTO, even if it was a probe before (more new
+ * data moves a probe on, never past the RTO).
  *
  * Context: socket lock held.
  */
@@ -80,9 +90,14 @@ void toy_schedule_loss_probe(struct sock *sk)
 	if (!toy_tlp_allowed(ts))
 		return;
 	when = jiffies + toy_pto(ts);
-	if (!ts->rtx_probe && timer_pending(&ts->rtx_timer) &&
-	    !time_before(when, ts->rtx_timer.expires))
+	if (timer_pending(&ts->rtx_timer) &&
+	    !time_before(when, ts->rto_deadline)) {
+		if (ts->rtx_probe) {
+			ts->rtx_probe = false;
+			toy_timer_arm(sk, &ts->rtx_timer, ts->rto_deadline);
+		}
 		return;
+	}
 	ts->rtx_probe = true;
 	toy_timer_arm(sk, &ts->rtx_timer, when);
 }

@@ -98,6 +98,8 @@ extern unsigned int toy_ipproto;
  * @in_recovery: in fast recovery (RFC 6582).
  * @rtx_probe: the armed rtx_timer is a tail loss probe's, not an RTO
  *      (tlp.c).
+ * @rto_deadline: jiffies when the RTO of what is in flight fires; a
+ *      loss probe never goes later.
  * @tlp_out: a loss probe went and no ACK has covered it yet.
  * @tlp_retrans: that probe sent old data again.
  * @tlp_high_seq: snd_nxt when it went.
@@ -221,6 +223,7 @@ struct toy_sock {
 	bool			fin_queued;
 	bool			in_recovery;
 	bool			rtx_probe;
+	unsigned long		rto_deadline;
 	bool			tlp_out;
 	bool			tlp_retrans;
 	u32			tlp_high_seq;
@@ -610,6 +613,7 @@ u32 toy_ts_rtt_us(const struct sock *sk, const struct toy_options *opt);
 bool toy_ts_synack_ok(struct sock *sk, const struct toy_options *opt);
 
 /* tlp.c: the tail loss probe. */
+bool toy_tlp_allowed(const struct toy_sock *ts);
 void toy_arm_rto(struct sock *sk);
 void toy_schedule_loss_probe(struct sock *sk);
 void toy_send_loss_probe(struct sock *sk);
