@@ -597,6 +597,39 @@ TEST_F(opts, receiver_sacks_what_it_holds)
 }
 
 /*
+ * The host connect()s to the peer's port @pport; the peer answers with
+ * MSS and SACK permitted after @rtt_us (a long RTT keeps the RTO from
+ * firing while a test scripts its ACKs); the host's socket gets
+ * TOY_NODELAY, so each write is a segment.  0, or -1.
+ */
+static int sack_connect(struct toy_peer *p, struct toy_pconn *c,
+			struct toy_pseg *s, uint16_t pport, useconds_t rtt_us)
+{
+	int one = 1, fd = start_connect(pport);
+
+	memset(c, 0, sizeof(*c));
+	c->fd = fd;
+	if (fd < 0 || toy_peer_expect(p, s, TOY_SYN, 5) != 1)
+		return -1;
+	c->hport = s->sport;
+	c->pport = pport;
+	c->rcv_nxt = s->seq + 1;
+	c->snd_nxt = 5000;
+	usleep(rtt_us);
+	if (toy_peer_send_seg(p, &(struct toy_seg){
+			.saddr = toy_in(PEER_ADDR), .daddr = toy_in(PEER_HOST),
+			.sport = c->pport, .dport = c->hport,
+			.flags = TOY_SYN | TOY_ACK, .seq = c->snd_nxt,
+			.ack = c->rcv_nxt, .win = 65535,
+			.opts = OPTS_MSS_SACK(1460), .optlen = 8 }))
+		return -1;
+	c->snd_nxt++;
+	if (ack_of(p, s, c->snd_nxt, 5) != 1)
+		return -1;
+	return setsockopt(fd, SOL_TOY, TOY_NODELAY, &one, sizeof(one));
+}
+
+/*
  * The sender resends only the holes.  Eight segments go; the peer lost
  * the first and the fifth, and its duplicate ACKs SACK the rest: fast
  * retransmit resends the first, the next duplicate ACK the fifth, and
@@ -611,28 +644,11 @@ TEST_F(opts, sender_resends_only_the_holes)
 	long rtx = toy_stat("RetransSegs");
 	uint8_t opts[24];
 	uint32_t seq[8];
-	int fd, i, one = 1, resent = 0;
+	int fd, i, resent = 0;
 	char buf[100] = { 0 };
 
-	fd = start_connect(9314);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(1, toy_peer_expect(&self->peer, s, TOY_SYN, 5));
-	memset(c, 0, sizeof(*c));
-	c->fd = fd;
-	c->hport = s->sport;
-	c->pport = 9314;
-	c->rcv_nxt = s->seq + 1;
-	c->snd_nxt = 5000;
-	usleep(1000000);
-	ASSERT_EQ(0, toy_peer_send_seg(&self->peer, &(struct toy_seg){
-			.saddr = toy_in(PEER_ADDR), .daddr = toy_in(PEER_HOST),
-			.sport = c->pport, .dport = c->hport,
-			.flags = TOY_SYN | TOY_ACK, .seq = c->snd_nxt,
-			.ack = c->rcv_nxt, .win = 65535,
-			.opts = OPTS_MSS_SACK(1460), .optlen = 8 }));
-	c->snd_nxt++;
-	ASSERT_EQ(1, ack_of(&self->peer, s, c->snd_nxt, 5));
-	ASSERT_EQ(0, setsockopt(fd, SOL_TOY, TOY_NODELAY, &one, sizeof(one)));
+	ASSERT_EQ(0, sack_connect(&self->peer, c, s, 9314, 1000000));
+	fd = c->fd;
 	for (i = 0; i < 8; i++) {
 		ASSERT_EQ(100, write(fd, buf, 100));
 		ASSERT_EQ(1, next_data(&self->peer, s, 5));
@@ -695,29 +711,12 @@ TEST_F(opts, sack_blocks_beyond_what_was_sent_ignored)
 	struct toy_pseg *s = self->seg;
 	long rtx = toy_stat("RetransSegs");
 	uint32_t seq[8], end;
-	int fd, i, one = 1, resent = 0;
+	int fd, i, resent = 0;
 	char buf[100] = { 0 };
 	uint8_t opts[12];
 
-	fd = start_connect(9315);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(1, toy_peer_expect(&self->peer, s, TOY_SYN, 5));
-	memset(c, 0, sizeof(*c));
-	c->fd = fd;
-	c->hport = s->sport;
-	c->pport = 9315;
-	c->rcv_nxt = s->seq + 1;
-	c->snd_nxt = 5000;
-	usleep(1000000);	/* an RTT of a second: no RTO meanwhile */
-	ASSERT_EQ(0, toy_peer_send_seg(&self->peer, &(struct toy_seg){
-			.saddr = toy_in(PEER_ADDR), .daddr = toy_in(PEER_HOST),
-			.sport = c->pport, .dport = c->hport,
-			.flags = TOY_SYN | TOY_ACK, .seq = c->snd_nxt,
-			.ack = c->rcv_nxt, .win = 65535,
-			.opts = OPTS_MSS_SACK(1460), .optlen = 8 }));
-	c->snd_nxt++;
-	ASSERT_EQ(1, ack_of(&self->peer, s, c->snd_nxt, 5));
-	ASSERT_EQ(0, setsockopt(fd, SOL_TOY, TOY_NODELAY, &one, sizeof(one)));
+	ASSERT_EQ(0, sack_connect(&self->peer, c, s, 9315, 1000000));
+	fd = c->fd;
 	for (i = 0; i < 8; i++) {
 		ASSERT_EQ(100, write(fd, buf, 100));
 		ASSERT_EQ(1, next_data(&self->peer, s, 5));
@@ -762,28 +761,12 @@ TEST_F(opts, lost_tail_probed_before_the_rto)
 	long repaired = toy_stat("LossProbeRecovery");
 	struct toy_pconn *c = &self->conn;
 	struct toy_pseg *s = self->seg;
-	int fd, i, one = 1;
+	int fd, i;
 	char buf[100] = { 0 };
 	uint32_t seq[3];
 
-	fd = start_connect(9316);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(1, toy_peer_expect(&self->peer, s, TOY_SYN, 5));
-	memset(c, 0, sizeof(*c));
-	c->fd = fd;
-	c->hport = s->sport;
-	c->pport = 9316;
-	c->rcv_nxt = s->seq + 1;
-	c->snd_nxt = 5000;
-	ASSERT_EQ(0, toy_peer_send_seg(&self->peer, &(struct toy_seg){
-			.saddr = toy_in(PEER_ADDR), .daddr = toy_in(PEER_HOST),
-			.sport = c->pport, .dport = c->hport,
-			.flags = TOY_SYN | TOY_ACK, .seq = c->snd_nxt,
-			.ack = c->rcv_nxt, .win = 65535,
-			.opts = OPTS_MSS_SACK(1460), .optlen = 8 }));
-	c->snd_nxt++;
-	ASSERT_EQ(1, ack_of(&self->peer, s, c->snd_nxt, 5));
-	ASSERT_EQ(0, setsockopt(fd, SOL_TOY, TOY_NODELAY, &one, sizeof(one)));
+	ASSERT_EQ(0, sack_connect(&self->peer, c, s, 9316, 0));
+	fd = c->fd;
 	for (i = 0; i < 3; i++) {
 		ASSERT_EQ(100, write(fd, buf, 100));
 		ASSERT_EQ(1, next_data(&self->peer, s, 5));
