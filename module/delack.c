@@ -107,7 +107,8 @@ static void toy_measure_rcv_mss(struct toy_sock *ts, unsigned int len)
 /**
  * toy_delack_data_rcvd() - New data arrived in sequence.
  * @sk: the connection.
- * @len: its length, in bytes.
+ * @len: its length in bytes; of one segment, for a run of them that
+ *       came in one packet (gso.c).
  *
  * Learns the peer's segment size and how far apart its data arrives,
  * which sets how long an ACK may wait (tcp_event_data_recv()): the first

@@ -468,6 +468,108 @@ void toy_push(struct sock *sk)
 	toy_push_with(sk, TOY_PUSH_NAGLE);
 }
 
+/*
+ * May @skb, the segment after @ahead others of the same run, go now?  Up
+ * to the congestion limit and the peer's window; split to the current
+ * MSS first, and, with nothing in flight, to the window's right edge (a
+ * zero-window probe); not a short one Nagle's algorithm holds.
+ */
+static bool toy_may_send(struct sock *sk, struct sk_buff *skb, u32 ahead,
+			 u32 limit, u16 mss, enum toy_push_how how)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	u32 in_flight = ts->packets_out + ahead;
+	u32 seq = TOY_SKB_CB(skb)->seq;
+	u32 wnd_end = ts->snd_una + ts->snd_wnd;
+
+	if (in_flight >= limit || toy_fit_mss(sk, skb, mss))
+		return false;
+	if (toy_after(seq + skb->len, wnd_end)) {
+		/* Wait for ACKs, or probe a zero window. */
+		if (in_flight || !toy_after(wnd_end, seq) ||
+		    toy_split(sk, skb, wnd_end - seq))
+			return false;
+	}
+	return !toy_nagle_holds(sk, skb, mss, how);
+}
+
+/*
+ * How many segments from @skb (send_head) on go now, in one packet: at
+ * most @max_segs (toy_gso_max_segs()), all full but the last, none with
+ * a FIN but a run of one.  0: none may go.
+ */
+static u32 toy_run_to_send(struct sock *sk, struct sk_buff *skb, u32 limit,
+			   u16 mss, u32 max_segs, enum toy_push_how how)
+{
+	struct toy_gso_run run = {};
+	u32 n = 0;
+
+	while (toy_may_send(sk, skb, n, limit, mss, how)) {
+		n++;
+		if (n == max_segs || skb->len != mss ||
+		    TOY_SKB_CB(skb)->flags & TOY_FIN ||
+		    skb_queue_is_last(&sk->sk_write_queue, skb) ||
+		    (n == 1 && !toy_gso_run_add(&run, skb)))
+			break;
+		skb = skb->next;
+		if (TOY_SKB_CB(skb)->flags & TOY_FIN ||
+		    !toy_gso_run_add(&run, skb))
+			break;
+	}
+	return n;
+}
+
+/* Send the @n segments from @skb on, in one packet. */
+static int toy_transmit_run(struct sock *sk, struct sk_buff *skb, u32 n,
+			    u16 mss)
+{
+	struct sk_buff *packet;
+
+	if (n == 1)
+		return toy_transmit(sk, skb);
+	packet = toy_gso_build(skb, n, mss);
+	if (!packet)
+		return -ENOBUFS;
+	return toy_send_skb(sk, packet, TOY_SKB_CB(skb)->seq, TOY_ACK);
+}
+
+/*
+ * @skb (send_head) went: one below snd_max is a retransmission (no RTT
+ * sample), and the first segment in flight starts the retransmission
+ * timer.  True if it was new data.
+ */
+static bool toy_segment_sent(struct sock *sk, struct sk_buff *skb, u16 mss)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	struct toy_skb_cb *cb = TOY_SKB_CB(skb);
+
+	if (toy_before(cb->seq, ts->snd_max)) {
+		cb->retrans = 1;
+		TOY_INC_STATS(sock_net(sk), TOY_MIB_RETRANSSEGS);
+	}
+	if (!cb->retrans)
+		toy_delack_data_sent(sk);
+	if (skb->len < mss)
+		ts->snd_sml = cb->end_seq;	/* Minshall */
+	cb->sent_us = toy_now_us();
+	ts->lsndtime = jiffies;
+	ts->snd_nxt = cb->end_seq;
+	if (toy_after(ts->snd_nxt, ts->snd_max))
+		ts->snd_max = ts->snd_nxt;
+	ts->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
+			NULL : skb->next;
+	/*
+	 * The first segment in flight: the RTO starts now, not when a
+	 * probe interval (perhaps minutes) would have ended.
+	 */
+	if (!ts->packets_out++) {
+		ts->probes = 0;
+		ts->backoff = 0;
+		toy_arm_rto(sk);
+	}
+	return !cb->retrans;
+}
+
 /**
  * toy_push_with() - Send what the windows allow, from send_head on.
  * @sk: the connection.
@@ -476,12 +578,11 @@ void toy_push(struct sock *sk)
  *       TOY_PUSH_FORCE: it goes.
  *
  * Up to the congestion limit (toy_cc_send_limit()) and the peer's
- * window.  A segment is split to the current MSS first, and, with
- * nothing in flight, to the window's right edge.  One below snd_max is
- * a retransmission (no RTT sample).  The first segment in flight starts
- * the retransmission timer; data left waiting with nothing in flight (a
- * closed window, a failed transmission, a cork) starts the probe timer
- * instead.
+ * window (toy_may_send()).  Where the route's device takes them, runs of
+ * segments go as one packet (gso.c); each still counts on its own.  The
+ * first segment in flight starts the retransmission timer; data left
+ * waiting with nothing in flight (a closed window, a failed
+ * transmission, a cork) starts the probe timer instead.
  *
  * Context: socket lock held; does not sleep.
  */
@@ -489,57 +590,23 @@ void toy_push_with(struct sock *sk, enum toy_push_how how)
 {
 	struct toy_sock *ts = toy_sk(sk);
 	u16 mss = toy_current_mss(sk);
+	struct rtable *rt = toy_sk_route(sk);
+	u32 limit = toy_cc_send_limit(ts);
+	u32 max_segs = rt ? toy_gso_max_segs(rt->dst.dev, mss) : 1;
 	bool sent_new = false;
 	struct sk_buff *skb;
-	u32 limit;
-
-	limit = toy_cc_send_limit(ts);
+	u32 n;
 
 	while ((skb = ts->send_head)) {
-		struct toy_skb_cb *cb = TOY_SKB_CB(skb);
-		u32 wnd_end = ts->snd_una + ts->snd_wnd;
+		n = toy_run_to_send(sk, skb, limit, mss, max_segs, how);
+		if (!n || toy_transmit_run(sk, skb, n, mss))
+			break;
+		while (n--) {
+			struct sk_buff *next = skb->next;
 
-		if (ts->packets_out >= limit)
-			break;
-		if (toy_fit_mss(sk, skb, mss))
-			break;
-		if (toy_after(cb->seq + skb->len, wnd_end)) {
-			/* Wait for ACKs, or probe a zero window. */
-			if (ts->packets_out || !toy_after(wnd_end, cb->seq))
-				break;
-			if (toy_split(sk, skb, wnd_end - cb->seq))
-				break;
+			sent_new |= toy_segment_sent(sk, skb, mss);
+			skb = next;
 		}
-		if (toy_nagle_holds(sk, skb, mss, how))
-			break;
-		if (toy_before(cb->seq, ts->snd_max)) {
-			cb->retrans = 1;
-			TOY_INC_STATS(sock_net(sk), TOY_MIB_RETRANSSEGS);
-		}
-		if (toy_transmit(sk, skb))
-			break;
-		if (!cb->retrans)
-			toy_delack_data_sent(sk);
-		if (skb->len < mss)
-			ts->snd_sml = cb->end_seq;	/* Minshall */
-		cb->sent_us = toy_now_us();
-		ts->lsndtime = jiffies;
-		ts->snd_nxt = cb->end_seq;
-		if (toy_after(ts->snd_nxt, ts->snd_max))
-			ts->snd_max = ts->snd_nxt;
-		ts->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
-				NULL : skb->next;
-		/*
-		 * The first segment in flight: the RTO starts now, not when
-		 * a probe interval (perhaps minutes) would have ended.
-		 */
-		if (!ts->packets_out++) {
-			ts->probes = 0;
-			ts->backoff = 0;
-			toy_arm_rto(sk);
-		}
-		if (!cb->retrans)
-			sent_new = true;
 	}
 	if (sent_new)
 		toy_schedule_loss_probe(sk);

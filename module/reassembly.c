@@ -523,7 +523,8 @@ void toy_rcv_data(struct sock *sk, struct sk_buff *skb)
 		goto ack;
 	hole = !skb_queue_empty(&ts->ooo_queue);
 	if (skb->len) {
-		toy_delack_data_rcvd(sk, skb->len);
+		/* A run of segments in one packet (gso.c): their size. */
+		toy_delack_data_rcvd(sk, skb_shinfo(skb)->gso_size ?: skb->len);
 		toy_queue_rcv(sk, skb);
 		skb = NULL;
 	}

@@ -177,7 +177,7 @@ int toy_stream_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 						   TOY_PUSH_NAGLE;
 	struct sock *sk = sock->sk;
 	struct toy_sock *ts = toy_sk(sk);
-	size_t copied = 0;
+	size_t copied = 0, pushed = 0;
 	long timeo;
 	int err;
 
@@ -215,20 +215,31 @@ int toy_stream_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 		if (!err)
 			goto wait_for_memory;
 		copied += err;
-		toy_push_with(sk, how);
+		/*
+		 * Queue before sending, so that runs of segments go as one
+		 * packet (gso.c); but not so much that the first waits long.
+		 */
+		if (copied - pushed >= TOY_PUSH_EVERY) {
+			toy_push_with(sk, TOY_PUSH_MORE);
+			pushed = copied;
+		}
 		continue;
 
 wait_for_memory:
 		toy_push_with(sk, how);
+		pushed = copied;
 		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
 		err = sk_stream_wait_memory(sk, &timeo);
 		if (err)
 			goto error;
 	}
+	toy_push_with(sk, how);
 	release_sock(sk);
 	return copied;
 
 error:
+	if (copied)
+		toy_push_with(sk, how);
 	release_sock(sk);
 	if (copied)
 		return copied;

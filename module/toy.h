@@ -620,6 +620,26 @@ void toy_send_loss_probe(struct sock *sk);
 void toy_tlp_ack(struct sock *sk, u32 ack);
 int toy_retransmit(struct sock *sk, struct sk_buff *skb);
 
+/**
+ * struct toy_gso_run - the data of a run of segments in one packet so far
+ *      (gso.c), while output.c gathers the run.
+ * @page: the page of the packet's last fragment.
+ * @end: where that fragment ends in its page: data that starts there
+ *      joins it.
+ * @frags: the packet's fragments, at most MAX_SKB_FRAGS.
+ */
+struct toy_gso_run {
+	struct page	*page;
+	unsigned int	end;
+	unsigned int	frags;
+};
+
+u32 toy_gso_max_segs(const struct net_device *dev, u16 mss);
+bool toy_gso_run_add(struct toy_gso_run *run, const struct sk_buff *skb);
+struct sk_buff *toy_gso_build(struct sk_buff *first, u32 n, u16 mss);
+void toy_gso_init(void);
+void toy_gso_exit(void);
+
 /* options.c: what the SYNs say, for a connection. */
 void toy_offer_options(struct sock *sk);
 void toy_take_syn_options(struct toy_sock *ts, const struct toy_options *opt);
@@ -660,6 +680,8 @@ void toy_send_active_reset(struct sock *sk);
 void toy_send_fin(struct sock *sk, gfp_t gfp);
 void toy_push(struct sock *sk);
 enum toy_push_how { TOY_PUSH_NAGLE, TOY_PUSH_MORE, TOY_PUSH_FORCE };
+/* A long write sends what it queued every so many bytes, and at its end. */
+#define TOY_PUSH_EVERY	65536U
 void toy_push_with(struct sock *sk, enum toy_push_how how);
 void toy_set_nodelay(struct sock *sk, bool on);
 void toy_set_cork(struct sock *sk, bool on);

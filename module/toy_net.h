@@ -193,6 +193,8 @@ static inline struct toy_net *toy_pernet(const struct net *net)
 
 #define TOY_INC_STATS(net, field) \
 	this_cpu_inc(toy_pernet(net)->mib->mibs[field])
+#define TOY_ADD_STATS(net, field, n) \
+	this_cpu_add(toy_pernet(net)->mib->mibs[field], n)
 
 /* netns.c */
 int toy_net_register(void);

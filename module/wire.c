@@ -178,15 +178,18 @@ struct rtable *toy_route_output(struct net *net, struct toy_flow *flow,
  * bridge, say) may reach a NIC that sums only TCP and UDP, and our
  * checksum field sits where TCP's does, so the stack's software fallback
  * would take the NIC's word (skb_csum_hwoffload_help()) and the NIC
- * would not sum it.  There, all in software.
+ * would not sum it.  There, all in software; but for a run of segments
+ * in one packet (gso.c), whose pieces toy_gso_segment() sums where the
+ * device will not.
  */
 static void toy_csum(struct sk_buff *skb, const struct rtable *rt,
 		     const struct toy_flow *flow)
 {
 	struct toyhdr *th = (struct toyhdr *)skb->data;
 
-	if (rt->dst.dev->flags & IFF_LOOPBACK &&
-	    rt->dst.dev->features & NETIF_F_HW_CSUM) {
+	if (skb_is_gso(skb) ||
+	    (rt->dst.dev->flags & IFF_LOOPBACK &&
+	     rt->dst.dev->features & NETIF_F_HW_CSUM)) {
 		th->check = ~csum_tcpudp_magic(flow->saddr, flow->daddr,
 					       skb->len, toy_ipproto, 0);
 		skb->ip_summed = CHECKSUM_PARTIAL;
@@ -284,12 +287,12 @@ int toy_ip_out(struct net *net, struct sk_buff *skb, struct rtable *rt,
 	iph->saddr = flow->saddr;
 	iph->daddr = flow->daddr;
 	skb_dst_set(skb, &rt->dst);
-	ip_select_ident(net, skb, NULL);
+	ip_select_ident_segs(net, skb, NULL, skb_shinfo(skb)->gso_segs ?: 1);
 	skb->mark = flow->mark;
 	skb->priority = flow->priority;
 	skb->protocol = htons(ETH_P_IP);
 
-	TOY_INC_STATS(net, TOY_MIB_OUTSEGS);
+	TOY_ADD_STATS(net, TOY_MIB_OUTSEGS, skb_shinfo(skb)->gso_segs ?: 1);
 	return ip_local_out(net, NULL, skb);
 }
 
@@ -584,25 +587,30 @@ static const struct net_protocol toy_protocol = {
  * toy_wire_init() - Register the IPv4 protocol handler.
  *
  * Description: From here on toy_rcv() receives the segments of protocol
- * toy_ipproto, and toy_err() the ICMP errors about ours.
+ * toy_ipproto, and toy_err() the ICMP errors about ours; IPv4 cuts our
+ * runs of segments up with toy_gso_segment() (gso.c).
  *
  * Return: 0, or -EBUSY if another handler holds the protocol number.
  */
 int toy_wire_init(void)
 {
-	return inet_add_protocol(&toy_protocol, toy_ipproto) ? -EBUSY : 0;
+	if (inet_add_protocol(&toy_protocol, toy_ipproto))
+		return -EBUSY;
+	toy_gso_init();
+	return 0;
 }
 
 /**
- * toy_wire_exit() - Unregister the IPv4 protocol handler.
+ * toy_wire_exit() - Unregister the IPv4 protocol handler and the offload.
  *
- * Description: After this, no toy_rcv() or toy_err() runs or will run
- * (synchronize_net()).
+ * Description: After this, no toy_rcv(), toy_err() or toy_gso_segment()
+ * runs or will run (synchronize_net()).
  *
  * Context: process context; sleeps.
  */
 void toy_wire_exit(void)
 {
+	toy_gso_exit();
 	inet_del_protocol(&toy_protocol, toy_ipproto);
 	synchronize_net();
 }

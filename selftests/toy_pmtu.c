@@ -17,6 +17,8 @@
 #include <sys/socket.h>
 #include <net/if.h>
 #include <netinet/ip.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <linux/toy.h>
 
 #include "kselftest_harness.h"
@@ -717,6 +719,120 @@ TEST_F(pmtu, dgram_connected_port_unreachable)
 	EXPECT_EQ(-1, recv(fd, b, sizeof(b), MSG_DONTWAIT));
 	EXPECT_EQ(ECONNREFUSED, errno);
 	close(fd);
+}
+
+/* Packets of protocol IPPROTO_TOY longer than @mtu that arrived on @pk. */
+static int count_longer(int pk, size_t mtu)
+{
+	static uint8_t pkt[65536];
+	struct sockaddr_ll from;
+	socklen_t fl = sizeof(from);
+	const struct iphdr *iph = (const struct iphdr *)pkt;
+	ssize_t n;
+	int longer = 0;
+
+	while ((n = recvfrom(pk, pkt, sizeof(pkt), 0, (struct sockaddr *)&from,
+			     &fl)) > 0) {
+		fl = sizeof(from);
+		if (from.sll_pkttype != PACKET_OUTGOING &&
+		    n >= (ssize_t)sizeof(*iph) &&
+		    iph->protocol == IPPROTO_TOY && ntohs(iph->tot_len) > mtu)
+			longer++;
+	}
+	return longer;
+}
+
+/*
+ * A router cuts a run of segments up (module/gso.c).  The host, in
+ * namespace toyfa, reaches the peer through this namespace, over veth,
+ * which takes a run of segments as one packet; here it is forwarded to
+ * the TUN device, which takes no such packet and sums no checksum.  So
+ * each piece must come out with its own sequence number and its own
+ * checksum, summed in software, no longer than the MTU.  A packet socket
+ * on this end of the veth sees the run arrive whole.
+ */
+TEST_F(pmtu, forwarded_run_cut_into_summed_segments)
+{
+	static const uint8_t mss_1460[] = { 2, 4, 0x05, 0xb4 };
+	struct sockaddr_toy a = taddr(PEER_ADDR, 7010);
+	struct in_addr host = toy_in("10.34.0.2");
+	struct pollfd pfd = { .events = POLLOUT };
+	struct toy_peer *p = &self->peer;
+	struct toy_pseg *s = self->s;
+	size_t len = 8 * 1460, got = 0;
+	struct sockaddr_ll ll = {
+		.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_IP),
+	};
+	int ns, fd, pk, pieces = 0;
+	struct toy_pconn c = {};
+	double end;
+
+	ASSERT_EQ(0, toy_peer_open(p, 1500));
+	ASSERT_EQ(0, system("ip netns del toyfa 2>/dev/null; "
+			    "ip netns add toyfa && "
+			    "ip link add fa1 type veth peer name fa0 netns toyfa && "
+			    "ip addr add 10.34.0.1/24 dev fa1 && ip link set fa1 up && "
+			    "ip -n toyfa addr add 10.34.0.2/24 dev fa0 && "
+			    "ip -n toyfa link set fa0 up && "
+			    "ip -n toyfa route add 10.7.0.0/24 via 10.34.0.1"));
+	ASSERT_EQ(0, toy_write_file("/proc/sys/net/ipv4/ip_forward", "1"));
+	pk = socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK, htons(ETH_P_IP));
+	ASSERT_LE(0, pk);
+	ll.sll_ifindex = if_nametoindex("fa1");
+	ASSERT_EQ(0, bind(pk, (struct sockaddr *)&ll, sizeof(ll)));
+	ns = open("/var/run/netns/toyfa", O_RDONLY);
+	ASSERT_LE(0, ns);
+	fd = sock_in(ns, SOCK_STREAM);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, fcntl(fd, F_SETFL, O_NONBLOCK));
+	ASSERT_EQ(-1, connect(fd, (struct sockaddr *)&a, sizeof(a)));
+	ASSERT_EQ(EINPROGRESS, errno);
+
+	/* The handshake, from the peer's side: MSS 1460, window 65535. */
+	end = toy_now() + TOY_PEER_STEP * toy_timeout_scale();
+	ASSERT_EQ(1, tpeer_expect_conn(p, s, 0, 7010, TOY_SYN, end));
+	ASSERT_EQ(host.s_addr, s->saddr);
+	c.hport = s->sport;
+	c.pport = 7010;
+	c.rcv_nxt = s->seq + 1;
+	c.snd_nxt = p->isn + 1;
+	ASSERT_EQ(0, toy_peer_send_seg(p, &(struct toy_seg){
+		.saddr = toy_in(PEER_ADDR), .daddr = host, .sport = 7010,
+		.dport = c.hport, .flags = TOY_SYN | TOY_ACK, .seq = p->isn,
+		.ack = c.rcv_nxt, .win = 65535, .opts = mss_1460,
+		.optlen = sizeof(mss_1460) }));
+	ASSERT_EQ(1, tpeer_expect_conn(p, s, c.hport, 7010, TOY_ACK, end));
+	pfd.fd = fd;
+	ASSERT_EQ(1, poll(&pfd, 1, TOY_PEER_STEP * toy_timeout_scale() * 1000));
+	ASSERT_EQ(0, so_error(fd));
+	count_longer(pk, 1500);		/* the handshake's */
+
+	/* Eight full segments, within the first window: one run. */
+	fill(self->buf, len);
+	ASSERT_EQ((ssize_t)len, write(fd, self->buf, len));
+	while (got < len) {
+		ASSERT_EQ(1, toy_peer_recv(p, s, 5));
+		if (!s->len)
+			continue;
+		pieces++;
+		EXPECT_TRUE(s->csum_ok);
+		EXPECT_GE(1500, s->ip_len);
+		EXPECT_EQ(TOY_ACK, s->flags);
+		ASSERT_EQ(c.rcv_nxt, s->seq);
+		ASSERT_EQ(0, memcmp(s->data, self->buf + got, s->len));
+		got += s->len;
+		c.rcv_nxt += s->len;
+	}
+	EXPECT_EQ(8, pieces);
+	EXPECT_LE(1, count_longer(pk, 1500));
+
+	ASSERT_EQ(0, toy_peer_send_seg(p, &(struct toy_seg){
+		.saddr = toy_in(PEER_ADDR), .daddr = host, .sport = 7010,
+		.dport = c.hport, .flags = TOY_RST, .seq = c.snd_nxt }));
+	close(fd);
+	close(pk);
+	close(ns);
+	system("ip netns del toyfa");
 }
 
 TEST_HARNESS_MAIN

@@ -517,9 +517,10 @@ static int raw_in(int ns)
 }
 
 /*
- * Beyond loopback the sender computes the checksum itself, even on a
- * device that offers to (veth, whose packets may go on through a bridge
- * to a NIC that sums only TCP and UDP): the receiver sees a whole one.
+ * Beyond loopback the sender computes a segment's checksum itself, even
+ * on a device that offers to (veth, whose packets may go on through a
+ * bridge to a NIC that sums only TCP and UDP): the receiver sees a whole
+ * one.
  */
 TEST_F(wire, checksum_in_software_beyond_loopback)
 {
@@ -565,6 +566,93 @@ TEST_F(wire, checksum_in_software_beyond_loopback)
 	close(l);
 	close(raw);
 	close(ns);
+	system("ip netns del toycw");
+}
+
+static uint8_t pattern(size_t i)
+{
+	return (uint8_t)(i * 7 + i / 251);
+}
+
+/*
+ * Over veth, which takes GSO packets whole and sums any checksum, a run
+ * of full segments goes as one packet: longer than the MTU, the checksum
+ * left partial (the pieces are summed only if a device cuts it up).  The
+ * receiver takes it whole and reads every byte as written.
+ */
+TEST_F(wire, segments_cross_veth_in_runs)
+{
+	struct sockaddr_toy a = taddr("10.31.0.2", 7203);
+	size_t len = 1 << 20, sent = 0, got_bytes = 0, i;
+	struct toy_sniffed got;
+	int ns, raw, l, c, s, r, runs = 0, segs = 0;
+	uint8_t *buf = malloc(len), rbuf[65536];
+	int one = 1;
+
+	ASSERT_NE(NULL, buf);
+	for (i = 0; i < len; i++)
+		buf[i] = pattern(i);
+	ASSERT_EQ(0, system("ip netns del toycw 2>/dev/null; "
+			    "ip netns add toycw && "
+			    "ip link add cw0 type veth peer name cw1 netns toycw && "
+			    "ip addr add 10.31.0.1/24 dev cw0 && ip link set cw0 up && "
+			    "ip -n toycw addr add 10.31.0.2/24 dev cw1 && "
+			    "ip -n toycw link set cw1 up"));
+	ns = open("/var/run/netns/toycw", O_RDONLY);
+	ASSERT_LE(0, ns);
+	raw = raw_in(ns);
+	l = sock_in(ns, SOCK_STREAM);
+	ASSERT_LE(0, raw);
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, bind(l, (struct sockaddr *)&a, sizeof(a)));
+	ASSERT_EQ(0, listen(l, 1));
+	c = socket(TOY_AF, SOCK_STREAM, 0);
+	ASSERT_EQ(0, setsockopt(c, SOL_TOY, TOY_NODELAY, &one, sizeof(one)));
+	ASSERT_EQ(0, connect(c, (struct sockaddr *)&a, sizeof(a)));
+	s = accept(l, NULL, NULL);
+	ASSERT_LE(0, s);
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO,
+		   &(struct timeval){ .tv_sec = 10 * toy_timeout_scale() },
+		   sizeof(struct timeval));
+	ASSERT_EQ(0, fcntl(c, F_SETFL, O_NONBLOCK));
+
+	while (got_bytes < len) {
+		if (sent < len) {
+			r = write(c, buf + sent, len - sent);
+			if (r > 0)
+				sent += r;
+			else
+				ASSERT_EQ(EAGAIN, errno);
+		}
+		r = read(s, rbuf, sizeof(rbuf));
+		ASSERT_LT(0, r);
+		for (i = 0; i < (size_t)r; i++)
+			if (rbuf[i] != pattern(got_bytes + i))
+				break;
+		ASSERT_EQ((size_t)r, i);
+		got_bytes += r;
+	}
+	/* What the peer's namespace saw arrive, a packet at a time. */
+	while (toy_seg_sniff(raw, local_port(c), 7203, &got, 0.2)) {
+		if (!got.len)
+			continue;
+		segs++;
+		if (ntohs(got.ip.tot_len) <= 1500) {
+			EXPECT_TRUE(got.csum_ok);
+			continue;
+		}
+		runs++;
+		EXPECT_TRUE(got.csum_partial);
+		EXPECT_NE(0, got.ip.frag_off & htons(IP_DF));
+	}
+	EXPECT_LT(0, runs);
+	TH_LOG("%d data packets, %d of them runs of segments", segs, runs);
+	abort_close(c);
+	close(s);
+	close(l);
+	close(raw);
+	close(ns);
+	free(buf);
 	system("ip netns del toycw");
 }
 
