@@ -16,11 +16,16 @@
  * congestion avoidance (one more per window) above it, never above
  * TOY_MAX_CWND.  The events:
  *   toy_cc_on_ack()      new data acknowledged: grow, or, in fast
- *                        recovery, leave it or deflate (RFC 6582);
- *   toy_cc_on_dupack()   a duplicate ACK: the third starts fast
- *                        retransmit and fast recovery (ssthresh = half
- *                        the flight, cwnd = ssthresh + 3), each further
- *                        one inflates the window by a segment;
+ *                        recovery, end it, or deflate (RFC 6582);
+ *   toy_cc_on_dupack()   a duplicate ACK: the third (with SACK, or the
+ *                        one that makes three segments SACKed) starts
+ *                        fast retransmit and fast recovery (ssthresh =
+ *                        half the flight); without SACK cwnd = ssthresh
+ *                        + 3 and each further one inflates the window
+ *                        by a segment;
+ *   toy_cc_prr()         with SACK, every ACK in recovery: Proportional
+ *                        Rate Reduction (RFC 6937) sets the window from
+ *                        what the peer received and the pipe (RFC 6675);
  *   toy_cc_on_timeout()  the retransmission timer: one segment,
  *                        ssthresh half the flight (RFC 5681 (4));
  *   toy_cc_send_limit()  how many segments may be in flight, the first
@@ -139,18 +144,31 @@ void toy_cc_init(struct sock *sk)
 	ts->rto = toy_calc_rto(ts);
 }
 
+/* Three duplicates, or with SACK three segments SACKed (RFC 6675). */
+#define TOY_DUPTHRESH	3
+
+/* What the network holds (RFC 6675's pipe): sent, not SACKed, not lost. */
+static u32 toy_pipe(const struct toy_sock *ts)
+{
+	u32 gone = ts->sacked_out + ts->lost_out;
+
+	return ts->packets_out > gone ? ts->packets_out - gone : 0;
+}
+
 /**
  * toy_cc_on_dupack() - Count a duplicate ACK while data is in flight.
  * @sk: the connection.
  *
- * The third in a row starts fast retransmit and fast recovery (RFC 5681
- * 3.2, RFC 6582): ssthresh half the segments in flight (at least 2),
- * cwnd ssthresh + 3, recovery until what is now snd_max is acknowledged.
- * In recovery, each further one inflates the window by a segment, which
- * has left the network.
+ * Fast retransmit and fast recovery begin on the third in a row (RFC
+ * 5681 3.2, RFC 6582), or, with SACK, as soon as TOY_DUPTHRESH segments
+ * are SACKed (RFC 6675 5): ssthresh half the segments in flight (at
+ * least 2), recovery until what is now snd_max is acknowledged.
+ * Without SACK, cwnd is ssthresh + 3 and each further duplicate ACK
+ * inflates it by a segment, which has left the network; with SACK, PRR
+ * sets it on every ACK (toy_cc_prr()).
  *
  * Context: socket lock held.
- * Return: true for the third: the caller resends the first
+ * Return: true when recovery begins: the caller resends the first
  * unacknowledged segment (fast retransmit).
  */
 bool toy_cc_on_dupack(struct sock *sk)
@@ -159,17 +177,62 @@ bool toy_cc_on_dupack(struct sock *sk)
 
 	ts->dupacks++;
 	if (ts->in_recovery) {
-		ts->cwnd++;	/* a segment left the network */
+		if (!ts->sack_ok)
+			ts->cwnd++;	/* a segment left the network */
 		return false;
 	}
-	if (ts->dupacks != 3)
+	if (ts->dupacks < TOY_DUPTHRESH &&
+	    !(ts->sack_ok && ts->sacked_out >= TOY_DUPTHRESH))
 		return false;
 	TOY_INC_STATS(sock_net(sk), TOY_MIB_FASTRETRANS);
 	ts->ssthresh = max_t(u32, ts->packets_out / 2, 2);
-	ts->cwnd = ts->ssthresh + 3;
 	ts->recover = ts->snd_max;
 	ts->in_recovery = true;
+	if (ts->sack_ok) {
+		ts->recover_fs = ts->packets_out;
+		ts->prr_delivered = 0;
+		ts->prr_out = 0;
+		ts->cwnd = ts->ssthresh;
+	} else {
+		ts->cwnd = ts->ssthresh + 3;
+	}
 	return true;
+}
+
+/**
+ * toy_cc_prr() - The window in SACK recovery, after an ACK.
+ * @sk: the connection, in recovery with SACK, @lost_out counted.
+ * @delivered: segments the ACK says the peer received, acknowledged or
+ *             SACKed for the first time.
+ *
+ * Proportional Rate Reduction (RFC 6937): while the pipe is above
+ * ssthresh, send in proportion to what is delivered, ssthresh for every
+ * RecoverFS, so that the window comes down to ssthresh smoothly over
+ * the round trip; below it (losses took more), grow back toward
+ * ssthresh as slow start would (the SSRB bound).  Never nothing for the
+ * ACK that begins recovery: the fast retransmit goes.  The window is
+ * what the pipe holds plus what may go now.
+ *
+ * Context: socket lock held.
+ */
+void toy_cc_prr(struct sock *sk, u32 delivered)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	u32 pipe = toy_pipe(ts);
+	s64 sndcnt;
+
+	ts->prr_delivered += delivered;
+	if (pipe > ts->ssthresh) {
+		sndcnt = DIV_ROUND_UP_ULL((u64)ts->prr_delivered * ts->ssthresh,
+					  max_t(u32, ts->recover_fs, 1));
+		sndcnt -= ts->prr_out;
+	} else {
+		sndcnt = max_t(s64, (s64)ts->prr_delivered - ts->prr_out,
+			       delivered) + 1;
+		sndcnt = min_t(s64, sndcnt, ts->ssthresh - pipe);
+	}
+	sndcnt = max_t(s64, sndcnt, ts->prr_out ? 0 : 1);
+	ts->cwnd = pipe + sndcnt;
 }
 
 /* Slow start below ssthresh, congestion avoidance above. */
@@ -195,13 +258,14 @@ static void toy_cc_grow(struct toy_sock *ts, u32 acked)
  * Outside fast recovery the window grows: slow start below ssthresh,
  * congestion avoidance above, at most TOY_MAX_CWND.  In recovery (RFC
  * 6582 3.2 step 3), an ACK that covers the recovery point ends it with
- * cwnd = ssthresh; a partial ACK deflates the window by @acked and adds
- * back one segment for the resend.  The duplicate ACK count starts
- * again either way.
+ * cwnd = ssthresh.  A partial ACK, without SACK, deflates the window by
+ * @acked and adds back one segment for the resend; with SACK, PRR sets
+ * the window (toy_cc_prr()).  The duplicate ACK count starts again
+ * either way.
  *
  * Context: socket lock held.
- * Return: true on a partial ACK: the caller resends the first
- * unacknowledged segment, the next hole.
+ * Return: true on a partial ACK without SACK: the caller resends the
+ * first unacknowledged segment.
  */
 bool toy_cc_on_ack(struct sock *sk, u32 ack, u32 acked)
 {
@@ -217,6 +281,8 @@ bool toy_cc_on_ack(struct sock *sk, u32 ack, u32 acked)
 		ts->cwnd = ts->ssthresh;
 		return false;
 	}
+	if (ts->sack_ok)
+		return false;
 	/*
 	 * A partial ACK (RFC 6582 3.2 step 3): deflate the window by what
 	 * left the network and add back one segment for the resend.
@@ -269,12 +335,17 @@ void toy_cc_on_tlp_repair(struct toy_sock *ts)
  * The congestion window, first restarted (RFC 5681 4.1) when nothing is
  * in flight and nothing was sent for more than an RTO; outside recovery,
  * plus one segment for each of the first two duplicate ACKs (RFC 3042).
+ * In SACK recovery, what keeps the pipe within the window: the
+ * segments SACKed or lost are in packets_out but not in the network.
  *
  * Context: socket lock held.
  * Return: the limit on packets_out, in segments.
  */
 u32 toy_cc_send_limit(struct toy_sock *ts)
 {
+	/* SACK recovery: while the pipe is below the window PRR set. */
+	if (ts->in_recovery && ts->sack_ok)
+		return ts->cwnd + ts->sacked_out + ts->lost_out;
 	/*
 	 * RFC 5681 4.1: after more than an RTO without sending, the
 	 * congestion window no longer says anything about the network:

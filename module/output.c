@@ -378,6 +378,74 @@ unsigned long toy_probe_when(const struct toy_sock *ts)
 	return min_t(u64, when, TOY_RTO_MAX);
 }
 
+/*
+ * Move the data of @from, a segment's page fragments, to the end of @to
+ * (the fragment references go with it).  Both unsent, never cloned.
+ * False, nothing moved, when @to has no room for them.
+ */
+static bool toy_move_data(struct sk_buff *to, struct sk_buff *from)
+{
+	struct skb_shared_info *tsh = skb_shinfo(to), *fsh = skb_shinfo(from);
+	int n = tsh->nr_frags, i = 0;
+	u32 len = from->len;
+	bool merge;
+
+	if (skb_headlen(from) || !fsh->nr_frags || skb_cloned(to) ||
+	    skb_cloned(from))
+		return false;
+	merge = skb_can_coalesce(to, n, skb_frag_page(&fsh->frags[0]),
+				 skb_frag_off(&fsh->frags[0]));
+	if (n + fsh->nr_frags - merge > MAX_SKB_FRAGS)
+		return false;
+	if (merge) {
+		/* Joins @to's last fragment, which holds a page reference. */
+		skb_frag_size_add(&tsh->frags[n - 1],
+				  skb_frag_size(&fsh->frags[0]));
+		__skb_frag_unref(&fsh->frags[0], false);
+		i = 1;
+	}
+	for (; i < fsh->nr_frags; i++)
+		tsh->frags[n++] = fsh->frags[i];
+	tsh->nr_frags = n;
+	fsh->nr_frags = 0;
+	to->len += len;
+	to->data_len += len;
+	to->truesize += len;
+	from->len = 0;
+	from->data_len = 0;
+	from->truesize -= len;
+	return true;
+}
+
+/*
+ * Split @skb, the next to send with nothing in flight, at the peer's
+ * window's right edge, @len bytes on.  The rest joins the next segment
+ * when both fit in one (@mss) and that carries no FIN: a write queues
+ * its segments before it sends
+ * them, and a short piece of its own between them would leave the next
+ * short segment to Nagle's algorithm (toy_nagle_holds()).  0 or -ENOMEM.
+ */
+static int toy_split_at_window(struct sock *sk, struct sk_buff *skb, u32 len,
+			       u16 mss)
+{
+	struct sk_buff *rest, *next;
+
+	if (toy_split(sk, skb, len))
+		return -ENOMEM;
+	rest = skb->next;
+	if (skb_queue_is_last(&sk->sk_write_queue, rest))
+		return 0;
+	next = rest->next;
+	if (rest->len + next->len > mss || TOY_SKB_CB(next)->flags & TOY_FIN ||
+	    toy_before(TOY_SKB_CB(next)->seq, toy_sk(sk)->snd_max) ||
+	    !toy_move_data(rest, next))
+		return 0;
+	TOY_SKB_CB(rest)->end_seq = TOY_SKB_CB(next)->end_seq;
+	__skb_unlink(next, &sk->sk_write_queue);
+	toy_free_queued(sk, next);
+	return 0;
+}
+
 /* Split @skb to @mss (the current MSS); the rest follows it.  0 or -ENOMEM. */
 static int toy_fit_mss(struct sock *sk, struct sk_buff *skb, u16 mss)
 {
@@ -487,7 +555,7 @@ static bool toy_may_send(struct sock *sk, struct sk_buff *skb, u32 ahead,
 	if (toy_after(seq + skb->len, wnd_end)) {
 		/* Wait for ACKs, or probe a zero window. */
 		if (in_flight || !toy_after(wnd_end, seq) ||
-		    toy_split(sk, skb, wnd_end - seq))
+		    toy_split_at_window(sk, skb, wnd_end - seq, mss))
 			return false;
 	}
 	return !toy_nagle_holds(sk, skb, mss, how);
@@ -567,6 +635,8 @@ static bool toy_segment_sent(struct sock *sk, struct sk_buff *skb, u16 mss)
 		ts->backoff = 0;
 		toy_arm_rto(sk);
 	}
+	if (ts->in_recovery)
+		ts->prr_out++;
 	return !cb->retrans;
 }
 
@@ -681,59 +751,67 @@ int toy_retransmit(struct sock *sk, struct sk_buff *skb)
 	TOY_SKB_CB(skb)->retrans = 1;
 	TOY_SKB_CB(skb)->rexmit = 1;
 	TOY_INC_STATS(sock_net(sk), TOY_MIB_RETRANSSEGS);
+	if (toy_sk(sk)->in_recovery)
+		toy_sk(sk)->prr_out++;
 	return toy_transmit(sk, skb);
 }
 
 /*
- * Fast retransmit, and a partial ACK in recovery: with SACK, the next
- * hole (sack.c), or the first unacknowledged segment if no block said
- * where the holes are yet; without, that first segment (RFC 6582).
- * True if something went.
+ * Without SACK, fast retransmit and a partial ACK in recovery resend the
+ * first unacknowledged segment (RFC 6582).
  */
-static bool toy_retransmit_lost(struct sock *sk)
+static void toy_retransmit_first(struct sock *sk)
 {
-	struct toy_sock *ts = toy_sk(sk);
-	struct sk_buff *skb = NULL;
+	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
 
-	if (ts->sack_ok) {
-		skb = toy_sack_next_hole(sk);
-		if (!skb && ts->sacked_out)
-			return false;	/* every hole is resent */
-	}
-	if (!skb)
-		skb = skb_peek(&sk->sk_write_queue);
-	if (!skb || skb == ts->send_head)
-		return false;
-	toy_retransmit(sk, skb);
-	return true;
+	if (skb && skb != toy_sk(sk)->send_head)
+		toy_retransmit(sk, skb);
 }
 
 /*
- * A duplicate ACK while data is in flight (toy_cc_on_dupack()).  The
- * third starts fast recovery with a retransmission.  In recovery, each
- * one means a segment left the network: with SACK, that room goes to
- * the next hole first (RFC 6675's NextSeg), else to new data.
+ * With SACK, an ACK in recovery: @delivered segments reached the peer.
+ * PRR sets the window (toy_cc_prr()); while the pipe has room, the
+ * holes go, each once (RFC 6675's NextSeg, rule 1); new data after them
+ * (toy_push(), within toy_cc_send_limit()).
  */
-static void toy_dupack(struct sock *sk)
+static void toy_sack_recovery_ack(struct sock *sk, u32 delivered)
 {
 	struct toy_sock *ts = toy_sk(sk);
+	struct sk_buff *hole = NULL;
 
-	if (toy_cc_on_dupack(sk)) {
+	toy_sack_count_lost(sk);
+	toy_cc_prr(sk, delivered);
+	while (ts->packets_out < toy_cc_send_limit(ts) &&
+	       (hole = toy_sack_next_hole(sk, hole))) {
+		if (toy_retransmit(sk, hole))
+			break;
+		ts->lost_out--;
+	}
+}
+
+/*
+ * A duplicate ACK while data is in flight (toy_cc_on_dupack()), which
+ * SACKed @sacked segments for the first time.  The one that starts
+ * recovery resends the first unacknowledged segment; with SACK, every
+ * one in recovery sends what PRR allows, the holes first.
+ */
+static void toy_dupack(struct sock *sk, u32 sacked)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	bool start = toy_cc_on_dupack(sk);
+
+	if (start) {
 		/* Recovery repairs the tail: no probe, the RTO again. */
 		ts->tlp_out = false;
 		if (ts->rtx_probe)
 			toy_arm_rto(sk);
 		if (ts->sack_ok)
 			toy_sack_recovery_start(sk);
-		toy_retransmit_lost(sk);
-	} else if (ts->in_recovery && ts->sack_ok) {
-		struct sk_buff *hole = toy_sack_next_hole(sk);
-
-		if (hole) {
-			toy_retransmit(sk, hole);
-			ts->cwnd--;	/* its room went to the hole */
-		}
+		else
+			toy_retransmit_first(sk);
 	}
+	if (ts->in_recovery && ts->sack_ok)
+		toy_sack_recovery_ack(sk, sacked);
 }
 
 /**
@@ -817,9 +895,11 @@ static bool toy_snd_wnd_update(struct toy_sock *ts, u32 ack, u32 seq,
 
 /*
  * Free the segments @ack covers; returns how many.  *@rtt_us: a sample
- * from one that went only once (Karn), else unchanged.
+ * from one that went only once (Karn), else unchanged.  *@was_sacked:
+ * how many of them were SACKed.
  */
-static u32 toy_clean_write_queue(struct sock *sk, u32 ack, u32 *rtt_us)
+static u32 toy_clean_write_queue(struct sock *sk, u32 ack, u32 *rtt_us,
+				 u32 *was_sacked)
 {
 	struct toy_sock *ts = toy_sk(sk);
 	struct sk_buff *skb;
@@ -839,8 +919,10 @@ static u32 toy_clean_write_queue(struct sock *sk, u32 ack, u32 *rtt_us)
 			if (!cb->retrans)
 				*rtt_us = toy_now_us() - cb->sent_us;
 		}
-		if (cb->sacked)
+		if (cb->sacked) {
 			ts->sacked_out--;
+			(*was_sacked)++;
+		}
 		acked++;
 		__skb_unlink(skb, &sk->sk_write_queue);
 		toy_free_queued(sk, skb);
@@ -865,8 +947,10 @@ static u32 toy_clean_write_queue(struct sock *sk, u32 ack, u32 *rtt_us)
  * sample (Karn's rule; else from the timestamp it echoes,
  * toy_ts_rtt_us()) or else computes the RTO again, restarts the
  * retransmission timer while data is in flight (RFC 6298 5.3) or stops
- * it, and wakes writers.  Either way, what the windows allow now is
- * sent.
+ * it, and wakes writers; in SACK recovery it tells PRR what the peer
+ * received, and outside it, if it SACKs new data too, it may show a
+ * loss as a duplicate ACK would.  Either way, what the windows allow
+ * now is sent.
  *
  * Context: socket lock held.
  */
@@ -875,7 +959,7 @@ void toy_ack_rcvd(struct sock *sk, u32 ack, u32 seq, u32 window, bool pure,
 {
 	u32 sacked = toy_sack_rcvd(sk, opt);
 	struct toy_sock *ts = toy_sk(sk);
-	u32 acked, rtt_us = 0;
+	u32 acked, rtt_us = 0, was_sacked = 0;
 	bool win_changed;
 
 	win_changed = toy_snd_wnd_update(ts, ack, seq, window);
@@ -884,12 +968,12 @@ void toy_ack_rcvd(struct sock *sk, u32 ack, u32 seq, u32 window, bool pure,
 
 	if (ack == ts->snd_una) {
 		if (ts->packets_out && (sacked || (pure && !win_changed)))
-			toy_dupack(sk);
+			toy_dupack(sk, sacked);
 		toy_push(sk);
 		return;
 	}
 
-	acked = toy_clean_write_queue(sk, ack, &rtt_us);
+	acked = toy_clean_write_queue(sk, ack, &rtt_us, &was_sacked);
 	ts->snd_una = ack;
 	if (toy_after(ack, ts->snd_nxt))
 		ts->snd_nxt = ack;
@@ -902,7 +986,11 @@ void toy_ack_rcvd(struct sock *sk, u32 ack, u32 seq, u32 window, bool pure,
 		ts->rto = toy_calc_rto(ts);
 	toy_tlp_ack(sk, ack);	/* before recovery may end below */
 	if (toy_cc_on_ack(sk, ack, acked))
-		toy_retransmit_lost(sk);
+		toy_retransmit_first(sk);
+	else if (ts->in_recovery && ts->sack_ok)
+		toy_sack_recovery_ack(sk, acked - was_sacked + sacked);
+	else if (sacked && ts->packets_out)
+		toy_dupack(sk, sacked);	/* it may show a loss too */
 
 	/* RFC 6298 (5.3): restart the timer while data is in flight. */
 	if (ts->packets_out) {

@@ -14,15 +14,19 @@
  * @sacked_out counting them and @highest_sack the right edge of the
  * highest (meaningful while @sacked_out is not 0).  A block that is not
  * between snd_una and snd_max is ignored (a D-SACK, an old or a forged
- * one).  In fast recovery the sender retransmits the holes, segments
- * not SACKed that lie below SACKed data, each once (toy_skb_cb.rexmit),
- * before any new data: a hole is taken as lost once SACKed data lies
- * above it (RFC 6675's IsLost with a threshold of one segment, since the
- * duplicate ACKs that started recovery already count three).  The
- * window stays NewReno's (RFC 6582): each duplicate ACK makes room for
- * one segment, a hole first.  A retransmission timeout forgets the
- * scoreboard: the receiver may have dropped what it SACKed (RFC 2018 8),
- * so everything is sent again, and the ACKs that follow mark it anew.
+ * one).  Recovery (RFC 6675) begins on the third duplicate ACK, or as
+ * soon as three segments are SACKed above the first unacknowledged one
+ * (its DupThresh, counted in segments: one ACK may SACK a whole run).
+ * In it, a segment is lost when it is not SACKed and lies below SACKed
+ * data (IsLost with a threshold of one segment), and so is the first
+ * unacknowledged one; the lost ones not yet resent are @lost_out
+ * (toy_sack_count_lost()), and what the network holds (pipe) is
+ * packets_out - sacked_out - lost_out.  Each ACK tells PRR (cong.c) how
+ * many segments the peer received, and the window it sets is filled
+ * with the holes first, each once (toy_skb_cb.rexmit), then new data.
+ * A retransmission timeout forgets the scoreboard: the receiver may
+ * have dropped what it SACKed (RFC 2018 8), so everything is sent
+ * again, and the ACKs that follow mark it anew.
  *
  * Everything here runs under the socket lock.
  */
@@ -169,11 +173,12 @@ void toy_sack_clear(struct sock *sk)
 		TOY_SKB_CB(skb)->rexmit = 0;
 	}
 	ts->sacked_out = 0;
+	ts->lost_out = 0;
 	ts->highest_sack = ts->snd_una;
 }
 
 /**
- * toy_sack_recovery_start() - Fast recovery begins: no hole is resent yet.
+ * toy_sack_recovery_start() - Recovery begins: no hole is resent yet.
  * @sk: the connection.
  */
 void toy_sack_recovery_start(struct sock *sk)
@@ -184,28 +189,64 @@ void toy_sack_recovery_start(struct sock *sk)
 		TOY_SKB_CB(skb)->rexmit = 0;
 }
 
-/**
- * toy_sack_next_hole() - The next segment fast recovery should resend.
- * @sk: the connection, in fast recovery with SACK.
- *
- * Return: the first sent segment that is not SACKed, lies below SACKed
- * data, and was not resent in this recovery; or NULL.
- */
-struct sk_buff *toy_sack_next_hole(struct sock *sk)
+/* A segment of @ts taken as lost in recovery and not resent yet. */
+static bool toy_sack_hole(const struct toy_sock *ts, const struct sk_buff *skb)
+{
+	const struct toy_skb_cb *cb = TOY_SKB_CB(skb);
+
+	if (cb->sacked || cb->rexmit)
+		return false;
+	return cb->seq == ts->snd_una ||
+	       (ts->sacked_out && toy_before(cb->seq, ts->highest_sack));
+}
+
+/* The first segment at or after @skb that can be a hole, or NULL. */
+static struct sk_buff *toy_sack_hole_from(struct sock *sk, struct sk_buff *skb)
 {
 	struct toy_sock *ts = toy_sk(sk);
-	struct sk_buff *skb;
 
-	if (!ts->sacked_out)
-		return NULL;	/* no block says where the holes are */
-	skb_queue_walk(&sk->sk_write_queue, skb) {
-		struct toy_skb_cb *cb = TOY_SKB_CB(skb);
-
-		if (skb == ts->send_head ||
-		    !toy_before(cb->seq, ts->highest_sack))
-			break;
-		if (!cb->sacked && !cb->rexmit)
+	for (; skb != (struct sk_buff *)&sk->sk_write_queue; skb = skb->next) {
+		if (skb == ts->send_head)
+			return NULL;
+		if (toy_sack_hole(ts, skb))
 			return skb;
+		if (TOY_SKB_CB(skb)->seq != ts->snd_una &&
+		    (!ts->sacked_out ||
+		     !toy_before(TOY_SKB_CB(skb)->seq, ts->highest_sack)))
+			return NULL;	/* nothing lost beyond here */
 	}
 	return NULL;
+}
+
+/**
+ * toy_sack_next_hole() - The next segment recovery should resend.
+ * @sk: the connection, in recovery with SACK.
+ * @from: where to look from: a segment of its write queue, or NULL for
+ *        the first.
+ *
+ * Return: the first segment from @from on that is lost and not resent
+ * in this recovery (RFC 6675's NextSeg, rule 1), or NULL.
+ */
+struct sk_buff *toy_sack_next_hole(struct sock *sk, struct sk_buff *from)
+{
+	return toy_sack_hole_from(sk, from ?: skb_peek(&sk->sk_write_queue));
+}
+
+/**
+ * toy_sack_count_lost() - Count the holes still to resend (@lost_out).
+ * @sk: the connection, in recovery with SACK.
+ */
+void toy_sack_count_lost(struct sock *sk)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	struct sk_buff *skb = NULL;
+	u32 lost = 0;
+
+	while ((skb = toy_sack_next_hole(sk, skb))) {
+		lost++;
+		if (skb_queue_is_last(&sk->sk_write_queue, skb))
+			break;
+		skb = skb->next;
+	}
+	ts->lost_out = lost;
 }

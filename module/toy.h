@@ -72,6 +72,8 @@ extern unsigned int toy_ipproto;
  * @wscale_ok: window scaling: offered (SYN_SENT), or agreed by both.
  * @sack_ok: SACK: offered (SYN_SENT), or agreed by both (sack.c).
  * @sacked_out: segments of the write queue the peer SACKed.
+ * @lost_out: in SACK recovery, segments taken as lost and not resent
+ *      yet (toy_sack_count_lost()).
  * @highest_sack: the right edge of the highest block SACKed.
  * @sack_recent: the sequence number of the segment last queued out of
  *      order: the block that holds it goes first (RFC 2018 4).
@@ -95,7 +97,8 @@ extern unsigned int toy_ipproto;
  * @backoff: zero-window probe interval: @rto << @backoff.
  * @fin_rcvd: the peer's FIN is counted in @rcv_nxt.
  * @fin_queued: our FIN is counted in @write_seq.
- * @in_recovery: in fast recovery (RFC 6582).
+ * @in_recovery: in fast recovery (RFC 6582; with SACK, RFC 6675 and
+ *      PRR).
  * @rtx_probe: the armed rtx_timer is a tail loss probe's, not an RTO
  *      (tlp.c).
  * @rto_deadline: jiffies when the RTO of what is in flight fires; a
@@ -126,6 +129,9 @@ extern unsigned int toy_ipproto;
  * @dupacks: duplicate ACKs in a row.
  * @recover: @snd_max when fast recovery began.
  * @packets_out: segments sent and not acknowledged.
+ * @recover_fs: @packets_out when SACK recovery began (PRR's RecoverFS).
+ * @prr_delivered: segments the peer received since then (RFC 6937).
+ * @prr_out: segments sent since then.
  * @srtt_us: smoothed RTT (RFC 6298), microseconds; 0: no sample yet.
  * @rttvar_us: RTT variation, microseconds.
  * @rto: retransmission timeout, jiffies.
@@ -203,6 +209,7 @@ struct toy_sock {
 	bool			wscale_ok;
 	bool			sack_ok;
 	u32			sacked_out;
+	u32			lost_out;
 	u32			highest_sack;
 	u32			sack_recent;
 	bool			ts_ok;
@@ -248,6 +255,9 @@ struct toy_sock {
 	u32			dupacks;
 	u32			recover;
 	u32			packets_out;
+	u32			recover_fs;
+	u32			prr_delivered;
+	u32			prr_out;
 	u32			srtt_us;
 	u32			rttvar_us;
 	unsigned long		rto;
@@ -597,7 +607,8 @@ void toy_sack_fill(struct sock *sk, struct toy_seg *seg);
 u32 toy_sack_rcvd(struct sock *sk, const struct toy_options *opt);
 void toy_sack_clear(struct sock *sk);
 void toy_sack_recovery_start(struct sock *sk);
-struct sk_buff *toy_sack_next_hole(struct sock *sk);
+struct sk_buff *toy_sack_next_hole(struct sock *sk, struct sk_buff *from);
+void toy_sack_count_lost(struct sock *sk);
 
 /* timestamps.c: the timestamps option, RTT from it, and PAWS. */
 u32 toy_ts_clock(void);
@@ -713,6 +724,7 @@ void toy_rtt_sample(struct sock *sk, u32 rtt_us);
 void toy_rto_backoff(struct toy_sock *ts);
 void toy_cc_init(struct sock *sk);
 bool toy_cc_on_dupack(struct sock *sk);
+void toy_cc_prr(struct sock *sk, u32 delivered);
 bool toy_cc_on_ack(struct sock *sk, u32 ack, u32 acked);
 void toy_cc_on_timeout(struct toy_sock *ts);
 void toy_cc_on_tlp_repair(struct toy_sock *ts);

@@ -632,7 +632,7 @@ static int sack_connect(struct toy_peer *p, struct toy_pconn *c,
 /*
  * The sender resends only the holes.  Eight segments go; the peer lost
  * the first and the fifth, and its duplicate ACKs SACK the rest: fast
- * retransmit resends the first, the next duplicate ACK the fifth, and
+ * retransmit resends the first, a later duplicate ACK the fifth, and
  * nothing the peer holds goes again.  An ACK that SACKs new data is a
  * duplicate ACK even when its window shrank.  The handshake takes a second, so
  * that the RTO (three times the RTT) cannot fire meanwhile.
@@ -695,6 +695,68 @@ TEST_F(opts, sender_resends_only_the_holes)
 		resent += s->len > 0;
 	EXPECT_EQ(0, resent);
 	EXPECT_EQ(rtx + 2, toy_stat("RetransSegs"));
+}
+
+/*
+ * One ACK that SACKs nine segments of ten starts recovery at once: three
+ * segments SACKed above a hole say it is lost (RFC 6675), however few
+ * ACKs said so (one ACK may SACK a whole run of segments).  The hole
+ * goes again, and Proportional Rate Reduction (RFC 6937) lets the pipe,
+ * which the SACK emptied, fill up to ssthresh, half the flight: the
+ * resent segment and four new ones, no more.  The ACK of all of it
+ * ends recovery with the window at ssthresh: five more go.
+ */
+TEST_F(opts, one_sack_of_three_starts_recovery_prr_refills)
+{
+	long fr = toy_stat("FastRetrans"), rtx = toy_stat("RetransSegs");
+	struct toy_pconn *c = &self->conn;
+	struct toy_pseg *s = self->seg;
+	uint8_t opts[12], *o = opts;
+	int fd, i, more = 0;
+	char buf[1460] = { 0 };
+	uint32_t seq[10], next;
+
+	ASSERT_EQ(0, sack_connect(&self->peer, c, s, 9317, 1000000));
+	fd = c->fd;
+	for (i = 0; i < 10; i++) {
+		ASSERT_EQ(100, write(fd, buf, 100));
+		ASSERT_EQ(1, next_data(&self->peer, s, 5));
+		seq[i] = s->seq;
+	}
+	next = seq[9] + 100;
+	/* The initial window is full: these wait. */
+	for (i = 0; i < 10; i++)
+		ASSERT_EQ(1460, write(fd, buf, 1460));
+
+	*o++ = TOY_OPT_NOP;
+	*o++ = TOY_OPT_NOP;
+	*o++ = TOY_OPT_SACK;
+	*o++ = 10;
+	o = put_block(o, seq[1], next);
+	ASSERT_EQ(0, toy_peer_send_seg(&self->peer, &(struct toy_seg){
+			.saddr = toy_in(PEER_ADDR), .daddr = toy_in(PEER_HOST),
+			.sport = c->pport, .dport = c->hport, .flags = TOY_ACK,
+			.seq = c->snd_nxt, .ack = seq[0], .win = 65535,
+			.opts = opts, .optlen = o - opts }));
+	ASSERT_EQ(1, next_data(&self->peer, s, 5));
+	EXPECT_EQ(seq[0], s->seq);
+	EXPECT_EQ(fr + 1, toy_stat("FastRetrans"));
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(1, next_data(&self->peer, s, 5));
+		EXPECT_EQ(next + 1460 * i, s->seq);
+		EXPECT_EQ(1460, s->len);
+	}
+	while (toy_peer_recv(&self->peer, s, 0.5))
+		more += s->len > 0;
+	EXPECT_EQ(0, more);
+
+	next += 4 * 1460;
+	ASSERT_EQ(0, toy_peer_send(&self->peer, c->pport, c->hport, TOY_ACK,
+				   c->snd_nxt, next, 65535, NULL, 0));
+	while (toy_peer_recv(&self->peer, s, 0.5))
+		more += s->len > 0;
+	EXPECT_EQ(5, more);
+	EXPECT_EQ(rtx + 1, toy_stat("RetransSegs"));
 }
 
 /*
