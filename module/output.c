@@ -378,71 +378,116 @@ unsigned long toy_probe_when(const struct toy_sock *ts)
 	return min_t(u64, when, TOY_RTO_MAX);
 }
 
+/* Page fragments of @shi that hold its first @len bytes. */
+static int toy_frags_for(const struct skb_shared_info *shi, u32 len)
+{
+	int i = 0;
+
+	while (len) {
+		len -= min_t(u32, len, skb_frag_size(&shi->frags[i]));
+		i++;
+	}
+	return i;
+}
+
 /*
- * Move the data of @from, a segment's page fragments, to the end of @to
- * (the fragment references go with it).  Both unsent, never cloned.
- * False, nothing moved, when @to has no room for them.
+ * Move the first @len bytes of @from to the end of @to, both segments
+ * of page fragments only, unsent and never cloned (a fragment split in
+ * two takes a page reference for the new half).  False, nothing moved,
+ * when @to has no room for the fragments.
  */
-static bool toy_move_data(struct sk_buff *to, struct sk_buff *from)
+static bool toy_pull_data(struct sk_buff *to, struct sk_buff *from, u32 len)
 {
 	struct skb_shared_info *tsh = skb_shinfo(to), *fsh = skb_shinfo(from);
 	int n = tsh->nr_frags, i = 0;
-	u32 len = from->len;
-	bool merge;
+	u32 left = len;
 
-	if (skb_headlen(from) || !fsh->nr_frags || skb_cloned(to) ||
-	    skb_cloned(from))
+	if (skb_headlen(from) || skb_headlen(to) || skb_cloned(to) ||
+	    skb_cloned(from) || len > from->len ||
+	    n + toy_frags_for(fsh, len) > MAX_SKB_FRAGS)
 		return false;
-	merge = skb_can_coalesce(to, n, skb_frag_page(&fsh->frags[0]),
-				 skb_frag_off(&fsh->frags[0]));
-	if (n + fsh->nr_frags - merge > MAX_SKB_FRAGS)
-		return false;
-	if (merge) {
-		/* Joins @to's last fragment, which holds a page reference. */
-		skb_frag_size_add(&tsh->frags[n - 1],
-				  skb_frag_size(&fsh->frags[0]));
-		__skb_frag_unref(&fsh->frags[0], false);
-		i = 1;
+	while (left) {
+		skb_frag_t *f = &fsh->frags[i];
+		u32 take = min_t(u32, left, skb_frag_size(f));
+		bool whole = take == skb_frag_size(f);
+
+		if (skb_can_coalesce(to, n, skb_frag_page(f), skb_frag_off(f))) {
+			skb_frag_size_add(&tsh->frags[n - 1], take);
+			if (whole)
+				__skb_frag_unref(f, false);
+		} else {
+			tsh->frags[n] = *f;
+			skb_frag_size_set(&tsh->frags[n++], take);
+			if (!whole)
+				__skb_frag_ref(f);
+		}
+		if (whole) {
+			i++;
+		} else {
+			skb_frag_off_add(f, take);
+			skb_frag_size_sub(f, take);
+		}
+		left -= take;
 	}
-	for (; i < fsh->nr_frags; i++)
-		tsh->frags[n++] = fsh->frags[i];
+	memmove(fsh->frags, fsh->frags + i,
+		(fsh->nr_frags - i) * sizeof(skb_frag_t));
+	fsh->nr_frags -= i;
 	tsh->nr_frags = n;
-	fsh->nr_frags = 0;
 	to->len += len;
 	to->data_len += len;
 	to->truesize += len;
-	from->len = 0;
-	from->data_len = 0;
+	from->len -= len;
+	from->data_len -= len;
 	from->truesize -= len;
 	return true;
 }
 
 /*
+ * Fill the unsent segments from @skb on up to @mss each, with bytes of
+ * the ones after them, as the writes that queued them would have had
+ * they come later (toy_fill_tail()); a segment emptied so is freed.
+ * None with a FIN is touched.
+ */
+static void toy_repack_unsent(struct sock *sk, struct sk_buff *skb, u16 mss)
+{
+	struct toy_sock *ts = toy_sk(sk);
+	struct sk_buff *next;
+	u32 len;
+
+	while (!skb_queue_is_last(&sk->sk_write_queue, skb)) {
+		next = skb->next;
+		if (skb->len >= mss || TOY_SKB_CB(skb)->flags & TOY_FIN ||
+		    TOY_SKB_CB(next)->flags & TOY_FIN ||
+		    toy_before(TOY_SKB_CB(skb)->seq, ts->snd_max))
+			return;
+		len = min_t(u32, mss - skb->len, next->len);
+		if (!toy_pull_data(skb, next, len))
+			return;
+		TOY_SKB_CB(skb)->end_seq += len;
+		TOY_SKB_CB(next)->seq += len;
+		if (next->len) {
+			skb = next;
+		} else {
+			__skb_unlink(next, &sk->sk_write_queue);
+			toy_free_queued(sk, next);
+		}
+	}
+}
+
+/*
  * Split @skb, the next to send with nothing in flight, at the peer's
- * window's right edge, @len bytes on.  The rest joins the next segment
- * when both fit in one (@mss) and that carries no FIN: a write queues
- * its segments before it sends
- * them, and a short piece of its own between them would leave the next
- * short segment to Nagle's algorithm (toy_nagle_holds()).  0 or -ENOMEM.
+ * window's right edge, @len bytes on.  A write queues its segments
+ * before it sends them, so the rest would be a short segment between
+ * full ones, and Nagle's algorithm (toy_nagle_holds()) would hold the
+ * write's short tail behind it: the segments after it are filled up
+ * again (toy_repack_unsent()).  0 or -ENOMEM.
  */
 static int toy_split_at_window(struct sock *sk, struct sk_buff *skb, u32 len,
 			       u16 mss)
 {
-	struct sk_buff *rest, *next;
-
 	if (toy_split(sk, skb, len))
 		return -ENOMEM;
-	rest = skb->next;
-	if (skb_queue_is_last(&sk->sk_write_queue, rest))
-		return 0;
-	next = rest->next;
-	if (rest->len + next->len > mss || TOY_SKB_CB(next)->flags & TOY_FIN ||
-	    toy_before(TOY_SKB_CB(next)->seq, toy_sk(sk)->snd_max) ||
-	    !toy_move_data(rest, next))
-		return 0;
-	TOY_SKB_CB(rest)->end_seq = TOY_SKB_CB(next)->end_seq;
-	__skb_unlink(next, &sk->sk_write_queue);
-	toy_free_queued(sk, next);
+	toy_repack_unsent(sk, skb->next, mss);
 	return 0;
 }
 
