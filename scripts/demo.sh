@@ -320,6 +320,36 @@ ip netns del left
 ip netns del right
 rm -f /tmp/demo.bin /tmp/demo.got
 
+step "Segmentation offload: over veth, one packet carries a run of segments" \
+     "veth takes GSO packets whole, as it takes TCP's: the sender hands it runs of" \
+     "full segments as one packet (module/gso.c) and still counts every segment." \
+     "4 MiB across: OutSegs counts segments, the device counts packets."
+ip netns add left
+ip netns add right
+ip link add va netns left type veth peer name vb netns right
+ip netns exec left ip addr add 10.10.0.1/24 dev va
+ip netns exec left ip link set va up
+ip netns exec right ip addr add 10.10.0.2/24 dev vb
+ip netns exec right ip link set vb up
+# One counter of /proc/net/toy_stat in namespace $1.
+nsstat() {
+	ip netns exec "$1" awk -v name="$2" 'NR == 1 { for (i = 2; i <= NF; i++) n[i] = $i; next }
+	     { for (i = 2; i <= NF; i++) if (n[i] == name) print $i }' /proc/net/toy_stat
+}
+head -c 4194304 /dev/urandom >/tmp/demo.bin
+ip netns exec right "$toycat" -l 7000 </dev/null >/tmp/demo.got &
+receiver=$!
+sleep 0.5
+packets=$(ip netns exec left cat /sys/class/net/va/statistics/tx_packets)
+show "ip netns exec left $toycat 10.10.0.2 7000 </tmp/demo.bin"
+wait "$receiver"
+packets=$(( $(ip netns exec left cat /sys/class/net/va/statistics/tx_packets) - packets ))
+echo "    segments sent: $(nsstat left OutSegs), packets va sent: $packets"
+show "cmp /tmp/demo.bin /tmp/demo.got && echo intact"
+ip netns del left
+ip netns del right
+rm -f /tmp/demo.bin /tmp/demo.got
+
 step "Delayed ACKs: the answer carries the ACK of the question" \
      "An ACK may wait (40 to 200 ms) for data going back.  toybench rr plays a" \
      "1-byte request and response for a second, over loopback: each transaction" \
