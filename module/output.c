@@ -606,23 +606,34 @@ static bool toy_may_send(struct sock *sk, struct sk_buff *skb, u32 ahead,
 	return !toy_nagle_holds(sk, skb, mss, how);
 }
 
+/* How many segments one packet may carry on @sk's route (gso.c). */
+static u32 toy_route_max_segs(struct sock *sk, u16 mss)
+{
+	struct rtable *rt = toy_sk_route(sk);
+
+	return rt ? toy_gso_max_segs(rt->dst.dev, mss) : 1;
+}
+
 /*
  * How many segments from @skb (send_head) on go now, in one packet: at
- * most @max_segs (toy_gso_max_segs()), all full but the last, none with
- * a FIN but a run of one.  0: none may go.
+ * most what the route's device takes (toy_route_max_segs(), asked only
+ * when a second segment could join), all full but the last, none with a
+ * FIN but a run of one.  0: none may go.
  */
 static u32 toy_run_to_send(struct sock *sk, struct sk_buff *skb, u32 limit,
-			   u16 mss, u32 max_segs, enum toy_push_how how)
+			   u16 mss, enum toy_push_how how)
 {
 	struct toy_gso_run run = {};
-	u32 n = 0;
+	u32 n = 0, max_segs = 0;
 
 	while (toy_may_send(sk, skb, n, limit, mss, how)) {
 		n++;
-		if (n == max_segs || skb->len != mss ||
-		    TOY_SKB_CB(skb)->flags & TOY_FIN ||
-		    skb_queue_is_last(&sk->sk_write_queue, skb) ||
-		    (n == 1 && !toy_gso_run_add(&run, skb)))
+		if (skb->len != mss || TOY_SKB_CB(skb)->flags & TOY_FIN ||
+		    skb_queue_is_last(&sk->sk_write_queue, skb))
+			break;
+		if (!max_segs)
+			max_segs = toy_route_max_segs(sk, mss);
+		if (n == max_segs || (n == 1 && !toy_gso_run_add(&run, skb)))
 			break;
 		skb = skb->next;
 		if (TOY_SKB_CB(skb)->flags & TOY_FIN ||
@@ -705,15 +716,13 @@ void toy_push_with(struct sock *sk, enum toy_push_how how)
 {
 	struct toy_sock *ts = toy_sk(sk);
 	u16 mss = toy_current_mss(sk);
-	struct rtable *rt = toy_sk_route(sk);
 	u32 limit = toy_cc_send_limit(ts);
-	u32 max_segs = rt ? toy_gso_max_segs(rt->dst.dev, mss) : 1;
 	bool sent_new = false;
 	struct sk_buff *skb;
 	u32 n;
 
 	while ((skb = ts->send_head)) {
-		n = toy_run_to_send(sk, skb, limit, mss, max_segs, how);
+		n = toy_run_to_send(sk, skb, limit, mss, how);
 		if (!n || toy_transmit_run(sk, skb, n, mss))
 			break;
 		while (n--) {
