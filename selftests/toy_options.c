@@ -716,7 +716,8 @@ TEST_F(opts, one_sack_of_three_starts_recovery_prr_refills)
 	char buf[1460] = { 0 };
 	uint32_t seq[10], next;
 
-	ASSERT_EQ(0, sack_connect(&self->peer, c, s, 9317, 1000000));
+	/* An RTT of 3 s: the RTO (9 s) cannot fire while the test scripts. */
+	ASSERT_EQ(0, sack_connect(&self->peer, c, s, 9317, 3000000));
 	fd = c->fd;
 	for (i = 0; i < 10; i++) {
 		ASSERT_EQ(100, write(fd, buf, 100));
