@@ -164,10 +164,15 @@ void toy_mtu_reduced(struct sock *sk)
 		if (skb == ts->send_head)
 			break;
 		if (skb->len > mss) {
-			/* Back to snd_una, as a timeout, windows untouched. */
+			/*
+			 * Back to snd_una, as a timeout, windows untouched;
+			 * a recovery's scoreboard is gone with it.
+			 */
 			ts->send_head = skb_peek(&sk->sk_write_queue);
 			ts->snd_nxt = ts->snd_una;
 			ts->packets_out = 0;
+			ts->in_recovery = false;
+			ts->dupacks = 0;
 			toy_sack_clear(sk);
 			toy_push(sk);
 			return;
@@ -303,11 +308,15 @@ void toy_send_probe(struct sock *sk)
 	toy_send_ctl(sk, toy_sk(sk)->snd_una - 1, TOY_ACK);
 }
 
-/* Send one queued segment (clone it; copy it if a clone is around). */
+/*
+ * Send one queued segment (clone it; copy it if a clone is around).  As
+ * TCP, a packet a qdisc took while congested (NET_XMIT_CN) went.
+ */
 static int toy_transmit(struct sock *sk, struct sk_buff *skb)
 {
 	struct toy_skb_cb *cb = TOY_SKB_CB(skb);
 	struct sk_buff *nskb;
+	int err;
 
 	if (skb_cloned(skb))
 		nskb = pskb_copy(skb, GFP_ATOMIC);
@@ -315,7 +324,8 @@ static int toy_transmit(struct sock *sk, struct sk_buff *skb)
 		nskb = skb_clone(skb, GFP_ATOMIC);
 	if (!nskb)
 		return -ENOBUFS;
-	return toy_send_skb(sk, nskb, cb->seq, TOY_ACK | cb->flags);
+	err = toy_send_skb(sk, nskb, cb->seq, TOY_ACK | cb->flags);
+	return net_xmit_eval(err);	/* a macro: @err is read twice */
 }
 
 /**
@@ -648,13 +658,15 @@ static int toy_transmit_run(struct sock *sk, struct sk_buff *skb, u32 n,
 			    u16 mss)
 {
 	struct sk_buff *packet;
+	int err;
 
 	if (n == 1)
 		return toy_transmit(sk, skb);
 	packet = toy_gso_build(skb, n, mss);
 	if (!packet)
 		return -ENOBUFS;
-	return toy_send_skb(sk, packet, TOY_SKB_CB(skb)->seq, TOY_ACK);
+	err = toy_send_skb(sk, packet, TOY_SKB_CB(skb)->seq, TOY_ACK);
+	return net_xmit_eval(err);
 }
 
 /*
@@ -797,17 +809,25 @@ void toy_send_fin(struct sock *sk, gfp_t gfp)
  * @sk: the connection.
  * @skb: a segment of its write queue sent before.
  *
+ * It gives no RTT sample any more (Karn), even if this fails.  Only once
+ * it went is it resent in this recovery and counted.
+ *
  * Context: socket lock held.
  * Return: 0, or the error of the transmission.
  */
 int toy_retransmit(struct sock *sk, struct sk_buff *skb)
 {
+	int err;
+
 	TOY_SKB_CB(skb)->retrans = 1;
+	err = toy_transmit(sk, skb);
+	if (err)
+		return err;
 	TOY_SKB_CB(skb)->rexmit = 1;
 	TOY_INC_STATS(sock_net(sk), TOY_MIB_RETRANSSEGS);
 	if (toy_sk(sk)->in_recovery)
 		toy_sk(sk)->prr_out++;
-	return toy_transmit(sk, skb);
+	return 0;
 }
 
 /*

@@ -196,7 +196,7 @@ static bool toy_sack_hole(const struct toy_sock *ts, const struct sk_buff *skb)
 
 	if (cb->sacked || cb->rexmit)
 		return false;
-	return cb->seq == ts->snd_una ||
+	return !toy_after(cb->seq, ts->snd_una) ||
 	       (ts->sacked_out && toy_before(cb->seq, ts->highest_sack));
 }
 
@@ -210,7 +210,7 @@ static struct sk_buff *toy_sack_hole_from(struct sock *sk, struct sk_buff *skb)
 			return NULL;
 		if (toy_sack_hole(ts, skb))
 			return skb;
-		if (TOY_SKB_CB(skb)->seq != ts->snd_una &&
+		if (toy_after(TOY_SKB_CB(skb)->seq, ts->snd_una) &&
 		    (!ts->sacked_out ||
 		     !toy_before(TOY_SKB_CB(skb)->seq, ts->highest_sack)))
 			return NULL;	/* nothing lost beyond here */
