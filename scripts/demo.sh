@@ -288,18 +288,23 @@ show "ip netns exec dg cat /proc/net/toy_stat | twstat_dgram"
 ip netns del dg
 rm -f /tmp/demo.dg
 
+# Namespaces left (10.10.0.1 on va) and right (10.10.0.2 on vb), over veth.
+veth_pair() {
+	ip netns add left
+	ip netns add right
+	ip link add va netns left type veth peer name vb netns right
+	ip netns exec left ip addr add 10.10.0.1/24 dev va
+	ip netns exec left ip link set va up
+	ip netns exec right ip addr add 10.10.0.2/24 dev vb
+	ip netns exec right ip link set vb up
+}
+
 step "IP may lose, duplicate and reorder; the transport still delivers exactly" \
      "Two namespaces joined by veth; netem on both ends loses 10%, reorders 25%," \
      "duplicates 5% and delays 10 ms.  2 MiB go across and arrive intact."
 modprobe -q veth
 modprobe -q sch_netem
-ip netns add left
-ip netns add right
-ip link add va netns left type veth peer name vb netns right
-ip netns exec left ip addr add 10.10.0.1/24 dev va
-ip netns exec left ip link set va up
-ip netns exec right ip addr add 10.10.0.2/24 dev vb
-ip netns exec right ip link set vb up
+veth_pair
 for ns in left:va right:vb; do
 	ip netns exec "${ns%:*}" tc qdisc add dev "${ns#*:}" root netem \
 		loss 10% reorder 25% duplicate 5% delay 10ms
@@ -324,13 +329,7 @@ step "Segmentation offload: over veth, one packet carries a run of segments" \
      "veth takes GSO packets whole, as it takes TCP's: the sender hands it runs of" \
      "full segments as one packet (module/gso.c) and still counts every segment." \
      "4 MiB across: OutSegs counts segments, the device counts packets."
-ip netns add left
-ip netns add right
-ip link add va netns left type veth peer name vb netns right
-ip netns exec left ip addr add 10.10.0.1/24 dev va
-ip netns exec left ip link set va up
-ip netns exec right ip addr add 10.10.0.2/24 dev vb
-ip netns exec right ip link set vb up
+veth_pair
 # One counter of /proc/net/toy_stat in namespace $1.
 nsstat() {
 	ip netns exec "$1" awk -v name="$2" 'NR == 1 { for (i = 2; i <= NF; i++) n[i] = $i; next }

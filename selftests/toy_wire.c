@@ -517,6 +517,22 @@ static int raw_in(int ns)
 }
 
 /*
+ * Namespace toycw, joined to this one by veth (cw0 10.31.0.1 here, cw1
+ * 10.31.0.2 there): its descriptor, or -1.
+ */
+static int veth_peer_ns(void)
+{
+	if (system("ip netns del toycw 2>/dev/null; "
+		   "ip netns add toycw && "
+		   "ip link add cw0 type veth peer name cw1 netns toycw && "
+		   "ip addr add 10.31.0.1/24 dev cw0 && ip link set cw0 up && "
+		   "ip -n toycw addr add 10.31.0.2/24 dev cw1 && "
+		   "ip -n toycw link set cw1 up"))
+		return -1;
+	return open("/var/run/netns/toycw", O_RDONLY);
+}
+
+/*
  * Beyond loopback the sender computes a segment's checksum itself, even
  * on a device that offers to (veth, whose packets may go on through a
  * bridge to a NIC that sums only TCP and UDP): the receiver sees a whole
@@ -529,13 +545,7 @@ TEST_F(wire, checksum_in_software_beyond_loopback)
 	int ns, raw, l, c, s, n = 0, r;
 	char buf[8];
 
-	ASSERT_EQ(0, system("ip netns del toycw 2>/dev/null; "
-			    "ip netns add toycw && "
-			    "ip link add cw0 type veth peer name cw1 netns toycw && "
-			    "ip addr add 10.31.0.1/24 dev cw0 && ip link set cw0 up && "
-			    "ip -n toycw addr add 10.31.0.2/24 dev cw1 && "
-			    "ip -n toycw link set cw1 up"));
-	ns = open("/var/run/netns/toycw", O_RDONLY);
+	ns = veth_peer_ns();
 	ASSERT_LE(0, ns);
 	raw = raw_in(ns);
 	l = sock_in(ns, SOCK_STREAM);
@@ -592,13 +602,7 @@ TEST_F(wire, segments_cross_veth_in_runs)
 	ASSERT_NE(NULL, buf);
 	for (i = 0; i < len; i++)
 		buf[i] = pattern(i);
-	ASSERT_EQ(0, system("ip netns del toycw 2>/dev/null; "
-			    "ip netns add toycw && "
-			    "ip link add cw0 type veth peer name cw1 netns toycw && "
-			    "ip addr add 10.31.0.1/24 dev cw0 && ip link set cw0 up && "
-			    "ip -n toycw addr add 10.31.0.2/24 dev cw1 && "
-			    "ip -n toycw link set cw1 up"));
-	ns = open("/var/run/netns/toycw", O_RDONLY);
+	ns = veth_peer_ns();
 	ASSERT_LE(0, ns);
 	raw = raw_in(ns);
 	l = sock_in(ns, SOCK_STREAM);
