@@ -810,7 +810,8 @@ void toy_send_fin(struct sock *sk, gfp_t gfp)
  * @skb: a segment of its write queue sent before.
  *
  * It gives no RTT sample any more (Karn), even if this fails.  Only once
- * it went is it resent in this recovery and counted.
+ * it went is it resent in this recovery, counted, and its send time the
+ * one RACK compares (rack.c).
  *
  * Context: socket lock held.
  * Return: 0, or the error of the transmission.
@@ -824,6 +825,7 @@ int toy_retransmit(struct sock *sk, struct sk_buff *skb)
 	if (err)
 		return err;
 	TOY_SKB_CB(skb)->rexmit = 1;
+	TOY_SKB_CB(skb)->sent_us = toy_now_us();
 	TOY_INC_STATS(sock_net(sk), TOY_MIB_RETRANSSEGS);
 	if (toy_sk(sk)->in_recovery)
 		toy_sk(sk)->prr_out++;
@@ -845,14 +847,16 @@ static void toy_retransmit_first(struct sock *sk)
 /*
  * With SACK, an ACK in recovery: @delivered segments reached the peer.
  * PRR sets the window (toy_cc_prr()); while the pipe has room, the
- * holes go, each once (RFC 6675's NextSeg, rule 1); new data after them
- * (toy_push(), within toy_cc_send_limit()).
+ * holes go, each once (RFC 6675's NextSeg, rule 1) unless RACK finds
+ * that copy lost too; new data after them (toy_push(), within
+ * toy_cc_send_limit()).
  */
 static void toy_sack_recovery_ack(struct sock *sk, u32 delivered)
 {
 	struct toy_sock *ts = toy_sk(sk);
 	struct sk_buff *hole = NULL;
 
+	toy_rack_detect_lost(sk);
 	toy_sack_count_lost(sk);
 	toy_cc_prr(sk, delivered);
 	while (ts->packets_out < toy_cc_send_limit(ts) &&
@@ -992,6 +996,7 @@ static u32 toy_clean_write_queue(struct sock *sk, u32 ack, u32 *rtt_us,
 			ts->packets_out--;
 			if (!cb->retrans)
 				*rtt_us = toy_now_us() - cb->sent_us;
+			toy_rack_delivered(ts, cb);
 		}
 		if (cb->sacked) {
 			ts->sacked_out--;

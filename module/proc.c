@@ -87,6 +87,7 @@ static const char * const toy_mib_names[TOY_MIB_MAX] = {
 	[TOY_MIB_PAWSACTIVE]	= "PAWSActive",
 	[TOY_MIB_TLPPROBES]	= "LossProbes",
 	[TOY_MIB_TLPRECOVERY]	= "LossProbeRecovery",
+	[TOY_MIB_LOSTRETRANSMIT] = "LostRetransmit",
 };
 
 static int toy_stat_show(struct seq_file *seq, void *v)

@@ -23,7 +23,8 @@
  * (toy_sack_count_lost()), and what the network holds (pipe) is
  * packets_out - sacked_out - lost_out.  Each ACK tells PRR (cong.c) how
  * many segments the peer received, and the window it sets is filled
- * with the holes first, each once (toy_skb_cb.rexmit), then new data.
+ * with the holes first, each once (toy_skb_cb.rexmit) unless that copy
+ * is lost too (rack.c), then new data.
  * A retransmission timeout forgets the scoreboard: the receiver may
  * have dropped what it SACKed (RFC 2018 8), so everything is sent
  * again, and the ACKs that follow mark it anew.
@@ -124,6 +125,7 @@ static u32 toy_sack_mark(struct sock *sk, const struct toy_sack_block *b)
 		    toy_after(cb->end_seq, b->end))
 			continue;
 		cb->sacked = 1;
+		toy_rack_delivered(ts, cb);
 		marked++;
 		if (!ts->sacked_out++ ||
 		    toy_after(cb->end_seq, ts->highest_sack))

@@ -75,6 +75,10 @@ extern unsigned int toy_ipproto;
  * @lost_out: in SACK recovery, segments taken as lost and not resent
  *      yet (toy_sack_count_lost()).
  * @highest_sack: the right edge of the highest block SACKed.
+ * @rack_sent_us: when the latest transmission known to have reached the
+ *      peer went (rack.c); meaningful once @rack_seen.
+ * @rack_end_seq: the end of that segment.
+ * @rack_seen: a segment sent once was SACKed or acknowledged.
  * @sack_recent: the sequence number of the segment last queued out of
  *      order: the block that holds it goes first (RFC 2018 4).
  * @ts_ok: timestamps: offered (SYN_SENT), or agreed by both
@@ -211,6 +215,9 @@ struct toy_sock {
 	u32			sacked_out;
 	u32			lost_out;
 	u32			highest_sack;
+	u32			rack_sent_us;
+	u32			rack_end_seq;
+	bool			rack_seen;
 	u32			sack_recent;
 	bool			ts_ok;
 	u32			ts_off;
@@ -609,6 +616,10 @@ void toy_sack_clear(struct sock *sk);
 void toy_sack_recovery_start(struct sock *sk);
 struct sk_buff *toy_sack_next_hole(struct sock *sk, struct sk_buff *from);
 void toy_sack_count_lost(struct sock *sk);
+
+/* rack.c: resent segments lost again (RFC 8985). */
+void toy_rack_delivered(struct toy_sock *ts, const struct toy_skb_cb *cb);
+void toy_rack_detect_lost(struct sock *sk);
 
 /* timestamps.c: the timestamps option, RTT from it, and PAWS. */
 u32 toy_ts_clock(void);

@@ -92,6 +92,7 @@ enum toy_mib_field {
 	TOY_MIB_PAWSACTIVE,	/* SYN-ACKs echoing no TSval of our SYN */
 	TOY_MIB_TLPPROBES,	/* tail loss probes sent */
 	TOY_MIB_TLPRECOVERY,	/* losses a tail loss probe repaired */
+	TOY_MIB_LOSTRETRANSMIT,	/* resent segments found lost again (rack.c) */
 	TOY_MIB_MAX
 };
 

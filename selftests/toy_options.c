@@ -599,7 +599,8 @@ TEST_F(opts, receiver_sacks_what_it_holds)
 /*
  * The host connect()s to the peer's port @pport; the peer answers with
  * MSS and SACK permitted after @rtt_us (a long RTT keeps the RTO from
- * firing while a test scripts its ACKs); the host's socket gets
+ * firing while a test scripts its ACKs; under the SYN's 1 s timeout, or
+ * the resent SYN gives no RTT sample); the host's socket gets
  * TOY_NODELAY, so each write is a segment.  0, or -1.
  */
 static int sack_connect(struct toy_peer *p, struct toy_pconn *c,
@@ -629,13 +630,36 @@ static int sack_connect(struct toy_peer *p, struct toy_pconn *c,
 	return setsockopt(fd, SOL_TOY, TOY_NODELAY, &one, sizeof(one));
 }
 
+/* One SACK block, @start to @end, as options at @opts; their length. */
+static int put_sack(uint8_t *opts, uint32_t start, uint32_t end)
+{
+	uint8_t *p = opts;
+
+	*p++ = TOY_OPT_NOP;
+	*p++ = TOY_OPT_NOP;
+	*p++ = TOY_OPT_SACK;
+	*p++ = 10;
+	return put_block(p, start, end) - opts;
+}
+
+/* The peer acknowledges @ack with the options @opts: 0, or -1. */
+static int sack_ack(struct toy_peer *p, const struct toy_pconn *c,
+		    uint32_t ack, const uint8_t *opts, int optlen)
+{
+	return toy_peer_send_seg(p, &(struct toy_seg){
+			.saddr = toy_in(PEER_ADDR), .daddr = toy_in(PEER_HOST),
+			.sport = c->pport, .dport = c->hport, .flags = TOY_ACK,
+			.seq = c->snd_nxt, .ack = ack, .win = 65535,
+			.opts = opts, .optlen = optlen });
+}
+
 /*
  * The sender resends only the holes.  Eight segments go; the peer lost
  * the first and the fifth, and its duplicate ACKs SACK the rest: fast
  * retransmit resends the first, a later duplicate ACK the fifth, and
  * nothing the peer holds goes again.  An ACK that SACKs new data is a
- * duplicate ACK even when its window shrank.  The handshake takes a second, so
- * that the RTO (three times the RTT) cannot fire meanwhile.
+ * duplicate ACK even when its window shrank.  The handshake takes 0.8 s,
+ * so that the RTO (three times the RTT) cannot fire meanwhile.
  */
 TEST_F(opts, sender_resends_only_the_holes)
 {
@@ -647,7 +671,7 @@ TEST_F(opts, sender_resends_only_the_holes)
 	int fd, i, resent = 0;
 	char buf[100] = { 0 };
 
-	ASSERT_EQ(0, sack_connect(&self->peer, c, s, 9314, 1000000));
+	ASSERT_EQ(0, sack_connect(&self->peer, c, s, 9314, 800000));
 	fd = c->fd;
 	for (i = 0; i < 8; i++) {
 		ASSERT_EQ(100, write(fd, buf, 100));
@@ -712,7 +736,7 @@ TEST_F(opts, one_sack_of_three_starts_recovery_prr_refills)
 	long rto = toy_stat("Timeouts");
 	struct toy_pconn *c = &self->conn;
 	struct toy_pseg *s = self->seg;
-	uint8_t opts[12], *o = opts;
+	uint8_t opts[12];
 	int fd, i, more = 0;
 	char buf[1460] = { 0 };
 	uint32_t seq[10], next;
@@ -733,16 +757,8 @@ TEST_F(opts, one_sack_of_three_starts_recovery_prr_refills)
 	for (i = 0; i < 10; i++)
 		ASSERT_EQ(1460, write(fd, buf, 1460));
 
-	*o++ = TOY_OPT_NOP;
-	*o++ = TOY_OPT_NOP;
-	*o++ = TOY_OPT_SACK;
-	*o++ = 10;
-	o = put_block(o, seq[1], next);
-	ASSERT_EQ(0, toy_peer_send_seg(&self->peer, &(struct toy_seg){
-			.saddr = toy_in(PEER_ADDR), .daddr = toy_in(PEER_HOST),
-			.sport = c->pport, .dport = c->hport, .flags = TOY_ACK,
-			.seq = c->snd_nxt, .ack = seq[0], .win = 65535,
-			.opts = opts, .optlen = o - opts }));
+	ASSERT_EQ(0, sack_ack(&self->peer, c, seq[0], opts,
+			      put_sack(opts, seq[1], next)));
 	ASSERT_EQ(1, next_data(&self->peer, s, 5));
 	EXPECT_EQ(seq[0], s->seq);
 	EXPECT_EQ(fr + 1, toy_stat("FastRetrans"));
@@ -766,6 +782,64 @@ TEST_F(opts, one_sack_of_three_starts_recovery_prr_refills)
 		more += s->len > 0;
 	EXPECT_EQ(5, more);
 	EXPECT_EQ(rtx + 1, toy_stat("RetransSegs"));
+	EXPECT_EQ(rto, toy_stat("Timeouts"));
+}
+
+/*
+ * A resent segment can be lost too.  Recovery resends the hole and four
+ * new segments; the peer loses the resent copy and SACKs the first new
+ * segment, which went after it.  The copy should have arrived first: it
+ * is lost (RACK, RFC 8985), and goes once more at once, not after the
+ * RTO (2.4 s here), which never fires.
+ */
+TEST_F(opts, lost_retransmission_resent_before_the_rto)
+{
+	long lost = toy_stat("LostRetransmit"), rto = toy_stat("Timeouts");
+	long rtx = toy_stat("RetransSegs");
+	struct toy_pconn *c = &self->conn;
+	struct toy_pseg *s = self->seg;
+	uint32_t seq[10], next, high;
+	char buf[1460] = { 0 };
+	uint8_t opts[12];
+	int fd, i;
+
+	/* An RTT of 0.8 s: a sample from the handshake, an RTO of 2.4 s. */
+	ASSERT_EQ(0, sack_connect(&self->peer, c, s, 9319, 800000));
+	fd = c->fd;
+	for (i = 0; i < 10; i++) {
+		ASSERT_EQ(100, write(fd, buf, 100));
+		ASSERT_EQ(1, next_data(&self->peer, s, 5));
+		seq[i] = s->seq;
+	}
+	next = seq[9] + 100;
+	for (i = 0; i < 10; i++)
+		ASSERT_EQ(1460, write(fd, buf, 1460));
+
+	/* The first segment is missing: it goes again, then new data. */
+	ASSERT_EQ(0, sack_ack(&self->peer, c, seq[0], opts,
+			      put_sack(opts, seq[1], next)));
+	ASSERT_EQ(1, next_data(&self->peer, s, 5));
+	EXPECT_EQ(seq[0], s->seq);
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(1, next_data(&self->peer, s, 5));
+		EXPECT_EQ(next + 1460 * i, s->seq);
+	}
+	high = s->seq + s->len;
+
+	/* The resent copy was lost; the first new segment arrived. */
+	ASSERT_EQ(0, sack_ack(&self->peer, c, seq[0], opts,
+			      put_sack(opts, seq[1], next + 1460)));
+	ASSERT_EQ(1, next_data(&self->peer, s, 5));
+	EXPECT_EQ(seq[0], s->seq);
+	EXPECT_EQ(lost + 1, toy_stat("LostRetransmit"));
+	EXPECT_EQ(rtx + 2, toy_stat("RetransSegs"));
+	EXPECT_EQ(rto, toy_stat("Timeouts"));
+
+	while (toy_peer_recv(&self->peer, s, 0.2))
+		if (s->len && (int32_t)(s->seq + s->len - high) > 0)
+			high = s->seq + s->len;
+	ASSERT_EQ(0, toy_peer_send(&self->peer, c->pport, c->hport, TOY_ACK,
+				   c->snd_nxt, high, 65535, NULL, 0));
 	EXPECT_EQ(rto, toy_stat("Timeouts"));
 }
 
@@ -822,7 +896,7 @@ TEST_F(opts, sack_blocks_beyond_what_was_sent_ignored)
 	char buf[100] = { 0 };
 	uint8_t opts[12];
 
-	ASSERT_EQ(0, sack_connect(&self->peer, c, s, 9315, 1000000));
+	ASSERT_EQ(0, sack_connect(&self->peer, c, s, 9315, 800000));
 	fd = c->fd;
 	for (i = 0; i < 8; i++) {
 		ASSERT_EQ(100, write(fd, buf, 100));
