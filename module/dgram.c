@@ -167,6 +167,53 @@ static struct sk_buff *toy_dgram_alloc(struct sock *sk, struct msghdr *msg,
 	return skb;
 }
 
+/*
+ * The route of a connected socket, which connect() gave its source
+ * address: cached in sk_dst_cache as a connection's is, so that a
+ * datagram costs no routing lookup (UDP's sk_dst_check()).  The socket
+ * lock is held.  @flow is written from the socket; the route is a
+ * reference for the caller.  NULL: route it (toy_dgram_route()).
+ */
+static struct rtable *toy_dgram_cached_route(struct sock *sk,
+					     struct toy_flow *flow)
+{
+	struct rtable *rt;
+
+	if (sk->sk_userlocks & SOCK_BINDADDR_LOCK)
+		return NULL;
+	rt = (struct rtable *)__sk_dst_check(sk, 0);
+	if (!rt)
+		return NULL;
+	toy_flow_tuple(flow, sk);
+	toy_flow_route_of(flow, sk);
+	dst_hold(&rt->dst);
+	return rt;
+}
+
+/*
+ * Route a datagram to @usin, or to a connected socket's peer (then
+ * cached for the next one).  The socket lock is held.
+ */
+static struct rtable *toy_dgram_route(struct sock *sk,
+				      const struct sockaddr_toy *usin,
+				      struct toy_flow *flow)
+{
+	struct rtable *rt;
+
+	if (usin) {
+		toy_flow_to(flow, sk, usin->stoy_addr.s_addr, usin->stoy_port);
+		return toy_route_output(sock_net(sk), flow, sk);
+	}
+	rt = toy_dgram_cached_route(sk, flow);
+	if (rt)
+		return rt;
+	toy_flow_to(flow, sk, sk->sk_daddr, sk->sk_dport);
+	rt = toy_route_output(sock_net(sk), flow, sk);
+	if (!IS_ERR(rt) && !(sk->sk_userlocks & SOCK_BINDADDR_LOCK))
+		__sk_dst_set(sk, dst_clone(&rt->dst));
+	return rt;
+}
+
 /**
  * toy_dgram_sendmsg() - Send one datagram.
  * @sock: the socket.
@@ -177,7 +224,8 @@ static struct sk_buff *toy_dgram_alloc(struct sock *sk, struct msghdr *msg,
  * port gets one.  The datagram is sent at once, in IP fragments if it
  * is longer than the path's MTU; only the room for it in SO_SNDBUF is
  * waited for (unless MSG_DONTWAIT).  The socket lock is held only to
- * bind and to read the peer.
+ * bind, to read the peer and to route (a connected socket's route is
+ * cached).
  *
  * Context: process context; may sleep.
  * Return: @len, or a negative errno: -EOPNOTSUPP for MSG_OOB, -EMSGSIZE,
@@ -222,13 +270,8 @@ int toy_dgram_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 		release_sock(sk);
 		return err;
 	}
-	if (usin)
-		toy_flow_to(&flow, sk, usin->stoy_addr.s_addr, usin->stoy_port);
-	else
-		toy_flow_to(&flow, sk, sk->sk_daddr, sk->sk_dport);
+	rt = toy_dgram_route(sk, usin, &flow);
 	release_sock(sk);
-
-	rt = toy_route_output(net, &flow, sk);
 	if (IS_ERR(rt))
 		return PTR_ERR(rt);
 	if (rt->rt_flags & RTCF_BROADCAST && !sock_flag(sk, SOCK_BROADCAST)) {
@@ -396,7 +439,7 @@ static int toy_dgram_queue_rcv(struct sock *sk, struct sk_buff *skb)
 	}
 	skb_orphan(skb);
 	skb->dev = NULL;
-	skb_dst_force(skb);
+	skb_dst_drop(skb);	/* recvmsg() needs only the headers */
 
 	spin_lock_irqsave(&list->lock, flags);
 	if (!sk_rmem_schedule(sk, skb, skb->truesize)) {
@@ -497,7 +540,8 @@ struct sock *toy_lookup_dgram(struct net *net, __be32 saddr, __be16 sport,
 	struct toy_bind_bucket *tb;
 	struct sock *sk, *result = NULL;
 	int score, best = 0;
-	u32 phash = 0, matches = 0;
+	u32 hash = 0, phash = 0, matches = 0;
+	bool hashed = false;
 
 	rcu_read_lock();
 	tb = __toy_bucket_find(toy_bslot(net, TOY_SPACE_DGRAM, hnum), hnum);
@@ -510,11 +554,17 @@ struct sock *toy_lookup_dgram(struct net *net, __be32 saddr, __be16 sport,
 			result = sk;
 			best = score;
 			matches = 1;
-			phash = toy_hash(net, (__force u32)saddr,
-					 (__force u32)daddr,
-					 (u32)ntohs(sport) << 16 | hnum);
+			phash = hash;
 		} else if (score == best && sk->sk_reuseport &&
 			   result->sk_reuseport) {
+			/* Hashed once a group needs it, not per datagram. */
+			if (!hashed) {
+				hash = toy_hash(net, (__force u32)saddr,
+						(__force u32)daddr,
+						(u32)ntohs(sport) << 16 | hnum);
+				phash = hash;
+				hashed = true;
+			}
 			matches++;
 			if (reciprocal_scale(phash, matches) == 0)
 				result = sk;
