@@ -244,6 +244,40 @@ TEST_F(dgram, connected_socket)
 }
 
 /*
+ * A connected socket keeps its route between datagrams, as UDP's does,
+ * yet follows the routing table: a route that makes the peer
+ * unreachable fails the next send() with EHOSTUNREACH, and once it is
+ * gone datagrams flow again.
+ */
+TEST_F(dgram, connected_socket_follows_route_changes)
+{
+	int r, a;
+	char c;
+
+	r = dgram_in(ns_b, B_IP, 9012);
+	a = dgram_in(ns_a, NULL, 0);
+	ASSERT_LE(0, r);
+	ASSERT_LE(0, a);
+	ASSERT_EQ(0, connect_to(a, B_IP, 9012));
+	EXPECT_EQ(1, send(a, "1", 1, 0));
+	EXPECT_EQ(1, recv_wait(r, &c, 1, 0, NULL, 2000));
+	EXPECT_EQ(1, send(a, "2", 1, 0));
+	EXPECT_EQ(1, recv_wait(r, &c, 1, 0, NULL, 2000));
+
+	ASSERT_EQ(0, system("ip -n toyda route add unreachable " B_IP "/32"));
+	EXPECT_EQ(-1, send(a, "3", 1, 0));
+	EXPECT_EQ(EHOSTUNREACH, errno);
+	EXPECT_EQ(-1, recv_wait(r, &c, 1, 0, NULL, 300));
+
+	ASSERT_EQ(0, system("ip -n toyda route del unreachable " B_IP "/32"));
+	EXPECT_EQ(1, send(a, "4", 1, 0));
+	EXPECT_EQ(1, recv_wait(r, &c, 1, 0, NULL, 2000));
+	EXPECT_EQ('4', c);
+	close(r);
+	close(a);
+}
+
+/*
  * One recv returns one datagram; a short buffer truncates and says
  * MSG_TRUNC (with MSG_TRUNC in flags, the real length); zero-length
  * datagrams arrive; the largest fits (as IP fragments), one more byte
