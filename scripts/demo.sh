@@ -318,8 +318,10 @@ sleep 0.5
 show "time ip netns exec left $toycat -v 10.10.0.2 7000 </tmp/demo.bin"
 wait "$receiver"
 show "sha256sum /tmp/demo.bin /tmp/demo.got"
-echo "    What it took (left sent the data, right received it):"
-show "ip netns exec left cat /proc/net/toy_stat | awk '{ print \$13, \$18, \$19 }'"
+echo "    What it took (left sent the data and resent what was lost, by fast"
+echo "    retransmit, timeout, loss probe, or again when a resent copy was lost"
+echo "    too; right received it):"
+show "ip netns exec left cat /proc/net/toy_stat | awk '{ print \$13, \$18, \$19, \$48, \$50 }'"
 show "ip netns exec right cat /proc/net/toy_stat | awk '{ print \$16, \$17 }'"
 ip netns del left
 ip netns del right
