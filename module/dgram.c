@@ -191,8 +191,10 @@ static struct rtable *toy_dgram_cached_route(struct sock *sk,
 }
 
 /*
- * Route a datagram to @usin, or to a connected socket's peer (then
- * cached for the next one).  The socket lock is held.
+ * Route a datagram to @usin, or to a connected socket's peer: then
+ * cached for the next one, if it kept the source address connect()
+ * chose (a removed address makes the route choose another, and the
+ * cached path would send from the socket's).  The socket lock is held.
  */
 static struct rtable *toy_dgram_route(struct sock *sk,
 				      const struct sockaddr_toy *usin,
@@ -209,7 +211,8 @@ static struct rtable *toy_dgram_route(struct sock *sk,
 		return rt;
 	toy_flow_to(flow, sk, sk->sk_daddr, sk->sk_dport);
 	rt = toy_route_output(sock_net(sk), flow, sk);
-	if (!IS_ERR(rt) && !(sk->sk_userlocks & SOCK_BINDADDR_LOCK))
+	if (!IS_ERR(rt) && !(sk->sk_userlocks & SOCK_BINDADDR_LOCK) &&
+	    flow->saddr == sk->sk_rcv_saddr && flow->daddr == sk->sk_daddr)
 		__sk_dst_set(sk, dst_clone(&rt->dst));
 	return rt;
 }

@@ -996,7 +996,8 @@ static u32 toy_clean_write_queue(struct sock *sk, u32 ack, u32 *rtt_us,
 			ts->packets_out--;
 			if (!cb->retrans)
 				*rtt_us = toy_now_us() - cb->sent_us;
-			toy_rack_delivered(ts, cb);
+			if (!cb->sacked)
+				toy_rack_delivered(ts, cb);
 		}
 		if (cb->sacked) {
 			ts->sacked_out--;
@@ -1036,11 +1037,12 @@ static u32 toy_clean_write_queue(struct sock *sk, u32 ack, u32 *rtt_us,
 void toy_ack_rcvd(struct sock *sk, u32 ack, u32 seq, u32 window, bool pure,
 		  const struct toy_options *opt)
 {
-	u32 sacked = toy_sack_rcvd(sk, opt);
 	struct toy_sock *ts = toy_sk(sk);
-	u32 acked, rtt_us = 0, was_sacked = 0;
+	u32 sacked, acked, rtt_us = 0, was_sacked = 0;
 	bool win_changed;
 
+	toy_rack_ack_begin(ts);
+	sacked = toy_sack_rcvd(sk, opt);
 	win_changed = toy_snd_wnd_update(ts, ack, seq, window);
 	/* The peer answered: a probe or a keepalive is not unanswered. */
 	ts->probes = 0;

@@ -22,12 +22,20 @@
  * as PRR allows, counted in LostRetransmit.
  *
  * RFC 8985 waits a reordering window (a quarter of the minimum RTT)
- * before it calls a segment lost, except in recovery when no reordering
- * has been seen, where the window is zero.  This connection does not
- * measure reordering (it has no D-SACK) and uses the rule only in
- * recovery: the window is zero, and no timer waits for one.  Outside
- * recovery, losses are found by duplicate ACKs and SACKed segments
- * (DupThresh, cong.c and sack.c) and by the tail loss probe (tlp.c).
+ * before it calls a segment lost, except in recovery while no reordering
+ * has been seen, where the window is zero.  The rule is used only there:
+ * in recovery, and only until the connection sees reordering, that is
+ * until a segment sent once arrives below data the peer had already
+ * reported (@rack_fack, the highest delivered before the ACK that tells
+ * it); from then on a lost copy is left to the RTO, as no timer waits
+ * out a reordering window.  Outside recovery, losses are found by
+ * duplicate ACKs and SACKed segments (DupThresh, cong.c and sack.c) and
+ * by the tail loss probe (tlp.c).
+ *
+ * The times are microseconds in 32 bits, which wrap in 71 minutes: the
+ * latest transmission is forgotten when recovery begins and at a
+ * timeout (toy_rack_reset()), so only times of one recovery, far less
+ * than that apart, are compared.
  *
  * Everything here runs under the socket lock.
  */
@@ -43,9 +51,30 @@ static bool toy_rack_sent_after(u32 t1, u32 seq1, u32 t2, u32 seq2)
 }
 
 /**
- * toy_rack_delivered() - A segment reached the peer: SACKed or acked.
+ * toy_rack_reset() - Forget the latest transmission known delivered.
+ * @ts: the connection: recovery begins, or the write queue is sent again.
+ */
+void toy_rack_reset(struct toy_sock *ts)
+{
+	ts->rack_seen = false;
+}
+
+/**
+ * toy_rack_ack_begin() - An ACK arrives: note what was delivered before.
  * @ts: the connection.
- * @cb: the segment, sent at least once.
+ *
+ * The highest data the peer had reported (the right edge of its SACKs,
+ * else snd_una), against which the ACK's news shows reordering.
+ */
+void toy_rack_ack_begin(struct toy_sock *ts)
+{
+	ts->rack_fack = ts->sacked_out ? ts->highest_sack : ts->snd_una;
+}
+
+/**
+ * toy_rack_delivered() - A segment reached the peer: newly SACKed or acked.
+ * @ts: the connection, within an ACK (toy_rack_ack_begin()).
+ * @cb: the segment, sent at least once, not counted here before.
  *
  * Context: socket lock held.
  */
@@ -53,6 +82,8 @@ void toy_rack_delivered(struct toy_sock *ts, const struct toy_skb_cb *cb)
 {
 	if (cb->retrans)
 		return;
+	if (toy_before(cb->end_seq, ts->rack_fack))
+		ts->rack_reord = true;	/* overtaken by one sent after it */
 	if (ts->rack_seen &&
 	    !toy_rack_sent_after(cb->sent_us, cb->end_seq, ts->rack_sent_us,
 				 ts->rack_end_seq))
@@ -67,7 +98,8 @@ void toy_rack_delivered(struct toy_sock *ts, const struct toy_skb_cb *cb)
  * @sk: the connection, in SACK recovery.
  *
  * Every segment resent in this recovery, not SACKed, that went before
- * the latest transmission known to have arrived becomes a hole again.
+ * the latest transmission known to have arrived becomes a hole again;
+ * none once reordering was seen.
  *
  * Context: socket lock held.
  */
@@ -76,7 +108,7 @@ void toy_rack_detect_lost(struct sock *sk)
 	struct toy_sock *ts = toy_sk(sk);
 	struct sk_buff *skb;
 
-	if (!ts->rack_seen)
+	if (!ts->rack_seen || ts->rack_reord)
 		return;
 	skb_queue_walk(&sk->sk_write_queue, skb) {
 		struct toy_skb_cb *cb = TOY_SKB_CB(skb);

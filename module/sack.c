@@ -177,6 +177,7 @@ void toy_sack_clear(struct sock *sk)
 	ts->sacked_out = 0;
 	ts->lost_out = 0;
 	ts->highest_sack = ts->snd_una;
+	toy_rack_reset(ts);
 }
 
 /**
@@ -189,6 +190,7 @@ void toy_sack_recovery_start(struct sock *sk)
 
 	skb_queue_walk(&sk->sk_write_queue, skb)
 		TOY_SKB_CB(skb)->rexmit = 0;
+	toy_rack_reset(toy_sk(sk));
 }
 
 /* A segment of @ts taken as lost in recovery and not resent yet. */

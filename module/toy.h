@@ -78,7 +78,10 @@ extern unsigned int toy_ipproto;
  * @rack_sent_us: when the latest transmission known to have reached the
  *      peer went (rack.c); meaningful once @rack_seen.
  * @rack_end_seq: the end of that segment.
- * @rack_seen: a segment sent once was SACKed or acknowledged.
+ * @rack_seen: a segment sent once was SACKed or acknowledged since
+ *      recovery began.
+ * @rack_fack: the highest data delivered before the ACK being taken.
+ * @rack_reord: a segment sent once arrived after one sent later.
  * @sack_recent: the sequence number of the segment last queued out of
  *      order: the block that holds it goes first (RFC 2018 4).
  * @ts_ok: timestamps: offered (SYN_SENT), or agreed by both
@@ -218,6 +221,8 @@ struct toy_sock {
 	u32			rack_sent_us;
 	u32			rack_end_seq;
 	bool			rack_seen;
+	u32			rack_fack;
+	bool			rack_reord;
 	u32			sack_recent;
 	bool			ts_ok;
 	u32			ts_off;
@@ -618,6 +623,8 @@ struct sk_buff *toy_sack_next_hole(struct sock *sk, struct sk_buff *from);
 void toy_sack_count_lost(struct sock *sk);
 
 /* rack.c: resent segments lost again (RFC 8985). */
+void toy_rack_reset(struct toy_sock *ts);
+void toy_rack_ack_begin(struct toy_sock *ts);
 void toy_rack_delivered(struct toy_sock *ts, const struct toy_skb_cb *cb);
 void toy_rack_detect_lost(struct sock *sk);
 

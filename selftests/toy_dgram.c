@@ -278,6 +278,39 @@ TEST_F(dgram, connected_socket_follows_route_changes)
 }
 
 /*
+ * A connected socket whose source address is removed sends from the
+ * address that takes its place, every datagram alike: the route cached
+ * for the old source is not used with the new one.
+ */
+TEST_F(dgram, connected_socket_source_after_address_removed)
+{
+	struct sockaddr_toy from;
+	int r, a, i;
+	char c;
+
+	ASSERT_EQ(0, system("ip netns exec toyda sysctl -qw "
+			    "net.ipv4.conf.va.promote_secondaries=1 && "
+			    "ip -n toyda addr add 10.30.0.3/24 dev va"));
+	r = dgram_in(ns_b, B_IP, 9013);
+	a = dgram_in(ns_a, NULL, 0);
+	ASSERT_LE(0, r);
+	ASSERT_LE(0, a);
+	ASSERT_EQ(0, connect_to(a, B_IP, 9013));
+	EXPECT_EQ(1, send(a, "1", 1, 0));
+	EXPECT_EQ(1, recv_wait(r, &c, 1, 0, &from, 2000));
+	EXPECT_EQ(inet_addr(A_IP), from.stoy_addr.s_addr);
+
+	ASSERT_EQ(0, system("ip -n toyda addr del " A_IP "/24 dev va"));
+	for (i = 0; i < 3; i++) {
+		EXPECT_EQ(1, send(a, "2", 1, 0));
+		EXPECT_EQ(1, recv_wait(r, &c, 1, 0, &from, 2000));
+		EXPECT_EQ(inet_addr("10.30.0.3"), from.stoy_addr.s_addr);
+	}
+	close(r);
+	close(a);
+}
+
+/*
  * One recv returns one datagram; a short buffer truncates and says
  * MSG_TRUNC (with MSG_TRUNC in flags, the real length); zero-length
  * datagrams arrive; the largest fits (as IP fragments), one more byte

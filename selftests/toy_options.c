@@ -786,6 +786,42 @@ TEST_F(opts, one_sack_of_three_starts_recovery_prr_refills)
 }
 
 /*
+ * With an RTT of 0.8 s (a sample from the handshake, an RTO of 2.4 s),
+ * the host sends ten segments of 100 bytes, whose sequence numbers go
+ * to @seq, and queues ten full ones behind them (the initial window is
+ * full).  0, or -1.
+ */
+static int ten_in_flight(struct toy_peer *p, struct toy_pconn *c,
+			 struct toy_pseg *s, uint16_t pport, uint32_t *seq)
+{
+	char buf[1460] = { 0 };
+	int i;
+
+	if (sack_connect(p, c, s, pport, 800000))
+		return -1;
+	for (i = 0; i < 10; i++) {
+		if (write(c->fd, buf, 100) != 100 || next_data(p, s, 5) != 1)
+			return -1;
+		seq[i] = s->seq;
+	}
+	for (i = 0; i < 10; i++)
+		if (write(c->fd, buf, 1460) != 1460)
+			return -1;
+	return 0;
+}
+
+/* The peer acknowledges everything sent, @high or beyond if more came. */
+static int ack_all(struct toy_peer *p, struct toy_pconn *c,
+		   struct toy_pseg *s, uint32_t high)
+{
+	while (toy_peer_recv(p, s, 0.2))
+		if (s->len && (int32_t)(s->seq + s->len - high) > 0)
+			high = s->seq + s->len;
+	return toy_peer_send(p, c->pport, c->hport, TOY_ACK, c->snd_nxt, high,
+			     65535, NULL, 0);
+}
+
+/*
  * A resent segment can be lost too.  Recovery resends the hole and four
  * new segments; the peer loses the resent copy and SACKs the first new
  * segment, which went after it.  The copy should have arrived first: it
@@ -799,21 +835,12 @@ TEST_F(opts, lost_retransmission_resent_before_the_rto)
 	struct toy_pconn *c = &self->conn;
 	struct toy_pseg *s = self->seg;
 	uint32_t seq[10], next, high;
-	char buf[1460] = { 0 };
 	uint8_t opts[12];
-	int fd, i;
+	int i;
 
 	/* An RTT of 0.8 s: a sample from the handshake, an RTO of 2.4 s. */
-	ASSERT_EQ(0, sack_connect(&self->peer, c, s, 9319, 800000));
-	fd = c->fd;
-	for (i = 0; i < 10; i++) {
-		ASSERT_EQ(100, write(fd, buf, 100));
-		ASSERT_EQ(1, next_data(&self->peer, s, 5));
-		seq[i] = s->seq;
-	}
+	ASSERT_EQ(0, ten_in_flight(&self->peer, c, s, 9319, seq));
 	next = seq[9] + 100;
-	for (i = 0; i < 10; i++)
-		ASSERT_EQ(1460, write(fd, buf, 1460));
 
 	/* The first segment is missing: it goes again, then new data. */
 	ASSERT_EQ(0, sack_ack(&self->peer, c, seq[0], opts,
@@ -834,13 +861,56 @@ TEST_F(opts, lost_retransmission_resent_before_the_rto)
 	EXPECT_EQ(lost + 1, toy_stat("LostRetransmit"));
 	EXPECT_EQ(rtx + 2, toy_stat("RetransSegs"));
 	EXPECT_EQ(rto, toy_stat("Timeouts"));
+	ASSERT_EQ(0, ack_all(&self->peer, c, s, high));
+	EXPECT_EQ(rto, toy_stat("Timeouts"));
+}
 
-	while (toy_peer_recv(&self->peer, s, 0.2))
+/*
+ * Once the network has reordered the connection's segments, a SACK of
+ * data sent after a resent copy no longer proves the copy lost: it may
+ * only be late.  The second segment arrives after the third; later, in
+ * recovery, the peer SACKs a segment sent after the resent first one,
+ * and the copy is not sent again (RACK would wait a reordering window;
+ * here the RTO decides).
+ */
+TEST_F(opts, after_reordering_a_late_retransmission_is_not_resent)
+{
+	long lost = toy_stat("LostRetransmit"), rto = toy_stat("Timeouts");
+	struct toy_pconn *c = &self->conn;
+	struct toy_pseg *s = self->seg;
+	uint32_t seq[10], next, high, after = 0;
+	uint8_t opts[12];
+	int again = 0;
+
+	ASSERT_EQ(0, ten_in_flight(&self->peer, c, s, 9327, seq));
+	next = seq[9] + 100;
+
+	/* The third segment, then the second: reordered. */
+	ASSERT_EQ(0, sack_ack(&self->peer, c, seq[0], opts,
+			      put_sack(opts, seq[2], seq[3])));
+	ASSERT_EQ(0, sack_ack(&self->peer, c, seq[0], opts,
+			      put_sack(opts, seq[1], seq[3])));
+	/* All but the first: recovery resends it, then new data. */
+	ASSERT_EQ(0, sack_ack(&self->peer, c, seq[0], opts,
+			      put_sack(opts, seq[1], next)));
+	while (next_data(&self->peer, s, 5) && s->seq != seq[0])
+		;
+	ASSERT_EQ(seq[0], s->seq);
+	ASSERT_EQ(1, next_data(&self->peer, s, 5));
+	after = s->seq + s->len;	/* sent after the resent copy */
+	high = after;
+
+	ASSERT_EQ(0, sack_ack(&self->peer, c, seq[0], opts,
+			      put_sack(opts, seq[1], after)));
+	while (toy_peer_recv(&self->peer, s, 0.5)) {
+		again += s->len && s->seq == seq[0];
 		if (s->len && (int32_t)(s->seq + s->len - high) > 0)
 			high = s->seq + s->len;
-	ASSERT_EQ(0, toy_peer_send(&self->peer, c->pport, c->hport, TOY_ACK,
-				   c->snd_nxt, high, 65535, NULL, 0));
+	}
+	EXPECT_EQ(0, again);
+	EXPECT_EQ(lost, toy_stat("LostRetransmit"));
 	EXPECT_EQ(rto, toy_stat("Timeouts"));
+	ASSERT_EQ(0, ack_all(&self->peer, c, s, high));
 }
 
 /*
