@@ -44,6 +44,12 @@ static void toy_fin(struct sock *sk)
 	case TCP_SYN_RECV:
 	case TCP_ESTABLISHED:
 		toy_set_state(sk, TCP_CLOSE_WAIT);
+		/*
+		 * As tcp_fin(): interactive mode, so that the ACK waits
+		 * for the close() that usually follows and rides on our
+		 * FIN.
+		 */
+		WRITE_ONCE(ts->ack_pingpong, true);
 		break;
 	case TCP_FIN_WAIT1:
 		/* Our FIN is not acknowledged yet: simultaneous close. */
@@ -532,8 +538,11 @@ void toy_rcv_data(struct sock *sk, struct sk_buff *skb)
 		toy_fin(sk);
 	toy_ooo_drain(sk);
 	toy_rcv_rtt_measure(ts);
-	/* RFC 5681 4.2: a hole filled, or the FIN, is acknowledged now. */
-	toy_ack_snd_check(sk, hole || fin);
+	/*
+	 * RFC 5681 4.2: a hole filled is acknowledged now; so is a FIN,
+	 * unless it left us in CLOSE_WAIT (see toy_fin()).
+	 */
+	toy_ack_snd_check(sk, hole || (fin && sk->sk_state != TCP_CLOSE_WAIT));
 	if (!sock_flag(sk, SOCK_DEAD))
 		sk->sk_data_ready(sk);
 	kfree_skb(skb);

@@ -202,6 +202,68 @@ TEST_F(conn, answer_carries_the_ack)
 	EXPECT_LE(5, riders);
 }
 
+/* The peer sends a request, which the host reads and acknowledges. */
+static void peer_request(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(conn) *self)
+{
+	struct toy_pconn *c = &self->conn;
+	char buf[10];
+
+	ASSERT_EQ(0, toy_peer_data(&self->peer, c, 65535, "request...", 10));
+	ASSERT_EQ(0, read_all(c->fd, buf, 10));
+	ASSERT_EQ(c->snd_nxt, next_ack(&self->peer, self->seg));
+}
+
+/*
+ * After a request, the peer's FIN leaves the host in CLOSE_WAIT, in
+ * interactive mode (as TCP): its ACK waits for the close() that usually
+ * follows and rides on the host's FIN, three segments to end a
+ * connection, not four.  A pure ACK first could only be the timer's, on
+ * a slow machine.
+ */
+TEST_F(conn, fin_acked_by_our_fin)
+{
+	struct toy_pconn *c = &self->conn;
+	struct toy_pseg *s = self->seg;
+	long delayed;
+	char buf[1];
+
+	peer_request(_metadata, self);
+	delayed = toy_stat("DelayedACKs");
+	ASSERT_EQ(0, toy_peer_send(&self->peer, c->pport, c->hport,
+				   TOY_FIN | TOY_ACK, c->snd_nxt, c->rcv_nxt,
+				   65535, NULL, 0));
+	c->snd_nxt++;
+	ASSERT_EQ(0, read(c->fd, buf, 1));
+	ASSERT_EQ(0, close(c->fd));
+	c->fd = -1;
+	ASSERT_EQ(1, toy_peer_recv(&self->peer, s, 10));
+	if (!(s->flags & TOY_FIN)) {
+		EXPECT_EQ(delayed + 1, toy_stat("DelayedACKs"));
+		ASSERT_EQ(1, toy_peer_recv(&self->peer, s, 10));
+	}
+	EXPECT_EQ(TOY_FIN | TOY_ACK, s->flags);
+	EXPECT_EQ(c->snd_nxt, s->ack);
+	ASSERT_EQ(0, toy_peer_send(&self->peer, c->pport, c->hport, TOY_ACK,
+				   c->snd_nxt, s->seq + 1, 65535, NULL, 0));
+}
+
+/* With no close(), the timer acknowledges the FIN. */
+TEST_F(conn, fin_without_close_acked_by_the_timer)
+{
+	struct toy_pconn *c = &self->conn;
+	long delayed;
+
+	peer_request(_metadata, self);
+	delayed = toy_stat("DelayedACKs");
+	ASSERT_EQ(0, toy_peer_send(&self->peer, c->pport, c->hport,
+				   TOY_FIN | TOY_ACK, c->snd_nxt, c->rcv_nxt,
+				   65535, NULL, 0));
+	c->snd_nxt++;
+	EXPECT_EQ(c->snd_nxt, next_ack(&self->peer, self->seg));
+	EXPECT_EQ(delayed + 1, toy_stat("DelayedACKs"));
+}
+
 /* Two full-sized segments: the second is acknowledged at once. */
 TEST_F(conn, second_full_segment_acked_at_once)
 {
