@@ -22,8 +22,11 @@ KSFT_DIR := $(B)/linux-src/tools/testing/selftests
 CHECKPATCH := $(B)/linux-src/scripts/checkpatch.pl
 KERNEL_DOC := $(B)/linux-src/scripts/kernel-doc
 KDOC_FILES := $(wildcard module/*.c module/*.h)
-STYLE_FILES := $(wildcard module/*.c module/*.h module/kunit/*.c) \
-	uapi/linux/toy.h
+# toy_trace.h is TRACE_EVENT() macro text, which checkpatch reads as C
+# and flags on every line, as it does the kernel's include/trace/events.
+STYLE_FILES := $(filter-out module/toy_trace.h, \
+	$(wildcard module/*.c module/*.h module/kunit/*.c)) \
+	uapi/linux/toy.h uapi/linux/toy_diag.h
 
 # $(call kbuild,OBJDIR,KDIR[,EXTRA]): make the symlink tree, run Kbuild.
 define kbuild

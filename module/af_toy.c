@@ -434,12 +434,34 @@ int toy_setsockopt(struct socket *sock, int level, int optname,
 	return err;
 }
 
+/*
+ * TOY_INFO, as TCP_INFO: the first *@optlen bytes of struct toy_info at
+ * most, and *@optlen set to what was copied.
+ */
+static int toy_getsockopt_info(struct sock *sk, char __user *optval,
+			       int __user *optlen)
+{
+	struct toy_info info;
+	int len;
+
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (len < 0)
+		return -EINVAL;
+	toy_get_info(sk, &info);
+	len = min_t(unsigned int, len, sizeof(info));
+	if (put_user(len, optlen) || copy_to_user(optval, &info, len))
+		return -EFAULT;
+	return 0;
+}
+
 /**
  * toy_getsockopt() - getsockopt() at SOL_TOY.
  * @sock: the socket.
  * @level: the level; SOL_SOCKET never gets here.
  * @optname: as for toy_setsockopt().
- * @optval: where the value goes, an int, cut to *@optlen bytes.
+ * @optval: where the value goes, an int (TOY_INFO: a struct toy_info), cut
+ *          to *@optlen bytes.
  * @optlen: the room at @optval; set to the length written.
  *
  * Reads the option without the socket lock.
@@ -458,6 +480,8 @@ int toy_getsockopt(struct socket *sock, int level, int optname,
 		return -ENOPROTOOPT;
 	if (optname != TOY_REUSEPORT && sock->sk->sk_type != SOCK_STREAM)
 		return -ENOPROTOOPT;	/* keepalive is the stream's */
+	if (optname == TOY_INFO)
+		return toy_getsockopt_info(sock->sk, optval, optlen);
 	switch (optname) {
 	case TOY_REUSEPORT:
 		val = sock->sk->sk_reuseport;
@@ -616,12 +640,20 @@ static int __init toy_init(void)
 		       err == -EEXIST ? " (slot taken by another family)" : "");
 		goto out_wire;
 	}
+	err = toy_diag_init();
+	if (err) {
+		pr_err("cannot register sock_diag of family %d: %d\n",
+		       toy_family, err);
+		goto out_family;
+	}
 
 	pr_info("AF_TOY registered as family %d, IP protocol %u (a socket is %zu bytes, a half-open entry %zu, a TIME_WAIT entry %zu)\n",
 		toy_family, toy_ipproto, sizeof(struct toy_sock),
 		sizeof(struct toy_request), sizeof(struct toy_tw));
 	return 0;
 
+out_family:
+	sock_unregister(toy_family);
 out_wire:
 	toy_wire_exit();
 out_debugfs:
@@ -647,6 +679,7 @@ out:
  */
 static void __exit toy_exit(void)
 {
+	toy_diag_exit();
 	sock_unregister(toy_family);
 	toy_wire_exit();
 	toy_debugfs_exit();
@@ -665,3 +698,5 @@ module_exit(toy_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("AF_TOY: a small transport protocol family over IPv4");
 MODULE_ALIAS_NETPROTO(AF_TOY);
+/* sock_diag asks for this when a request names AF_TOY (toyss). */
+MODULE_ALIAS_NET_PF_PROTO_TYPE(PF_NETLINK, NETLINK_SOCK_DIAG, AF_TOY);

@@ -542,6 +542,7 @@ int toy_connect_hash(struct sock *sk, __be32 saddr, __be32 daddr,
 		step = max_t(u32, i, get_random_u32_below(8) * 2);
 		WRITE_ONCE(tp->perturb[index],
 			   READ_ONCE(tp->perturb[index]) + step + 1);
+		trace_toy_connect_port(sk);
 		return 0;
 	}
 	return -EADDRNOTAVAIL;

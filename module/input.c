@@ -211,6 +211,7 @@ static int toy_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	}
 	if (th->flags & TOY_RST) {
 		if (th->flags & TOY_ACK) {
+			trace_toy_reset_recv(sk);
 			WRITE_ONCE(sk->sk_err, ECONNREFUSED);
 			TOY_INC_STATS(sock_net(sk), TOY_MIB_ATTEMPTFAILS);
 			toy_done(sk);
@@ -235,7 +236,7 @@ static int toy_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	ts->snd_wl1 = seq;
 	ts->rcv_tstamp = jiffies;
 	if (th->flags & TOY_ACK) {
-		ts->snd_una = ack;
+		toy_snd_una_update(ts, ack);
 		ts->snd_wl2 = ack;
 		/* Karn: a sample only if the SYN went once. */
 		if (!ts->retries)
@@ -259,10 +260,12 @@ drop:
 /* Step 2, the RST bit (RFC 5961 3.2: only an exact match resets). */
 static void toy_rcv_rst(struct sock *sk, u32 seq)
 {
-	if (seq == toy_sk(sk)->rcv_nxt)
+	if (seq == toy_sk(sk)->rcv_nxt) {
+		trace_toy_reset_recv(sk);
 		toy_reset(sk);
-	else
+	} else {
 		toy_challenge_ack(sk);
+	}
 }
 
 /*
@@ -298,7 +301,7 @@ static bool toy_rcv_synrecv_ack(struct sock *sk, struct sk_buff *skb,
 		toy_send_reset(sock_net(sk), skb);
 		return false;
 	}
-	ts->snd_una = ack;
+	toy_snd_una_update(ts, ack);
 	ts->snd_wnd = window;
 	ts->max_window = window;
 	ts->snd_wl1 = TOY_SKB_CB(skb)->seq;
@@ -435,6 +438,13 @@ drop:
  */
 static int toy_stream_process(struct sock *sk, struct sk_buff *skb)
 {
+	struct toy_sock *ts = toy_sk(sk);
+	/* A GSO packet (loopback passes them up whole) counts each. */
+	u16 segs = max_t(u16, 1, skb_shinfo(skb)->gso_segs);
+
+	ts->segs_in += segs;
+	if (skb->len > toy_hdr_len(toy_hdr(skb)))
+		ts->data_segs_in += segs;
 	switch (sk->sk_state) {
 	case TCP_LISTEN:
 		return toy_listen_rcv(sk, skb);

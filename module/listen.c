@@ -190,6 +190,8 @@ static struct sock *toy_child_create(struct sock *l, struct toy_request *req,
 
 	cts->iss = req->iss;
 	cts->snd_una = req->iss + 1;
+	cts->bytes_acked = 1;		/* the ACK that made it: our SYN */
+	cts->segs_in = 2;		/* the SYN, and that ACK */
 	cts->snd_nxt = cts->snd_una;
 	cts->snd_max = cts->snd_una;
 	cts->write_seq = cts->snd_una;

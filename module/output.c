@@ -200,6 +200,7 @@ static int toy_send_skb(struct sock *sk, struct sk_buff *skb, u32 seq,
 			u8 flags)
 {
 	struct toy_seg seg = { .seq = seq, .flags = flags };
+	unsigned int len = skb->len;
 	struct toy_flow flow;
 	struct rtable *rt;
 
@@ -223,6 +224,7 @@ static int toy_send_skb(struct sock *sk, struct sk_buff *skb, u32 seq,
 	toy_seg_set_mss(&seg, rt);
 	toy_flow_of(sk, &flow);
 	toy_push_header(skb, &flow, &seg);
+	toy_count_sent(sk, skb, len);
 	/*
 	 * ICMP cannot drive a path MTU below net.ipv4.route.min_pmtu: the
 	 * route locks it there, and then our segments go without DF, so
@@ -681,7 +683,7 @@ static bool toy_segment_sent(struct sock *sk, struct sk_buff *skb, u16 mss)
 
 	if (toy_before(cb->seq, ts->snd_max)) {
 		cb->retrans = 1;
-		TOY_INC_STATS(sock_net(sk), TOY_MIB_RETRANSSEGS);
+		toy_count_retrans(sk, skb);
 	}
 	if (!cb->retrans)
 		toy_delack_data_sent(sk);
@@ -826,7 +828,7 @@ int toy_retransmit(struct sock *sk, struct sk_buff *skb)
 		return err;
 	TOY_SKB_CB(skb)->rexmit = 1;
 	TOY_SKB_CB(skb)->sent_us = toy_now_us();
-	TOY_INC_STATS(sock_net(sk), TOY_MIB_RETRANSSEGS);
+	toy_count_retrans(sk, skb);
 	if (toy_sk(sk)->in_recovery)
 		toy_sk(sk)->prr_out++;
 	return 0;
@@ -1055,7 +1057,7 @@ void toy_ack_rcvd(struct sock *sk, u32 ack, u32 seq, u32 window, bool pure,
 	}
 
 	acked = toy_clean_write_queue(sk, ack, &rtt_us, &was_sacked);
-	ts->snd_una = ack;
+	toy_snd_una_update(ts, ack);
 	if (toy_after(ack, ts->snd_nxt))
 		ts->snd_nxt = ack;
 	ts->retries = 0;
@@ -1065,6 +1067,7 @@ void toy_ack_rcvd(struct sock *sk, u32 ack, u32 seq, u32 window, bool pure,
 		toy_rtt_sample(sk, rtt_us);
 	else
 		ts->rto = toy_calc_rto(ts);
+	toy_rate_sample(ts);
 	toy_tlp_ack(sk, ack);	/* before recovery may end below */
 	if (toy_cc_on_ack(sk, ack, acked))
 		toy_retransmit_first(sk);

@@ -278,6 +278,7 @@ static void toy_queue_rcv(struct sock *sk, struct sk_buff *skb)
 	struct toy_sock *ts = toy_sk(sk);
 
 	ts->rcv_nxt += skb->len;
+	ts->bytes_received += skb->len;
 	skb_dst_drop(skb);
 	skb_set_owner_r(skb, sk);
 	__skb_queue_tail(&sk->sk_receive_queue, skb);

@@ -180,6 +180,8 @@ bool toy_clear_deferred(struct sock *sk, int bit)
  */
 void toy_set_state(struct sock *sk, int state)
 {
+	if (sk->sk_state != state)
+		trace_toy_state_change(sk, sk->sk_state, state);
 	/*
 	 * A release, paired with the acquire of toy_state_load() in those
 	 * who read the state without the socket lock: what was written
@@ -402,6 +404,8 @@ static void toy_rtx_expired(struct sock *sk)
 			return;
 		}
 		ts->retries++;
+		ts->total_retrans++;
+		trace_toy_retransmit(sk, ts->iss, 0);
 		toy_rto_backoff(ts);
 		toy_send_syn(sk, sk->sk_state == TCP_SYN_RECV);
 		toy_timer_arm(sk, &ts->rtx_timer, jiffies + ts->rto);

@@ -235,6 +235,7 @@ u32 toy_cookie_init_sequence(struct sock *sk, struct sk_buff *skb)
 			break;
 	toy_synq_overflow(sk);
 	TOY_INC_STATS(sock_net(sk), TOY_MIB_SYNCOOKIESSENT);
+	trace_toy_syncookie_send(skb);
 	return toy_make_cookie(iph->saddr, iph->daddr, th->source, th->dest,
 			       ntohl(th->seq), idx);
 }
@@ -267,6 +268,7 @@ u16 toy_cookie_check(struct sock *sk, struct sk_buff *skb)
 		return 0;
 	}
 	TOY_INC_STATS(sock_net(sk), TOY_MIB_SYNCOOKIESRECV);
+	trace_toy_syncookie_accept(skb);
 	return toy_msstab[idx];
 }
 

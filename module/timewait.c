@@ -168,6 +168,7 @@ bool __toy_tw_ehash_unhash(struct toy_tw *tw)
 
 	if (!sk_nulls_del_node_init_rcu(sk))
 		return false;
+	trace_toy_timewait_leave(sk);
 	atomic_dec(&toy_pernet(sock_net(sk))->tw_count);
 	return true;
 }
@@ -415,6 +416,7 @@ void toy_time_wait(struct sock *sk)
 	toy_live_inc(TOY_LIVE_TW);
 	toy_live_inc(TOY_LIVE_TIMER);
 
+	trace_toy_timewait_enter(toy_tw_sk(tw));
 	toy_tw_hashdance(tw, sk, jiffies + toy_tw_len(net));
 	TOY_INC_STATS(net, TOY_MIB_TWCREATED);
 	toy_done(sk);

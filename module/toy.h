@@ -22,6 +22,7 @@
 
 #include "toy_net.h"
 #include "toy_wire.h"
+#include "toy_trace.h"
 
 /* Module parameters (af_toy.c); fixed once the module is loaded. */
 extern int toy_family;
@@ -129,6 +130,20 @@ extern unsigned int toy_ipproto;
  * @ack_lrcvtime: jiffies when data last arrived.
  * @snd_sml: the end of the last segment sent shorter than the MSS
  *      (Nagle's algorithm, Minshall's refinement).
+ * @bytes_acked: sequence space the peer acknowledged, our SYN and FIN
+ *      counted as one byte each, as TCP's (info.c shows these counters).
+ * @bytes_received: data bytes received in order.
+ * @bytes_sent: data bytes sent, retransmissions included.
+ * @bytes_retrans: data bytes sent again.
+ * @segs_out: segments sent, each of a GSO packet counted.
+ * @segs_in: segments received.
+ * @data_segs_out: of @segs_out, those with data.
+ * @data_segs_in: of @segs_in, those with data.
+ * @total_retrans: segments sent again.
+ * @rate_stamp_us: when the present delivery rate interval began
+ *      (toy_now_us()); 0: not begun.
+ * @rate_acked: @bytes_acked then.
+ * @delivery_rate: bytes per second acknowledged over the last interval.
  * @cwnd: congestion window (RFC 5681, with NewReno), in segments.
  * @ssthresh: slow start threshold, in segments.
  * @cwnd_cnt: ACKs counted toward the next increase in congestion
@@ -259,6 +274,20 @@ struct toy_sock {
 	u32			ack_ato;
 	unsigned long		ack_lrcvtime;
 	u32			snd_sml;
+
+	/* Counters (TOY_INFO, sock_diag). */
+	u64			bytes_acked;
+	u64			bytes_received;
+	u64			bytes_sent;
+	u64			bytes_retrans;
+	u32			segs_out;
+	u32			segs_in;
+	u32			data_segs_out;
+	u32			data_segs_in;
+	u32			total_retrans;
+	u32			rate_stamp_us;
+	u64			rate_acked;
+	u64			delivery_rate;
 
 	/* Congestion control and RTT estimation (cong.c). */
 	u32			cwnd;
@@ -812,6 +841,18 @@ void toy_dgram_rcv(struct net *net, struct sk_buff *skb);
 void toy_dgram_unreach(struct net *net, struct sk_buff *skb);
 struct sock *toy_lookup_dgram(struct net *net, __be32 saddr, __be16 sport,
 			      __be32 daddr, __be16 dport, int dif, int sdif);
+
+/* info.c: what TOY_INFO and sock_diag tell about a connection. */
+void toy_snd_una_update(struct toy_sock *ts, u32 ack);
+void toy_count_sent(struct sock *sk, const struct sk_buff *skb,
+		    unsigned int len);
+void toy_count_retrans(struct sock *sk, const struct sk_buff *skb);
+void toy_rate_sample(struct toy_sock *ts);
+void toy_get_info(struct sock *sk, struct toy_info *info);
+
+/* diag.c: the sock_diag handler (ss for AF_TOY). */
+int toy_diag_init(void);
+void toy_diag_exit(void);
 
 /* debugfs.c: /sys/kernel/debug/toy/lookup, the receive-path demux. */
 int toy_debugfs_init(void);

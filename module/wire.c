@@ -293,6 +293,9 @@ int toy_ip_out(struct net *net, struct sk_buff *skb, struct rtable *rt,
 	skb->protocol = htons(ETH_P_IP);
 
 	TOY_ADD_STATS(net, TOY_MIB_OUTSEGS, skb_shinfo(skb)->gso_segs ?: 1);
+	if (toy_hdr(skb)->flags & TOY_RST)
+		trace_toy_reset_send(skb);
+	trace_toy_segment_send(skb);
 	return ip_local_out(net, NULL, skb);
 }
 
@@ -392,6 +395,7 @@ static int toy_rcv(struct sk_buff *skb)
 
 	th = toy_hdr(skb);
 	iph = ip_hdr(skb);
+	trace_toy_segment_recv(skb);
 	if (th->type != TOY_TYPE_STREAM && th->doff != TOY_DOFF)
 		goto bad;		/* options are for streams */
 	switch (th->type) {

@@ -99,6 +99,131 @@
 #define TOY_QUICKACK	7	/* 0 or 1 */
 
 /*
+ * TOY_INFO (struct toy_info, read only), as TCP_INFO: what a stream
+ * socket knows about its connection.  getsockopt() copies the first
+ * min(*optlen, sizeof(struct toy_info)) bytes and sets *optlen to that
+ * length, so a program built with an older, shorter struct reads the
+ * fields it knows, and one built with a newer, longer struct learns
+ * from *optlen which fields the module filled.  A datagram socket:
+ * ENOPROTOOPT.
+ */
+#define TOY_INFO	8
+
+/* struct toy_info.toyi_version of this header's struct. */
+#define TOY_INFO_VERSION 1
+
+/* Options the handshake agreed (struct toy_info.toyi_options). */
+#define TOYI_OPT_TIMESTAMPS	0x01
+#define TOYI_OPT_SACK		0x02
+#define TOYI_OPT_WSCALE		0x04
+
+/* Loss recovery states (struct toy_info.toyi_ca_state), TCP_CA_*'s. */
+#define TOYI_CA_OPEN		0	/* no loss suspected */
+#define TOYI_CA_RECOVERY	3	/* fast recovery */
+#define TOYI_CA_LOSS		4	/* after a retransmission timeout */
+
+/**
+ * struct toy_info - a stream connection as TOY_INFO and sock_diag show
+ * it, in the shape of struct tcp_info.  Times are in microseconds unless
+ * a line says otherwise; sizes in bytes; counts in segments.  New fields
+ * are only ever added at the end.
+ */
+struct toy_info {
+	/* TOY_INFO_VERSION: which fields this struct has. */
+	__u8	toyi_version;
+	/* The socket's state, TCP's numbering (1 ESTABLISHED ... 10 LISTEN). */
+	__u8	toyi_state;
+	/* TOYI_OPT_*: options both SYNs carried. */
+	__u8	toyi_options;
+	/* TOYI_CA_*: what loss recovery is doing. */
+	__u8	toyi_ca_state;
+	/* The peer's window scale shift: its windows are << this. */
+	__u8	toyi_snd_wscale;
+	/* Ours: the windows we advertise are >> this. */
+	__u8	toyi_rcv_wscale;
+	/* Retransmission timeouts (or SYN timeouts) in a row. */
+	__u8	toyi_retransmits;
+	/* Zero-window probes unanswered in a row. */
+	__u8	toyi_probes;
+	/* Exponential backoff of the zero-window probe interval. */
+	__u8	toyi_backoff;
+	/* Always zero. */
+	__u8	toyi_pad[3];
+
+	/* Retransmission timeout. */
+	__u32	toyi_rto;
+	/* How long a delayed ACK may wait. */
+	__u32	toyi_ato;
+	/* Most data we put in a segment. */
+	__u32	toyi_snd_mss;
+	/* The peer's segment size, as measured on what it sent; 0: none. */
+	__u32	toyi_rcv_mss;
+	/* The MSS option of the peer's SYN; 0: none. */
+	__u32	toyi_peer_mss;
+
+	/* Segments sent and not acknowledged. */
+	__u32	toyi_unacked;
+	/* Of those, segments the peer SACKed. */
+	__u32	toyi_sacked;
+	/* Of those, segments taken as lost and not resent yet. */
+	__u32	toyi_lost;
+	/* Segments sent more than once, over the connection's life. */
+	__u32	toyi_total_retrans;
+
+	/* Milliseconds since we last sent data, or the handshake began. */
+	__u32	toyi_last_data_sent;
+	/* Milliseconds since data last arrived, or the handshake began. */
+	__u32	toyi_last_data_recv;
+	/* Milliseconds since a segment last arrived. */
+	__u32	toyi_last_ack_recv;
+
+	/* Smoothed round-trip time (RFC 6298); 0: no sample yet. */
+	__u32	toyi_rtt;
+	/* Its variation. */
+	__u32	toyi_rttvar;
+	/* Slow start threshold, segments; 0x7fffffff before any loss. */
+	__u32	toyi_snd_ssthresh;
+	/* Congestion window, segments. */
+	__u32	toyi_snd_cwnd;
+	/* The window the peer offers, bytes. */
+	__u32	toyi_snd_wnd;
+	/* The window we last offered, bytes. */
+	__u32	toyi_rcv_wnd;
+	/* The receiver's RTT estimate; 0: not measured. */
+	__u32	toyi_rcv_rtt;
+	/* Bytes the reader took in the last receiver RTT (autotuning). */
+	__u32	toyi_rcv_space;
+	/* The path MTU the socket's route has; 0: no route yet. */
+	__u32	toyi_pmtu;
+
+	/*
+	 * Bytes the peer acknowledged, our SYN and FIN counted as one each
+	 * (as TCP's tcpi_bytes_acked).
+	 */
+	__u64	toyi_bytes_acked;
+	/* Data bytes received in order. */
+	__u64	toyi_bytes_received;
+	/* Data bytes sent, retransmissions included. */
+	__u64	toyi_bytes_sent;
+	/* Data bytes sent again. */
+	__u64	toyi_bytes_retrans;
+	/* Segments sent, retransmissions and pure ACKs included. */
+	__u32	toyi_segs_out;
+	/* Segments received, duplicates included. */
+	__u32	toyi_segs_in;
+	/* Segments sent that carried data. */
+	__u32	toyi_data_segs_out;
+	/* Segments received that carried data. */
+	__u32	toyi_data_segs_in;
+	/*
+	 * Delivery rate, bytes per second: data acknowledged over the last
+	 * interval of at least one smoothed RTT that ended with an ACK;
+	 * 0 before the first such interval.
+	 */
+	__u64	toyi_delivery_rate;
+};
+
+/*
  * IPPROTO_TOY - the IPv4 protocol number that carries AF_TOY segments.
  *
  * 253 is one of the two numbers RFC 3692 sets aside for experimentation
