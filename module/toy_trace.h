@@ -33,6 +33,23 @@
 #include <net/tcp_states.h>
 #include <linux/toy.h>
 
+/*
+ * The states are an enum: tools that print the events from their
+ * format (trace-cmd, perf) learn the numbers from these.
+ */
+TRACE_DEFINE_ENUM(TCP_ESTABLISHED);
+TRACE_DEFINE_ENUM(TCP_SYN_SENT);
+TRACE_DEFINE_ENUM(TCP_SYN_RECV);
+TRACE_DEFINE_ENUM(TCP_FIN_WAIT1);
+TRACE_DEFINE_ENUM(TCP_FIN_WAIT2);
+TRACE_DEFINE_ENUM(TCP_TIME_WAIT);
+TRACE_DEFINE_ENUM(TCP_CLOSE);
+TRACE_DEFINE_ENUM(TCP_CLOSE_WAIT);
+TRACE_DEFINE_ENUM(TCP_LAST_ACK);
+TRACE_DEFINE_ENUM(TCP_LISTEN);
+TRACE_DEFINE_ENUM(TCP_CLOSING);
+TRACE_DEFINE_ENUM(TCP_NEW_SYN_RECV);
+
 #define toy_show_state(state)						\
 	__print_symbolic(state,						\
 		{ TCP_ESTABLISHED,	"ESTABLISHED" },		\
