@@ -10,6 +10,8 @@ toyseg=$top/build/tools/toyseg
 toycat=$top/build/tools/toycat
 toychurn=$top/build/tools/toychurn
 toybench=$top/build/tools/toybench
+toyss=$top/build/tools/toyss
+toystat=$top/build/tools/toystat
 n=0
 
 step() {
@@ -18,6 +20,20 @@ step() {
 	[ $# -gt 1 ] && printf '    %s\n' "${@:2}"
 }
 show() { printf '$ %s\n' "$*"; eval "$@"; }
+
+# Wait (bounded, 30 s) until CMD succeeds; what a step shows must be there.
+wait_for() {
+	local i
+	for i in $(seq 300); do
+		eval "$1" && return 0
+		sleep 0.1
+	done
+	echo "    (gave up waiting for: $1)"
+	return 1
+}
+
+# Wait until CMD prints at least N lines (rows of a listing).
+wait_rows() { wait_for "[ \$($1 | wc -l) -ge $2 ]"; }
 
 step "toy.ko is loaded and has registered a socket family" \
      "AF_TOY takes slot 18 (AF_ASH, reserved and never implemented)."
@@ -50,10 +66,12 @@ for _ in $(seq 100); do
 done
 show "awk '/^TOY / { print \$1, \"sockets:\", \$3 }' /proc/net/protocols"
 show "grep . /sys/module/toy/live/*"
-show "cat /proc/net/toy_stat"
+echo "    toystat prints the counters of /proc/net/toy_stat as nstat prints TCP's"
+echo "    (-a: absolute values, not the change since its last run):"
+show "$toystat -a 'ToySock*' ToyInSegs ToyOutSegs"
 echo "    A fresh network namespace has AF_TOY state of its own, all zero:"
 ip netns add demo
-show "ip netns exec demo cat /proc/net/toy_stat"
+show "ip netns exec demo $toystat -az 'ToySock*' ToyInSegs ToyOutSegs"
 show "ip netns exec demo awk '/^TOY / { print \$1, \"sockets:\", \$3 }' /proc/net/protocols"
 ip netns del demo
 
@@ -136,9 +154,10 @@ show "ip netns exec demo sh -c 'echo 40000 40000 > /proc/sys/net/toy/ip_local_po
 hold ip netns exec demo "$toysock" -c 10.9.0.2:7001
 show "ip netns exec demo $toysock -c 10.9.0.2:7002"
 show "ip netns exec demo $toysock -c 10.9.0.2:7001"
-echo "    /proc/net/toy lists them as /proc/net/tcp would (02: SYN_SENT, tr 01: the"
-echo "    SYN's retransmission timer; addresses in hex, network order):"
-show "ip netns exec demo cat /proc/net/toy"
+wait_rows "ip netns exec demo $toyss -Htan state syn-sent" 1
+echo "    toyss lists them as ss lists TCP's (-o: the SYN's retransmission timer);"
+echo "    it reads them over sock_diag, as ss does:"
+show "ip netns exec demo $toyss -tano"
 release
 
 step "connect() sends a SYN: refused by a reset, or timed out by silence" \
@@ -147,7 +166,7 @@ step "connect() sends a SYN: refused by a reset, or timed out by silence" \
 show "ip netns exec demo $toysock -B -c 127.0.0.1:7777"
 show "ip netns exec demo sh -c 'echo 2 > /proc/sys/net/toy/syn_retries'"
 show "time ip netns exec demo $toysock -B -c 10.9.0.2:7777"
-show "ip netns exec demo cat /proc/net/toy_stat"
+show "ip netns exec demo $toystat -a ToyActiveOpens ToyAttemptFails ToyInSegs ToyOutSegs"
 ip netns del demo
 
 step "Who receives a segment? The exact 4-tuple, else a listener on the" \
@@ -160,7 +179,7 @@ echo "    specific listener: $(readlink /proc/"${holders[1]}"/fd/3)"
 lookup stream 10.1.1.1:5555 127.0.0.1:9000
 lookup stream 10.1.1.1:5555 127.0.0.2:9000
 lookup stream 10.1.1.1:5555 127.0.0.1:9001
-show "cat /proc/net/toy"
+show "$toyss -tlne sport = :9000"
 release
 
 step "A closed port answers with a reset" \
@@ -169,7 +188,7 @@ step "A closed port answers with a reset" \
 show "$toyseg -F SYN -q 1000 127.0.0.1:7777"
 echo "    A reset is never answered with a reset:"
 show "$toyseg -F RST -q 5 127.0.0.1:7777"
-show "cat /proc/net/toy_stat"
+show "$toystat -a ToyInSegs ToyOutRsts"
 
 step "The handshake settles options: the MSS, the window scale, timestamps" \
      "A SYN carries TCP's options after the 20-byte header.  A listener answers" \
@@ -185,31 +204,55 @@ step "A listener only accepts; every connection gets a socket of its own" \
      "toycat -l -k listens on 127.0.0.1:7000 (an echo server here); two clients" \
      "connect.  -v prints each 4-tuple: same server endpoint, distinct client ports."
 echo 1000 >/proc/sys/net/toy/msl_ms	# TIME_WAIT of 2 s, to watch it end
+rm -f /tmp/demo.go
 "$toycat" -l -k -e -v -s 127.0.0.1 7000 2>&1 | sed 's/^/    (server) /' &
 server=$!
-sleep 0.5
-(echo "hello from client 1"; sleep 3) | "$toycat" -v 127.0.0.1 7000 2>&1 |
-	sed 's/^/    (client 1) /' &
+wait_rows "$toyss -Htln sport = :7000" 1
+# Each client's input ends when /tmp/demo.go appears.
+(echo "hello from client 1"; wait_for "[ -e /tmp/demo.go ]") |
+	"$toycat" -v 127.0.0.1 7000 2>&1 | sed 's/^/    (client 1) /' &
 client1=$!
-(echo "hello from client 2"; sleep 3) | "$toycat" -v 127.0.0.1 7000 2>&1 |
-	sed 's/^/    (client 2) /' &
+(echo "hello from client 2"; wait_for "[ -e /tmp/demo.go ]") |
+	"$toycat" -v 127.0.0.1 7000 2>&1 | sed 's/^/    (client 2) /' &
 client2=$!
-sleep 1.5
-echo "    /proc/net/toy: the listener (st 0A) and both ends of each connection"
-echo "    (st 01 ESTABLISHED); 1B58 is port 7000:"
-show "cat /proc/net/toy"
+wait_rows "$toyss -Htn state established sport = :7000" 2
+echo "    toyss -a: the listener and both ends of each connection:"
+show "$toyss -tan sport = :7000 or dport = :7000"
 
 step "Closing: the side that closes first holds TIME_WAIT for 2 x MSL" \
      "The clients' stdin ends, they send FIN; the echo server answers FIN." \
-     "The clients closed first, so their rows show st 06 (TIME_WAIT) with timer 03;" \
-     "net.toy.msl_ms is 1000 here (default 30000, TCP's 60 s of TIME_WAIT)."
-sleep 2.5
-show "cat /proc/net/toy"
-sleep 2.5
-echo "    2 s later the TIME_WAIT rows are gone:"
-show "cat /proc/net/toy"
+     "The clients closed first, so theirs are the TIME-WAIT rows, with the time" \
+     "they have left; net.toy.msl_ms is 1000 here (default 30000, TCP's 60 s)."
+touch /tmp/demo.go
+wait_rows "$toyss -Htan state time-wait" 2
+show "$toyss -tano sport = :7000 or dport = :7000"
+wait_for "[ -z \"\$($toyss -Htan state time-wait)\" ]"
+echo "    2 s later the TIME-WAIT rows are gone:"
+show "$toyss -tan sport = :7000 or dport = :7000"
 pkill -f "toycat -l -k -e" 2>/dev/null
 wait "$server" "$client1" "$client2" 2>/dev/null
+rm -f /tmp/demo.go
+
+step "One connection's life, from the toy tracepoints" \
+     "Every segment and state change is a tracepoint (system toy); tracefs shows" \
+     "them as they happen, and trace-cmd and bpftrace read the same events" \
+     "(tracepoint:toy:*).  A client sends a line to an echo server and closes;" \
+     "TIME_WAIT is 2 x 100 ms here.  Times in ms; received segments left out."
+tracefs=/sys/kernel/tracing
+[ -d $tracefs/events ] || mount -t tracefs nodev $tracefs
+echo 100 >/proc/sys/net/toy/msl_ms
+echo >$tracefs/trace
+echo 1 >$tracefs/events/toy/enable
+"$toycat" -l -e -s 127.0.0.1 7010 >/dev/null &
+tserver=$!
+wait_rows "$toyss -Htln sport = :7010" 1
+echo "one line" | "$toycat" 127.0.0.1 7010 >/dev/null
+wait_for "grep -q toy_timewait_leave $tracefs/trace"
+echo 0 >$tracefs/events/toy/enable
+show "awk '/ toy_/ && !/toy_segment_recv/ { t = \$4 + 0; if (!t0) t0 = t
+	sub(/^.* toy_/, \"toy_\"); printf \"%7.2f  %s\\n\", (t - t0) * 1000, \$0 }' $tracefs/trace"
+echo >$tracefs/trace
+wait "$tserver"
 
 step "TIME_WAIT can exhaust the ephemeral ports; five remedies" \
      "A client makes short connections to one server and closes first: each" \
@@ -221,19 +264,9 @@ ip netns exec churn sh -c 'ip link set lo up
 	ip addr add 10.20.0.1/24 dev t0 && ip link set t0 up
 	echo 0 >/proc/sys/net/toy/tw_reuse'
 inns() { ip netns exec churn "$@"; }
-# The datagram counters of a toy_stat on stdin, one per line.
-twstat_dgram() {
-	awk 'NR == 1 { for (i = 2; i <= NF; i++) n[i] = $i; next }
-	     { for (i = 2; i <= NF; i++) if (n[i] ~ /Datagrams|NoPorts|RcvbufErrors/) print "    " n[i], $i }'
-}
-# The TIME_WAIT counters of a toy_stat on stdin, one per line.
-twstat() {
-	awk 'NR == 1 { for (i = 2; i <= NF; i++) n[i] = $i; next }
-	     { for (i = 2; i <= NF; i++) if (n[i] ~ /^(TW|TimeWait)/) print "    " n[i], $i }'
-}
 show "inns sh -c 'echo 40000 40009 >/proc/sys/net/toy/ip_local_port_range'"
 show "inns $toychurn -q -n 11 10.20.0.1 7000"
-show "inns grep -c ' 06 ' /proc/net/toy"
+show "inns $toyss -Htan state time-wait | wc -l"
 echo "    Still 10 entries, 60 s each (TCP's).  Remedy 1: a wider range."
 show "inns sh -c 'echo 40000 40019 >/proc/sys/net/toy/ip_local_port_range'"
 show "inns $toychurn -q -n 1 10.20.0.1 7000"
@@ -250,14 +283,14 @@ show "inns $toychurn -q -A -n 30 10.20.0.1 7001"
 echo "    Remedy 4: the server closes first, so TIME_WAIT lands on the server; a"
 echo "    client port that comes back reopens the 4-tuple with a newer SYN."
 show "inns $toychurn -q -S -n 30 10.20.0.1 7002"
-show "inns cat /proc/net/toy | grep -E ':1B5A [0-9A-F]+:[0-9A-F]+ 06 ' | head -3"
+show "inns $toyss -tan state time-wait sport = :7002 | head -4"
 echo "    Remedy 5: SO_REUSEADDR, where TCP allows it: a restarted server binds its"
 echo "    port while its old connections still hold it in TIME_WAIT."
 show "inns $toychurn -q -S -r -n 3 10.20.0.1 7003"
 show "inns $toychurn -q -n 1 10.20.0.1 7003"
 show "inns $toychurn -q -r -n 1 10.20.0.1 7003"
 echo "    The counters, and what all those entries cost:"
-show "inns cat /proc/net/toy_stat | twstat"
+show "inns $toystat -a 'ToyTW*' ToyTimeWaitOverflow"
 show "dmesg | grep -o 'a TIME_WAIT entry [0-9]*' | head -1; grep -H . /sys/module/toy/live/timewait"
 echo "    A namespace that goes away ends its entries at once:"
 ip netns del churn
@@ -280,11 +313,11 @@ show "echo 'hello from one'  | ip netns exec dg $toycat -u 127.0.0.1 9000"
 show "echo 'hello from two'  | ip netns exec dg $toycat -u 127.0.0.1 9000"
 sleep 0.5
 show "cat /tmp/demo.dg"
-show "ip netns exec dg cat /proc/net/toy_dgram"
+show "ip netns exec dg $toyss -uan"
 show "echo 'anyone?' | ip netns exec dg $toycat -u 127.0.0.1 9001"
 kill "$dgserver"
 wait "$dgserver" 2>/dev/null
-show "ip netns exec dg cat /proc/net/toy_stat | twstat_dgram"
+show "ip netns exec dg $toystat -a '*Datagrams' ToyNoPorts ToyRcvbufErrors"
 ip netns del dg
 rm -f /tmp/demo.dg
 
@@ -321,8 +354,8 @@ show "sha256sum /tmp/demo.bin /tmp/demo.got"
 echo "    What it took (left sent the data and resent what was lost, by fast"
 echo "    retransmit, timeout, loss probe, or again when a resent copy was lost"
 echo "    too; right received it):"
-show "ip netns exec left cat /proc/net/toy_stat | awk '{ print \$13, \$18, \$19, \$48, \$50 }'"
-show "ip netns exec right cat /proc/net/toy_stat | awk '{ print \$16, \$17 }'"
+show "ip netns exec left $toystat -a ToyRetransSegs ToyFastRetrans ToyTimeouts ToyLossProbes ToyLostRetransmit"
+show "ip netns exec right $toystat -a ToyOFOQueue ToyDupSegs"
 ip netns del left
 ip netns del right
 rm -f /tmp/demo.bin /tmp/demo.got
@@ -403,15 +436,14 @@ synflood() {
 }
 # The SYN-cookie counters and the listener's rows of a namespace.
 floodstat() {
-	ip netns exec flood awk 'NR == 1 { for (i = 2; i <= NF; i++) n[i] = $i; next }
-	     { for (i = 2; i <= NF; i++) if (n[i] ~ /^(Syncookies|ListenDrops)/) printf "    %s %s\n", n[i], $i }' /proc/net/toy_stat
+	ip netns exec flood "$toystat" -a 'ToySyncookies*' ToyListenDrops
 }
 ip netns exec flood "$toycat" -l -k -e 7300 >/dev/null 2>&1 &
 floodserver=$!
 sleep 0.5
 show "synflood 7300"
-echo "    Half-open entries (st 03, SYN_RECV) now held for port 7300 (1C84):"
-show "ip netns exec flood awk '\$4 == \"03\"' /proc/net/toy | wc -l"
+echo "    Half-open entries (SYN-RECV) now held for port 7300:"
+show "ip netns exec flood $toyss -Htan state syn-recv sport = :7300 | wc -l"
 show "echo 'hello through the flood' | ip netns exec flood $toycat -w 5 10.9.0.1 7300"
 show floodstat
 show "dmesg | grep -o 'AF_TOY: Possible SYN flooding on port 7300.*' | head -1"

@@ -15,7 +15,7 @@
 # filters (states, -t/-u/-l/-a, port and address expressions), -e (uid,
 # inode), -p, -o, -i, -m, -s and -N must say what /proc and the holders
 # say; a normal user sees the same list; 5000 bound sockets, a dump of
-# many netlink messages, are all listed.  Needs root, python3, the dummy
+# many netlink messages, are all listed.  Needs root, python3, the veth
 # module, and nft for the SYN-RECV entry.
 # The body is one block, read whole before it runs: editing this file
 # (or a git pull) during a long run cannot change what the run executes.
@@ -125,7 +125,7 @@ os.close(C3)
 if os.read(A3, 1):
     raise Exception('data where the end of stream was due')
 os.close(A3)
-# SYN-SENT: the dummy device swallows the SYN.
+# SYN-SENT: the veth device swallows the SYN.
 C4 = socks['C4'] = sock(STREAM)
 fcntl.fcntl(C4, fcntl.F_SETFL, os.O_NONBLOCK)
 connect(C4, '10.99.0.2', 7001, ok=(errno.EINPROGRESS,))
@@ -244,10 +244,16 @@ held() { # NAME fd|port
 }
 
 setup_ns() {
-	modprobe -q dummy
+	modprobe -q veth
 	ip netns add $NS && $N ip link set lo up || return 1
-	$N ip link add toy0 type dummy && $N ip addr add 10.99.0.1/24 dev toy0 &&
-		$N ip link set toy0 up || return 1
+	# A veth whose far end is down, and a fixed neighbour: a SYN to
+	# 10.99.0.2 leaves and is never answered (the debug kernel has no
+	# dummy device).
+	$N ip link add toy0 type veth peer name toy1 &&
+		$N ip addr add 10.99.0.1/24 dev toy0 &&
+		$N ip link set toy0 up &&
+		$N ip neigh add 10.99.0.2 lladdr 02:00:00:00:99:02 dev toy0 \
+			nud permanent || return 1
 	# TIME_WAIT, SYN and SYN-ACK retries that outlast the test.
 	$N sh -c 'echo 600000 >/proc/sys/net/toy/msl_ms &&
 		  echo 127 >/proc/sys/net/toy/syn_retries &&
