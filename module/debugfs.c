@@ -165,7 +165,7 @@ static const struct file_operations toy_lookup_fops = {
 };
 
 /**
- * toy_debugfs_init() - Create /sys/kernel/debug/toy/lookup.
+ * toy_debugfs_init() - Create /sys/kernel/debug/toy/lookup and states.
  *
  * Return: 0 always: debugfs may be absent or off, and the module works
  *         without the file, so a failure is ignored.
@@ -175,6 +175,7 @@ int toy_debugfs_init(void)
 	toy_debugfs_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	debugfs_create_file("lookup", 0600, toy_debugfs_dir, NULL,
 			    &toy_lookup_fops);
+	toy_states_debugfs_init(toy_debugfs_dir);
 	return 0;
 }
 

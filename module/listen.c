@@ -156,6 +156,11 @@ static struct sock *toy_child_create(struct sock *l, struct toy_request *req,
 		return NULL;
 	sock_init_data_uid(NULL, child, l->sk_uid);
 	child->sk_type = SOCK_STREAM;
+	/*
+	 * Born in the request's state, SYN_RECV, not seen by anyone until
+	 * toy_set_state() below makes it ESTABLISHED.
+	 */
+	child->sk_state = TCP_SYN_RECV;
 	toy_sock_setup(child);
 	toy_mem_child_init(child, l);
 

@@ -173,15 +173,22 @@ bool toy_clear_deferred(struct sock *sk, int bit)
  * @sk: the socket.
  * @state: the new state (TCP_*).
  *
- * Every change of a socket's state goes through here.
+ * Every change of a socket's state goes through here, and a stream
+ * socket's follows an edge of the state diagram (states.c).
  *
  * Context: the socket lock held; or none for a new child's first state
  * (listen.c), set before anyone else can see the child.
  */
 void toy_set_state(struct sock *sk, int state)
 {
-	if (sk->sk_state != state)
-		trace_toy_state_change(sk, sk->sk_state, state);
+	if (sk->sk_state == state)
+		return;
+	/* The state diagram (states.c) is the code's: no other edge. */
+	WARN_ONCE(sk->sk_type == SOCK_STREAM &&
+		  !toy_state_edge_known(sk->sk_state, state),
+		  "AF_TOY: state change %d -> %d not in the diagram\n",
+		  sk->sk_state, state);
+	trace_toy_state_change(sk, sk->sk_state, state);
 	/*
 	 * A release, paired with the acquire of toy_state_load() in those
 	 * who read the state without the socket lock: what was written

@@ -621,6 +621,31 @@ static inline int toy_state_load(const struct sock *sk)
 	return smp_load_acquire(&sk->sk_state);
 }
 
+/* states.c: the state diagram, one table. */
+enum toy_edge_by {
+	TOY_EDGE_SOCKET,	/* the socket itself changes state */
+	TOY_EDGE_REQUEST,	/* a request entry holds the new state */
+	TOY_EDGE_TIMEWAIT,	/* a TIME_WAIT entry holds it */
+};
+
+/**
+ * struct toy_state_edge - One edge of the state diagram.
+ * @from: the state left (TCP_*).
+ * @to: the state entered.
+ * @by: who holds @to afterwards (enum toy_edge_by).
+ * @event: what takes the edge, and what the module sends then.
+ */
+struct toy_state_edge {
+	u8		from;
+	u8		to;
+	u8		by;
+	const char	*event;
+};
+
+const struct toy_state_edge *toy_state_edges_get(unsigned int *n);
+bool toy_state_edge_known(int from, int to);
+void toy_states_debugfs_init(struct dentry *dir);
+
 void toy_stream_close(struct sock *sk, long timeout);
 void toy_shutdown_send(struct sock *sk, int how);
 void toy_established(struct sock *sk);
@@ -854,7 +879,7 @@ void toy_get_info(struct sock *sk, struct toy_info *info);
 int toy_diag_init(void);
 void toy_diag_exit(void);
 
-/* debugfs.c: /sys/kernel/debug/toy/lookup, the receive-path demux. */
+/* debugfs.c: /sys/kernel/debug/toy/: lookup (the receive-path demux), states. */
 int toy_debugfs_init(void);
 void toy_debugfs_exit(void);
 

@@ -15,7 +15,7 @@
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/ktap.sh"
 kunit=/sys/kernel/debug/kunit
-suites=(toy_seq toy_window toy_rtt toy_bind toy_lookup toy_options)
+suites=(toy_seq toy_window toy_rtt toy_bind toy_lookup toy_options toy_states)
 
 skip_all() { # REASON: every suite skipped, kselftest's exit code 4
 	local s
