@@ -39,7 +39,8 @@ define kbuild
 endef
 
 .PHONY: all help setup module module-debug tools selftests check \
-	check-debug check-runner fuzz bench style sparse demo shell clean distclean
+	check-debug check-runner fuzz bench style sparse demo tour shell clean \
+	distclean
 
 all: module tools
 
@@ -48,7 +49,9 @@ help:
 	@echo "make KDIR=/lib/modules/\$$(uname -r)/build   build for this machine's kernel"
 	@echo "make check        set up, build, run the whole suite in the VM (stock kernel)"
 	@echo "make check-debug  the same on a KASAN + lockdep + kmemleak kernel"
-	@echo "make demo         boot the VM and watch AF_TOY at work"
+	@echo "make demo         boot the VM and watch AF_TOY at work (the short version)"
+	@echo "make tour         the ideas of transport addressing, 14 chapters shown live"
+	@echo "                  in the VM, and as a page with pictures: build/tour/index.html"
 	@echo "make shell        an interactive shell in the VM, module loaded"
 	@echo "make fuzz         the fuzzing, race and load lanes, long (FUZZ_TIME=1800"
 	@echo "                  seconds, FUZZ_SEED= replays a run, KERNEL=debug, LANES=)"
@@ -91,9 +94,11 @@ check-runner: module tools selftests
 	$(call splat,$(B)/obj-splat,$(KDIR_STOCK))
 	selftests/vm/runner_test.sh
 
-# The suite in two VMs side by side (scripts/suite).
+# The suite in two VMs side by side (scripts/suite); its toy_tour.sh
+# writes the tour's page, which a real browser then loads.
 check: module tools selftests check-runner
 	scripts/suite
+	scripts/tour/browser-check $(B)/tour
 
 check-debug: module-debug tools selftests
 	$(call splat,$(B)/obj-splat-debug,$(KDIR_DEBUG))
@@ -131,6 +136,11 @@ sparse: setup
 
 demo: module tools
 	scripts/vm-run -- scripts/demo.sh
+
+# The tour: every chapter in the VM, then the page in a browser.
+tour: module tools
+	scripts/vm-run -- scripts/tour/tour.sh $(B)/tour
+	scripts/tour/browser-check $(B)/tour
 
 shell: module tools
 	scripts/vm-run

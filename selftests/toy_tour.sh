@@ -1,0 +1,46 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The tour (scripts/tour/tour.sh), every chapter: each one checks what it
+# shows, so a chapter is one test here, passed when all its checks held.
+# The page and its pictures go to build/tour/, where `make check` then
+# loads them in a real browser (scripts/tour/browser-check).  Needs root,
+# python3, gnuplot, graphviz (dot), nft and the veth, bridge and netem
+# modules; without a tool the tour cannot draw with, every chapter skips.
+# The body is one block, read whole before it runs: editing this file
+# (or a git pull) during a long run cannot change what the run executes.
+{
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/ktap.sh"
+top=$(cd "$here/.." && pwd)
+tour=$top/scripts/tour
+chapters=("$tour"/chapters/[0-9]*.sh)
+
+ktap_plan ${#chapters[@]}
+missing=
+for t in python3 gnuplot dot nft nsenter; do
+	command -v $t >/dev/null || missing="$missing $t"
+done
+if [ -n "$missing" ]; then
+	for c in "${chapters[@]}"; do
+		ktap_skip "$(basename "$c" .sh)" "missing:$missing"
+	done
+	ktap_end
+fi
+out=$(mktemp)
+"$tour/tour.sh" "$top/build/tour" >"$out" 2>&1
+sed 's/^/# /' "$out"
+for c in "${chapters[@]}"; do
+	n=$(basename "$c")
+	n=$((10#${n%%-*}))
+	line=$(grep -E "^(not )?ok $n " "$out")
+	if [ "${line%% *}" = ok ]; then
+		ktap_ok "tour chapter ${line#ok }"
+	else
+		ktap_fail "tour chapter ${line#not ok }"
+		[ -z "$line" ] && ktap_info "chapter $n gave no verdict"
+	fi
+done
+rm -f "$out"
+ktap_end
+}
