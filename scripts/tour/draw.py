@@ -193,7 +193,17 @@ def segment_label(ev, isn):
 def sequence(trace_path, client, server):
     events = read_trace(trace_path)
     conn = frozenset((client, server))
+    # An accepted child becomes ESTABLISHED before it has its port.
+    for e in events:
+        if e['name'] == 'toy_state_change' and e['dst'] == client and \
+           e['src'] == server.rsplit(':', 1)[0] + ':0':
+            e['src'] = server
     mine = [e for e in events if tuple_of(e) == conn]
+    # The socket's CLOSE when a TIME_WAIT entry takes over is no end.
+    handed = {e['src'] for e in mine if e['name'] == 'toy_timewait_enter'}
+    mine = [e for e in mine if not (e['name'] == 'toy_state_change' and
+                                    e['newstate'] == 'CLOSE' and
+                                    e['src'] in handed)]
     # connect() enters SYN_SENT before the socket has its addresses: the
     # client's last such change before the SYN is this connection's.
     syn = next((e for e in mine if e['name'] == 'toy_segment_send'), None)

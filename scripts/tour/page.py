@@ -13,6 +13,7 @@ data-pictures attribute, which the browser check reads.
 import html
 import os
 import sys
+import time
 
 STYLE = """
 body { font-family: sans-serif; max-width: 60em; margin: 2em auto;
@@ -29,6 +30,8 @@ figure { margin: 1em 0; text-align: center; }
 figure img { max-width: 100%; border: 1px solid #ddd; }
 figcaption { font-size: 90%; color: #555; }
 nav ol { columns: 2; }
+footer { margin-top: 3em; font-size: 85%; color: #666; }
+.stage { color: #666; font-style: italic; margin: .2em 0; }
 """
 
 CHECK = """
@@ -47,8 +50,9 @@ idea of transport addressing and shows it happening: three network
 namespaces act as three hosts on one LAN (client 10.0.0.1, server
 10.0.0.2, other 10.0.0.3), the commands are the ones typed on each host,
 and the output is what the module answered when this page was made.
-Every chapter also checked what it shows (the lines marked &#10003;):
-the page is only written whole when all of them held.</p>"""
+Every chapter also checked what it shows: a line marked &#10003; held;
+one that did not is marked &#10007; in red, and the run that wrote the
+page failed.</p>"""
 
 
 def main():
@@ -67,8 +71,12 @@ def main():
     page = ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             '<title>The AF_TOY tour</title><style>%s</style></head>\n'
             '<body><h1>The AF_TOY tour</h1>\n%s\n<nav><ol>\n%s\n</ol></nav>\n'
-            '%s\n<script>%s</script></body></html>\n'
-            % (STYLE, INTRO, nav, '\n'.join(parts), CHECK))
+            '%s\n<footer><p>Written by <code>make tour</code> (scripts/tour/)'
+            ' on %s, kernel %s.</p></footer>\n'
+            '<script>%s</script></body></html>\n'
+            % (STYLE, INTRO, nav, '\n'.join(parts),
+               time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()),
+               html.escape(os.uname().release), CHECK))
     with open(os.path.join(out, 'index.html'), 'w') as f:
         f.write(page)
 

@@ -3,13 +3,13 @@
 
 chapter 11 "TIME_WAIT: why the closer waits, and what it costs"
 say "The side that closes first holds the connection's 4-tuple for 2 x MSL" \
-    "after the end (net.toy.msl_ms; 1 s here, so 2 s).  Why: a segment of" \
+    "after the end (net.toy.msl_ms; 5 s here, so 10 s).  Why: a segment of" \
     "the old connection may still be in the network.  Were the 4-tuple free," \
     "a new connection on it could take that old segment for its own data." \
     "Here is one: the client sent a line, the server echoed it, both closed;" \
     "then a copy of the server's echo, delayed, arrives again (toyseg" \
     "replays it from the server's address and port)."
-on client "echo 1000 >/proc/sys/net/toy/msl_ms"
+on client "echo 5000 >/proc/sys/net/toy/msl_ms"
 bg server "toycat -l -k -e 7000"
 wait_for "the server listens" '[ $(rows server "state listening") = 1 ]'
 trace_on
@@ -36,11 +36,11 @@ check "after TIME_WAIT the old segment draws a reset" 'grep -q "^got .*RST" <<<"
 
 say "The cost: a TIME_WAIT entry holds its port toward that server.  A" \
     "client that makes many short connections to one server, closing first," \
-    "runs out of ephemeral ports.  With a range of five ports, the sixth" \
-    "connection within 2 s fails; once the first entry expires, its port" \
-    "serves again.  The timeline is drawn from the tracepoints" \
-    "(toy_connect_port, toy_timewait_enter, toy_timewait_leave)."
-on client "echo 40000 40004 >/proc/sys/net/toy/ip_local_port_range; echo 0 >/proc/sys/net/toy/tw_reuse"
+    "runs out of ephemeral ports.  With a range of five ports and TIME_WAIT" \
+    "down to 6 s, the sixth connection within 6 s fails; once the first" \
+    "entry expires, its port serves again.  The timeline is drawn from the" \
+    "tracepoints (toy_connect_port, toy_timewait_enter, toy_timewait_leave)."
+on client "echo 40000 40004 >/proc/sys/net/toy/ip_local_port_range; echo 0 >/proc/sys/net/toy/tw_reuse; echo 3000 >/proc/sys/net/toy/msl_ms"
 trace_on
 on client 'for i in 1 2 3 4 5 6; do echo $i | toycat 10.0.0.2 7000 >/dev/null && echo "connection $i: made"; done'
 mark "connect failed"
@@ -55,7 +55,7 @@ wait_for "every entry to expire" '[ $(rows client "state time-wait") = 0 ]'
 trace_off churn.trace
 python3 "$here/draw.py" timeline "$TOUR_WORK/churn.trace" 40000 40004 \
 	>"$TOUR_OUT/11-timewait.svg"
-picture 11-timewait.svg "Five ephemeral ports over time: each connection (blue) is short, its TIME_WAIT (orange) lasts 2 s; the sixth connect() finds no port."
+picture 11-timewait.svg "Five ephemeral ports over time: each connection (blue) is short, its TIME_WAIT (orange) lasts 6 s; the sixth connect() finds no port."
 
 say "The remedies: a wider port range; net.toy.tw_reuse=1, which lets" \
     "connect() take over an entry older than a second (its sequence numbers" \

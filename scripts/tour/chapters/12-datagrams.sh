@@ -29,13 +29,13 @@ for from in 10.0.0.2:9000 10.0.0.3:5555; do
 done
 check "its peer's datagrams reach it" 'grep -q "^ino=" <<<"${lookup_out[0]}"'
 check "nobody else's do" 'grep -q "^none" <<<"${lookup_out[1]}"'
-on other "echo 'hello?' | toycat -u -w 1 10.0.0.1 9100"
+on other "echo 'hello?' | toycat -u -w 5 10.0.0.1 9100"
 check "so the other host's datagram is refused: port unreachable" \
 	'grep -q "Connection refused" <<<"$OUT"'
 say "A datagram to a port nobody holds is answered \"port unreachable\" (an" \
     "AF_TOY segment of type unreach, as UDP's ICMP message); a connected" \
     "sender sees ECONNREFUSED."
-on client "echo 'anyone?' | toycat -u -w 1 10.0.0.2 9001"
+on client "echo 'anyone?' | toycat -u -w 5 10.0.0.2 9001"
 check "port 9001 is unreachable: Connection refused" 'grep -q "Connection refused" <<<"$OUT"'
 on server "toystat -a ToyInDatagrams ToyNoPorts"
 check "the server counted the datagram for nobody (ToyNoPorts)" \

@@ -5,7 +5,7 @@
 chapter 14 "IP loses, duplicates and reorders; the transport delivers exactly"
 say "netem on the client's link, both ways, loses 10% of the packets," \
     "duplicates 5%, reorders 25% and delays the rest by 10 ms.  The client" \
-    "sends 128 KiB to the server.  The receiver puts what arrives out of" \
+    "sends 256 KiB to the server.  The receiver puts what arrives out of" \
     "order aside, drops the duplicates and acknowledges what it has; the" \
     "sender resends what was lost.  What comes out is what went in."
 on client "tc qdisc add dev eth0 root netem loss 10% duplicate 5% reorder 25% delay 10ms"
@@ -13,14 +13,14 @@ on host "tc qdisc add dev eth-client root netem loss 10% duplicate 5% reorder 25
 say "Over veth the module would send runs of segments as one packet (GSO)," \
     "and netem would lose whole runs; one segment per packet shows more:"
 on client "ip link set dev eth0 gso_max_segs 1"
-on client "head -c 131072 /dev/urandom >$TOUR_WORK/sent"
+on client "head -c 262144 /dev/urandom >$TOUR_WORK/sent"
 bg server "toycat -l 7000 >$TOUR_WORK/received"
 wait_for "the server listens" '[ $(rows server "state listening") = 1 ]'
 trace_on
 on client "toycat -v 10.0.0.2 7000 <$TOUR_WORK/sent"
 client_end=$(sed -n 's/^toycat: \([0-9.:]*\) -> .*/\1/p' <<<"$OUT")
 wait_for "the server to have it all" \
-	'[ "$(stat -c %s $TOUR_WORK/received)" = 131072 ] && [ $(rows server "state listening") = 0 ]'
+	'[ "$(stat -c %s $TOUR_WORK/received)" = 262144 ] && [ $(rows server "state listening") = 0 ]'
 trace_off exactly.trace
 on host "sha256sum $TOUR_WORK/sent $TOUR_WORK/received"
 check "what arrived is exactly what was sent" \
