@@ -274,7 +274,7 @@ show "inns sh -c 'echo 40000 40009 >/proc/sys/net/toy/ip_local_port_range'"
 echo "    Remedy 2: net.toy.tw_reuse=1 lets connect() take over an entry a second"
 echo "    old, starting its sequence numbers above the old connection's (RFC 6191)."
 echo "    (The default, 2, does that on loopback only.)"
-sleep 1
+sleep 1	# the entries must be a second old: a time, not a state
 show "inns sh -c 'echo 1 >/proc/sys/net/toy/tw_reuse'"
 show "inns $toychurn -q -n 5 10.20.0.1 7000"
 show "inns sh -c 'echo 0 >/proc/sys/net/toy/tw_reuse'"
@@ -308,10 +308,10 @@ ip netns add dg
 ip netns exec dg ip link set lo up
 ip netns exec dg "$toycat" -u -l -v 9000 >/tmp/demo.dg 2>&1 &
 dgserver=$!
-sleep 0.5
+wait_rows "ip netns exec dg $toyss -Huan sport = :9000" 1
 show "echo 'hello from one'  | ip netns exec dg $toycat -u 127.0.0.1 9000"
 show "echo 'hello from two'  | ip netns exec dg $toycat -u 127.0.0.1 9000"
-sleep 0.5
+wait_for "[ \$(grep -c '^hello from' /tmp/demo.dg) = 2 ]"
 show "cat /tmp/demo.dg"
 show "ip netns exec dg $toyss -uan"
 show "echo 'anyone?' | ip netns exec dg $toycat -u 127.0.0.1 9001"
@@ -347,7 +347,7 @@ show "ip netns exec left tc qdisc show dev va"
 head -c 2097152 /dev/urandom >/tmp/demo.bin
 ip netns exec right "$toycat" -l 7000 </dev/null >/tmp/demo.got &
 receiver=$!
-sleep 0.5
+wait_rows "ip netns exec right $toyss -Htln sport = :7000" 1
 show "time ip netns exec left $toycat -v 10.10.0.2 7000 </tmp/demo.bin"
 wait "$receiver"
 show "sha256sum /tmp/demo.bin /tmp/demo.got"
@@ -373,7 +373,7 @@ nsstat() {
 head -c 4194304 /dev/urandom >/tmp/demo.bin
 ip netns exec right "$toycat" -l 7000 </dev/null >/tmp/demo.got &
 receiver=$!
-sleep 0.5
+wait_rows "ip netns exec right $toyss -Htln sport = :7000" 1
 packets=$(ip netns exec left cat /sys/class/net/va/statistics/tx_packets)
 show "ip netns exec left $toycat 10.10.0.2 7000 </tmp/demo.bin"
 wait "$receiver"
@@ -440,7 +440,7 @@ floodstat() {
 }
 ip netns exec flood "$toycat" -l -k -e 7300 >/dev/null 2>&1 &
 floodserver=$!
-sleep 0.5
+wait_rows "ip netns exec flood $toyss -Htln sport = :7300" 1
 show "synflood 7300"
 echo "    Half-open entries (SYN-RECV) now held for port 7300:"
 show "ip netns exec flood $toyss -Htan state syn-recv sport = :7300 | wc -l"
@@ -454,7 +454,7 @@ wait "$floodserver" 2>/dev/null
 ip netns exec flood sh -c 'echo 0 >/proc/sys/net/toy/syncookies'
 ip netns exec flood "$toycat" -l -k -e 7301 >/dev/null 2>&1 &
 floodserver=$!
-sleep 0.5
+wait_rows "ip netns exec flood $toyss -Htln sport = :7301" 1
 synflood 7301
 show "echo 'hello through the flood' | ip netns exec flood $toycat -w 3 10.9.0.1 7301"
 show floodstat
@@ -511,3 +511,4 @@ done
 show "grep . /sys/module/toy/live/*"
 echo
 echo "Demo done.  'make shell' gives you this VM to explore; the module is unloaded on exit."
+echo "'make tour' shows each idea of transport addressing on three hosts, with pictures."

@@ -105,7 +105,7 @@ bg_stop() {
 # as a line of narration, since no tool of ours is typed for it.
 declare -A STAGE_IN STAGE_OUT
 stage() {
-	local host=$1 reply
+	local host=$1 reply in out
 
 	shift
 	if [ -z "${STAGE_IN[$host]:-}" ]; then
@@ -113,8 +113,10 @@ stage() {
 		setsid nsenter --net=/run/netns/"$host" python3 "$here/stage.py" \
 			<"$TOUR_WORK/stage-$host.in" >"$TOUR_WORK/stage-$host.out" &
 		bg_pids+=($!)
-		exec {STAGE_IN[$host]}>"$TOUR_WORK/stage-$host.in"
-		exec {STAGE_OUT[$host]}<"$TOUR_WORK/stage-$host.out"
+		exec {in}>"$TOUR_WORK/stage-$host.in"
+		exec {out}<"$TOUR_WORK/stage-$host.out"
+		STAGE_IN[$host]=$in
+		STAGE_OUT[$host]=$out
 	fi
 	printf '    (%s: %s)\n' "$host" "$*"
 	html "<p class=\"stage\">($host: $(html_escape <<<"$*"))</p>"
@@ -128,12 +130,13 @@ stage() {
 # The stagehands reset what they hold, so that no connection outlives
 # the chapter, then go.
 stage_stop() {
-	local host reply
+	local host reply in out
 
 	for host in "${!STAGE_IN[@]}"; do
-		echo abort >&"${STAGE_IN[$host]}"
-		read -r -t "$TOUR_TIMEOUT" reply <&"${STAGE_OUT[$host]}"
-		exec {STAGE_IN[$host]}>&- {STAGE_OUT[$host]}<&-
+		in=${STAGE_IN[$host]} out=${STAGE_OUT[$host]}
+		echo abort >&"$in"
+		read -r -t "$TOUR_TIMEOUT" reply <&"$out"
+		exec {in}>&- {out}<&-
 		rm -f "$TOUR_WORK/stage-$host.in" "$TOUR_WORK/stage-$host.out"
 	done
 	STAGE_IN=()
@@ -168,6 +171,7 @@ wait_for() {
 }
 
 # Rows toyss lists on HOST for FILTER (toyss -Htan FILTER), counted.
+# shellcheck disable=SC2086 # FILTER is words for toyss
 rows() { nsrun "$1" toyss -Htan $2 2>/dev/null | wc -l; }
 
 # picture FILE CAPTION: a picture of $TOUR_OUT, shown on the page.
