@@ -462,6 +462,28 @@ kill "$floodserver"
 wait "$floodserver" 2>/dev/null
 ip netns del flood
 
+step "Real programs, unchanged, over AF_TOY: toyify" \
+     "toyify preloads a small library (tools/toyify/) that turns a program's IPv4" \
+     "TCP and UDP sockets into AF_TOY sockets.  python3's web server serves a" \
+     "page, curl fetches it.  toyss shows the listener and the TIME-WAIT of the" \
+     "server, which closed first, as HTTP/1.0 servers do; /proc/net/tcp is empty."
+toyify=$top/build/tools/toyify
+ip netns add web
+ip netns exec web ip link set lo up
+mkdir -p /tmp/demo.www
+echo "<h1>Served over AF_TOY</h1>" >/tmp/demo.www/index.html
+(cd /tmp/demo.www && exec ip netns exec web "$toyify" python3 -m http.server \
+	--bind 127.0.0.1 8000 >/dev/null 2>&1) &
+webserver=$!
+wait_rows "ip netns exec web $toyss -Htln sport = :8000" 1
+show "ip netns exec web $toyify -v curl -s http://127.0.0.1:8000/index.html"
+show "ip netns exec web $toyss -tan"
+show "ip netns exec web cat /proc/net/tcp"
+kill "$webserver"
+wait "$webserver" 2>/dev/null
+ip netns del web
+rm -rf /tmp/demo.www
+
 step "Read the code: the functions one connection runs through" \
      "ftrace's function tracer on the functions the README's 'How to read the" \
      "code' follows (those the compiler kept out of line): the handshake, one" \
