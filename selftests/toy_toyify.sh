@@ -301,7 +301,21 @@ except OSError as e:
 ' 2>&1)
 	echo "$out"
 	grep -q 'the toy module is not loaded' <<<"$out" &&
-		grep -q 'refused: Address family not supported' <<<"$out"
+		grep -q 'refused: Address family not supported' <<<"$out" || return 1
+	# A waiting socket's descriptor reused for a file: never replaced.
+	out=$($C "$toyify" python3 -c '
+import os, socket, stat
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+os.dup2(os.open("/dev/null", os.O_RDONLY), s.fileno())
+try:
+    s.sendto(b"x", ("10.31.0.2", 9))
+except OSError as e:
+    print("sendto:", e.strerror)
+print("still /dev/null:", stat.S_ISCHR(os.fstat(s.fileno()).st_mode))
+' 2>&1)
+	echo "$out"
+	grep -q 'sendto: Socket operation on non-socket' <<<"$out" &&
+		grep -q 'still /dev/null: True' <<<"$out"
 }
 
 t_valgrind() {

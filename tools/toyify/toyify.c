@@ -183,14 +183,18 @@ __attribute__((constructor)) static void toyify_init(void)
 
 /* --- what the kernel says a descriptor is ----------------------------- */
 
-static bool is_toy(int fd)
+static int sock_domain(int fd)
 {
 	int dom = -1;
 	socklen_t len = sizeof(dom);
 
-	return toy_af > 0 &&
-	       !real_getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &len) &&
-	       dom == toy_af;
+	real_getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &len);
+	return dom;
+}
+
+static bool is_toy(int fd)
+{
+	return toy_af > 0 && sock_domain(fd) == toy_af;
 }
 
 static int sock_type(int fd)
@@ -432,6 +436,15 @@ static int decide(int fd, unsigned int port, const char *why)
 
 	if (!w)
 		return 0;
+	/*
+	 * Still the socket that was left waiting?  The descriptor may have
+	 * been closed behind our back (dup2() onto it, close_range()) and
+	 * reused: never replace what is not ours.
+	 */
+	if (sock_domain(fd) != AF_INET || sock_type(fd) != w->type) {
+		free(w);
+		return 0;
+	}
 	if (port_moves(port)) {
 		err = move_to_toy(fd, w);
 		if (!err)
