@@ -86,6 +86,10 @@ toystat() {
 		{ for (i = 2; i <= NF; i++) if (c[i] == n) print $i }' /proc/net/toy_stat
 }
 
+# TCP connections opened, UDP datagrams in and out, in namespace $1.
+tcp_opens() { echo $(($(snmp $1 Tcp ActiveOpens) + $(snmp $1 Tcp PassiveOpens))); }
+udp_dgrams() { echo $(($(snmp $1 Udp InDatagrams) + $(snmp $1 Udp OutDatagrams))); }
+
 # AF_TOY segments and datagrams in and out of namespace $1.
 toy_traffic() {
 	echo $(($(toystat $1 InSegs) + $(toystat $1 OutSegs) +
@@ -97,8 +101,8 @@ toy_traffic() {
 mark() {
 	local ns
 	for ns in tfc tfs; do
-		eval "tcp_$ns=\$((\$(snmp $ns Tcp ActiveOpens) + \$(snmp $ns Tcp PassiveOpens)))"
-		eval "udp_$ns=\$((\$(snmp $ns Udp InDatagrams) + \$(snmp $ns Udp OutDatagrams)))"
+		eval "tcp_$ns=\$(tcp_opens $ns)"
+		eval "udp_$ns=\$(udp_dgrams $ns)"
 		eval "toy_$ns=\$(toy_traffic $ns)"
 	done
 }
@@ -106,8 +110,8 @@ mark() {
 over_toy() {
 	local ns tcp udp toy ok=0
 	for ns in tfc tfs; do
-		tcp=$(($(snmp $ns Tcp ActiveOpens) + $(snmp $ns Tcp PassiveOpens)))
-		udp=$(($(snmp $ns Udp InDatagrams) + $(snmp $ns Udp OutDatagrams)))
+		tcp=$(tcp_opens $ns)
+		udp=$(udp_dgrams $ns)
 		toy=$(toy_traffic $ns)
 		eval "[ $tcp = \$tcp_$ns ]" || { echo "$ns: TCP opened connections"; ok=1; }
 		eval "[ $udp = \$udp_$ns ]" || { echo "$ns: UDP carried datagrams"; ok=1; }
@@ -133,7 +137,11 @@ t_http() {
 	$C timeout $T "$toyify" curl -sS -o "$work/got.bin" http://10.31.0.2:8000/file.bin ||
 		return 1
 	sha256sum "$work/www/file.bin" "$work/got.bin"
-	cmp "$work/www/file.bin" "$work/got.bin" && over_toy
+	cmp "$work/www/file.bin" "$work/got.bin" || return 1
+	# -a: the server's address is one to move.
+	$C timeout $T "$toyify" -a 10.31.0.0/24 curl -sS -o "$work/got2.bin" \
+		http://10.31.0.2:8000/file.bin || return 1
+	cmp "$work/www/file.bin" "$work/got2.bin" && over_toy
 }
 
 t_socat_tcp() {
@@ -273,14 +281,20 @@ print("stream reads", t.getsockopt(socket.SOL_SOCKET, socket.SO_DOMAIN),
 	done
 	$C timeout $T "$toyify" -p 8001 curl -sS -o /dev/null http://10.31.0.2:8002/ ||
 		return 1
-	[ $(($(snmp tfc Tcp ActiveOpens) - ${tcp_tfc:-0})) -ge 1 ] ||
+	[ $(($(tcp_opens tfc) - tcp_tfc)) = 1 ] ||
 		{ echo "port 8002 did not go over TCP"; return 1; }
+	# -a: an address not named goes over TCP too.
+	mark
+	$C timeout $T "$toyify" -a 10.99.0.0/16 curl -sS -o /dev/null http://10.31.0.2:8002/ ||
+		return 1
+	[ $(($(tcp_opens tfc) - tcp_tfc)) = 1 ] ||
+		{ echo "10.31.0.2 with -a 10.99.0.0/16 did not go over TCP"; return 1; }
 	mark
 	out=$(echo x | $C "$toyify" -v socat -u - UDP-SENDTO:10.31.0.2:53 2>&1) ||
 		{ echo "$out"; return 1; }
 	echo "$out"
-	grep -q 'port 53 stays IPv4' <<<"$out" &&
-		[ $(($(snmp tfc Udp OutDatagrams) - ${udp_tfc:-0})) -ge 1 ]
+	grep -q ':53 stays IPv4' <<<"$out" &&
+		[ $(($(udp_dgrams tfc) - udp_tfc)) = 1 ]
 }
 
 t_errors() {
@@ -291,6 +305,9 @@ t_errors() {
 	out=$("$toyify" -p 80,x true 2>&1); rc=$?
 	echo "$out"
 	[ $rc = 2 ] && grep -q 'takes ports' <<<"$out" || return 1
+	out=$("$toyify" -a 10.0.0.300 true 2>&1); rc=$?
+	echo "$out"
+	[ $rc = 2 ] && grep -q 'takes IPv4 addresses' <<<"$out" || return 1
 	# The library without the module's family: a clear error, no socket.
 	out=$(TOYIFY_FAMILY='' LD_PRELOAD=$tools/libtoyify.so python3 -c '
 import socket
@@ -350,7 +367,7 @@ run "socat UDP addresses carry a datagram over AF_TOY" t_socat_udp socat
 run "nc sends a file over AF_TOY" t_nc nc
 run "iperf3 client and server over AF_TOY" t_iperf3 iperf3
 run "sendfile, splice, epoll and accept4 from python3" t_calls python3
-run "AF_UNIX, IPv6, ports not named and DNS stay as they are" t_stays python3 curl socat
+run "AF_UNIX, IPv6, ports and addresses not named, and DNS stay as they are" t_stays python3 curl socat
 run "bad use gets clear errors" t_errors python3
 run "curl under valgrind, through the shim: no error" t_valgrind valgrind curl python3
 ktap_end

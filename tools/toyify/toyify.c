@@ -12,10 +12,11 @@
  * directly), so names still resolve.
  *
  * When a socket moves.  A stream socket moves when it is created, unless
- * TOYIFY_PORTS names ports; a datagram socket, and any socket when ports
+ * TOYIFY_PORTS names ports or TOYIFY_ADDRS addresses; a datagram socket, and any socket when ports
  * are named, waits as an IPv4 socket until its first bind(), connect(),
  * sendto()/sendmsg() with an address, or listen(), and moves then if the
- * port (the local one for bind(), the peer's otherwise) is one to move;
+ * port and address (the local ones for bind(), the peer's otherwise) are
+ * ones to move;
  * bind() to port 0 and listen() unbound move only when no ports are
  * named.  A waiting socket to port 53 (DNS) stays IPv4 unless
  * TOYIFY_DNS=1, so a program's own DNS over UDP still works (a stream
@@ -36,6 +37,9 @@
  * Environment (set by the launcher):
  *   TOYIFY_FAMILY   the family number of the loaded module (required)
  *   TOYIFY_PORTS    ports to move, e.g. "80,8000-8100" (default: all)
+ *   TOYIFY_ADDRS    addresses to move, e.g. "10.0.0.0/24,127.0.0.1"
+ *                   (default: all); the peer's, or the local one for
+ *                   bind(), where the wildcard 0.0.0.0 always matches
  *   TOYIFY_DNS      1: move port 53 too
  *   TOYIFY_VERBOSE  1: one line on stderr for every call translated
  *
@@ -86,6 +90,11 @@ static int toy_af = -1;
 static bool verbose, move_dns;
 static bool all_ports = true;
 static unsigned char port_set[65536 / 8];
+
+#define MAX_PREFIXES	16
+static bool all_addrs = true;
+static int nprefixes;
+static struct { uint32_t net, mask; } prefixes[MAX_PREFIXES];
 
 static int (*real_socket)(int, int, int);
 static int (*real_bind)(int, const struct sockaddr *, socklen_t);
@@ -154,6 +163,37 @@ static void parse_ports(const char *s)
 	free(copy);
 }
 
+/* TOYIFY_ADDRS: "A.B.C.D[/LEN],...". */
+static void parse_addrs(const char *s)
+{
+	char *copy = strdup(s), *tok, *save = NULL, *slash;
+	struct in_addr a;
+	long len;
+
+	if (!copy)
+		return;
+	all_addrs = false;
+	for (tok = strtok_r(copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		len = 32;
+		slash = strchr(tok, '/');
+		if (slash) {
+			*slash = 0;
+			len = strtol(slash + 1, NULL, 10);
+		}
+		if (nprefixes == MAX_PREFIXES || len < 0 || len > 32 ||
+		    inet_pton(AF_INET, tok, &a) != 1) {
+			say("toyify: TOYIFY_ADDRS: bad or too many prefixes at '%s'",
+			    tok);
+			_exit(2);
+		}
+		prefixes[nprefixes].mask = len ? htonl(~0u << (32 - len)) : 0;
+		prefixes[nprefixes].net = a.s_addr & prefixes[nprefixes].mask;
+		nprefixes++;
+	}
+	free(copy);
+}
+
 #define REAL(name) do {							\
 	real_##name = dlsym(RTLD_NEXT, #name);				\
 	if (!real_##name) {						\
@@ -179,6 +219,9 @@ __attribute__((constructor)) static void toyify_init(void)
 	s = getenv("TOYIFY_PORTS");
 	if (s && *s && strcmp(s, "all"))
 		parse_ports(s);
+	s = getenv("TOYIFY_ADDRS");
+	if (s && *s && strcmp(s, "all"))
+		parse_addrs(s);
 }
 
 /* --- what the kernel says a descriptor is ----------------------------- */
@@ -236,6 +279,21 @@ static const char *ep(const struct sockaddr *a, char *buf, size_t size)
 	inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));
 	snprintf(buf, size, "%s:%u", ip, ntohs(in->sin_port));
 	return buf;
+}
+
+/* An IPv4 address's port and address; 0 for anything else. */
+static unsigned int port_of(const struct sockaddr *a, socklen_t len)
+{
+	if (!a || len < sizeof(struct sockaddr_in) || a->sa_family != AF_INET)
+		return 0;
+	return ntohs(((const struct sockaddr_in *)a)->sin_port);
+}
+
+static uint32_t addr_of(const struct sockaddr *a, socklen_t len)
+{
+	if (!a || len < sizeof(struct sockaddr_in) || a->sa_family != AF_INET)
+		return 0;
+	return ((const struct sockaddr_in *)a)->sin_addr.s_addr;
 }
 
 /* --- options ----------------------------------------------------------- */
@@ -381,6 +439,19 @@ static bool port_moves(unsigned int port)
 	return all_ports || (port && (port_set[port / 8] & (1 << (port % 8))));
 }
 
+/* The wildcard (bind() to every address, listen() unbound) matches. */
+static bool addr_moves(uint32_t addr)
+{
+	int i;
+
+	if (all_addrs || addr == htonl(INADDR_ANY))
+		return true;
+	for (i = 0; i < nprefixes; i++)
+		if ((addr & prefixes[i].mask) == prefixes[i].net)
+			return true;
+	return false;
+}
+
 /* Take @fd's waiting state, if it has one; the caller frees it. */
 static struct waiting *take_waiting(int fd)
 {
@@ -429,9 +500,11 @@ static int move_to_toy(int fd, struct waiting *w)
  * peer's.  Move it or let it stay IPv4 for good.  -1 with errno: moving
  * failed, and the call that told it fails too.
  */
-static int decide(int fd, unsigned int port, const char *why)
+static int decide(int fd, const struct sockaddr *a, socklen_t len,
+		  const char *why)
 {
 	struct waiting *w = take_waiting(fd);
+	char s[32];
 	int err = 0;
 
 	if (!w)
@@ -445,24 +518,18 @@ static int decide(int fd, unsigned int port, const char *why)
 		free(w);
 		return 0;
 	}
-	if (port_moves(port)) {
+	if (port_moves(port_of(a, len)) && addr_moves(addr_of(a, len))) {
 		err = move_to_toy(fd, w);
 		if (!err)
-			LOG("%s(%d): port %u, the socket is now AF_TOY", why, fd,
-			    port);
+			LOG("%s(%d): %s, the socket is now AF_TOY", why, fd,
+			    ep(a, s, sizeof(s)));
 	} else {
-		LOG("%s(%d): port %u stays IPv4", why, fd, port);
+		LOG("%s(%d): %s stays IPv4", why, fd, ep(a, s, sizeof(s)));
 	}
 	free(w);
 	return err;
 }
 
-static unsigned int port_of(const struct sockaddr *a, socklen_t len)
-{
-	if (!a || len < sizeof(struct sockaddr_in) || a->sa_family != AF_INET)
-		return 0;
-	return ntohs(((const struct sockaddr_in *)a)->sin_port);
-}
 
 /* --- the calls ------------------------------------------------------------ */
 
@@ -480,7 +547,7 @@ int socket(int domain, int type, int protocol)
 		errno = EAFNOSUPPORT;
 		return -1;
 	}
-	if (base == SOCK_STREAM && all_ports) {
+	if (base == SOCK_STREAM && all_ports && all_addrs) {
 		fd = real_socket(toy_af, type, 0);
 		LOG("socket(AF_INET, SOCK_STREAM) = %d, AF_TOY", fd);
 		return fd;
@@ -515,7 +582,7 @@ int bind(int fd, const struct sockaddr *a, socklen_t len)
 	struct sockaddr_toy buf;
 	char s[32];
 
-	if (a && a->sa_family == AF_INET && decide(fd, port_of(a, len), "bind"))
+	if (a && a->sa_family == AF_INET && decide(fd, a, len, "bind"))
 		return -1;
 	if (!is_toy(fd))
 		return real_bind(fd, a, len);
@@ -528,7 +595,7 @@ int connect(int fd, const struct sockaddr *a, socklen_t len)
 	struct sockaddr_toy buf;
 	char s[32];
 
-	if (a && a->sa_family == AF_INET && decide(fd, port_of(a, len), "connect"))
+	if (a && a->sa_family == AF_INET && decide(fd, a, len, "connect"))
 		return -1;
 	if (!is_toy(fd))
 		return real_connect(fd, a, len);
@@ -538,7 +605,7 @@ int connect(int fd, const struct sockaddr *a, socklen_t len)
 
 int listen(int fd, int backlog)
 {
-	if (decide(fd, 0, "listen"))
+	if (decide(fd, NULL, 0, "listen"))
 		return -1;
 	return real_listen(fd, backlog);
 }
@@ -587,7 +654,7 @@ ssize_t sendto(int fd, const void *buf, size_t n, int flags,
 {
 	struct sockaddr_toy t;
 
-	if (a && a->sa_family == AF_INET && decide(fd, port_of(a, len), "sendto"))
+	if (a && a->sa_family == AF_INET && decide(fd, a, len, "sendto"))
 		return -1;
 	if (!a || !is_toy(fd))
 		return real_sendto(fd, buf, n, flags, a, len);
@@ -613,7 +680,7 @@ static const struct msghdr *msg_in(int fd, const struct msghdr *m,
 	if (!m || !m->msg_name || m->msg_namelen < sizeof(struct sockaddr_in) ||
 	    ((struct sockaddr *)m->msg_name)->sa_family != AF_INET)
 		return m;
-	*err = decide(fd, port_of(m->msg_name, m->msg_namelen), "sendmsg");
+	*err = decide(fd, m->msg_name, m->msg_namelen, "sendmsg");
 	if (*err || !is_toy(fd))
 		return m;
 	*copy = *m;
@@ -652,8 +719,7 @@ int sendmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags)
 		struct msghdr *m = &v[i].msg_hdr;
 
 		if (m->msg_name && port_of(m->msg_name, m->msg_namelen)) {
-			if (decide(fd, port_of(m->msg_name, m->msg_namelen),
-				   "sendmmsg"))
+			if (decide(fd, m->msg_name, m->msg_namelen, "sendmmsg"))
 				return -1;
 			if (is_toy(fd))
 				((struct sockaddr *)m->msg_name)->sa_family = toy_af;
