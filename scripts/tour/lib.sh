@@ -157,16 +157,23 @@ check() {
 }
 
 # wait_for WHAT CMD: poll CMD until it succeeds, at most $TOUR_TIMEOUT
-# seconds; a wait that runs out fails the chapter.
+# seconds; a wait that runs out fails the chapter.  The polls start
+# 0.1 s apart and slow to 0.5 s: a long wait (a TIME_WAIT to expire)
+# should not keep an emulated CPU busy starting toyss.
 wait_for() {
-	local end=$((SECONDS + TOUR_TIMEOUT))
+	local end=$((SECONDS + TOUR_TIMEOUT)) pause=0.1
 
 	while ! (eval "$2") >/dev/null 2>&1; do
 		if [ $SECONDS -ge $end ]; then
 			check "$1 (waited ${TOUR_TIMEOUT} s)" false
 			return 1
 		fi
-		sleep 0.1
+		sleep $pause
+		case $pause in
+		0.1) pause=0.2 ;;
+		0.2) pause=0.3 ;;
+		*) pause=0.5 ;;
+		esac
 	done
 }
 
