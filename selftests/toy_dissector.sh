@@ -304,7 +304,14 @@ t_data() {
 	back=$(stream_rows | awk -F'\t' -v c="$c" '$4 == c && $9 > 0' | head -n1)
 	expect "client data seq, len" "$(col "$out" 7 9)" "1 6" || rc=1
 	expect "client data payload" "$(col "$out" 16)" "$hex" || rc=1
-	expect "echo seq, ack, len" "$(col "$back" 7 8 9)" "1 7 6" || rc=1
+	# The echo acknowledges the 6 bytes (ack 7), and the client's FIN
+	# too (ack 8) when that came in before the echo went out: the
+	# client shuts down right after its line, and on a busy machine the
+	# FIN may win.
+	case $(col "$back" 7 8 9) in
+	"1 7 6"|"1 8 6") echo "echo seq, ack, len: $(col "$back" 7 8 9)" ;;
+	*) expect "echo seq, ack, len" "$(col "$back" 7 8 9)" "1 7 6 (or 1 8 6)" || rc=1 ;;
+	esac
 	expect "echo payload" "$(col "$back" 16)" "$hex" || rc=1
 	return $rc
 }
