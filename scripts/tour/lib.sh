@@ -24,7 +24,15 @@ bg_pids=()
 
 # --- the page ----------------------------------------------------------
 
-html_escape() { sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g'; }
+# escape TEXT: TEXT made safe for HTML, in $ESC.  (The replacements are
+# quoted: bash 5.2 reads an unquoted "&" there as the matched text.)
+escape() {
+	local amp='&amp;' lt='&lt;' gt='&gt;'
+
+	ESC=${1//&/"$amp"}
+	ESC=${ESC//</"$lt"}
+	ESC=${ESC//>/"$gt"}
+}
 # Append to the current chapter's part of the page.
 html() { printf '%s\n' "$*" >>"$TOUR_OUT/.part-$chapter_no"; }
 
@@ -34,23 +42,40 @@ chapter() {
 	chapter_failed=0
 	printf '\n=== %d. %s\n' "$1" "$2"
 	: >"$TOUR_OUT/.part-$1"
-	html "<section id=\"ch$1\"><h2>$1. $(html_escape <<<"$2")</h2>"
+	escape "$2"
+	html "<section id=\"ch$1\"><h2>$1. $ESC</h2>"
 	printf '%s\t%s\n' "$1" "$2" >>"$TOUR_OUT/.toc"
 	hosts_up
 }
 
 # say TEXT: a paragraph in our own words.
+# Printed indented, in lines of at most 80 columns.
 say() {
-	fold -s -w 76 <<<"$*" | sed 's/^/    /'
-	html "<p>$(html_escape <<<"$*")</p>"
+	local words word line=
+
+	read -ra words <<<"$*"
+	for word in "${words[@]}"; do
+		if [ -n "$line" ] && [ $((${#line} + 1 + ${#word})) -gt 76 ]; then
+			printf '    %s\n' "$line"
+			line=
+		fi
+		line=${line:+$line }$word
+	done
+	[ -n "$line" ] && printf '    %s\n' "$line"
+	escape "$*"
+	html "<p>$ESC</p>"
 }
 
 # Show a command as typed at HOST's prompt, and its output.
 shown() { # HOST CMD OUTPUT
 	printf '%s$ %s\n' "$1" "$2"
 	[ -n "$3" ] && printf '%s\n' "$3"
-	html "<pre><span class=\"prompt\">$1\$</span> $(html_escape <<<"$2")"
-	[ -n "$3" ] && html_escape <<<"$3" >>"$TOUR_OUT/.part-$chapter_no"
+	escape "$2"
+	html "<pre><span class=\"prompt\">$1\$</span> $ESC"
+	if [ -n "$3" ]; then
+		escape "$3"
+		html "$ESC"
+	fi
 	html "</pre>"
 }
 
@@ -58,21 +83,86 @@ shown() { # HOST CMD OUTPUT
 # nsenter, not ip netns exec: /sys stays the machine's, with debugfs and
 # tracefs), or "host" for the machine itself.
 nsrun() {
-	local host=$1
-
+	on_host "$1"
 	shift
-	if [ "$host" = host ]; then
-		"$@"
+	"${NS[@]}" "$@"
+}
+
+# on_host HOST: the words that run a command on HOST, in the array $NS.
+on_host() {
+	if [ "$1" = host ]; then
+		NS=()
 	else
-		nsenter --net=/run/netns/"$host" "$@"
+		NS=(nsenter --net=/run/netns/"$1")
 	fi
 }
 
+# Helpers that live as long as the chapter's hosts: a shell on each host
+# for the commands shown (on), a stagehand (stage.py) on each host that
+# holds sockets (stage).  Each reads its requests from a FIFO and answers
+# through another, and is started on first use: starting processes is
+# what costs most in an emulated machine, and a shell per host saves a
+# nsenter and a bash per command.  helper_stop ends them all.
+declare -A HELPER_IN HELPER_OUT
+
+# helper_start NAME HOST CMD...: start CMD on HOST as the helper NAME,
+# unless it runs; its input and output are ${HELPER_IN,OUT[NAME]}.
+helper_start() {
+	local name=$1 host=$2 in out
+
+	shift 2
+	[ -n "${HELPER_IN[$name]:-}" ] && return
+	mkfifo "$TOUR_WORK/$name.in" "$TOUR_WORK/$name.out"
+	on_host "$host"
+	setsid "${NS[@]}" "$@" <"$TOUR_WORK/$name.in" \
+		>"$TOUR_WORK/$name.out" 2>&1 &
+	bg_pids+=($!)
+	exec {in}>"$TOUR_WORK/$name.in"
+	exec {out}<"$TOUR_WORK/$name.out"
+	HELPER_IN[$name]=$in
+	HELPER_OUT[$name]=$out
+}
+
+# The helpers go when their input closes; a stagehand first resets what
+# it holds, so that no connection outlives the chapter.
+helper_stop() {
+	local name reply in out
+
+	for name in "${!HELPER_IN[@]}"; do
+		in=${HELPER_IN[$name]} out=${HELPER_OUT[$name]}
+		if [[ $name == stage-* ]]; then
+			echo abort >&"$in"
+			read -r -t "$TOUR_TIMEOUT" reply <&"$out"
+		fi
+		exec {in}>&- {out}<&-
+		rm -f "$TOUR_WORK/$name.in" "$TOUR_WORK/$name.out"
+	done
+	HELPER_IN=()
+	HELPER_OUT=()
+}
+
 # on HOST CMD: run the shell command CMD on HOST, show it and its
-# output; $OUT holds the output and $RC the exit status.
+# output; $OUT holds the output (stdout and stderr, as $(CMD) would)
+# and $RC the exit status.  CMD runs in a subshell of HOST's shell, with
+# no input, and its status follows its output on a line of its own.
 on() {
-	OUT=$(nsrun "$1" bash -c "$2" 2>&1)
-	RC=$?
+	local line out='' sep=$'\036'
+
+	helper_start "shell-$1" "$1" bash --norc --noprofile
+	printf '(%s\n) </dev/null 2>&1; printf "\\n%s%%d\\n" $?\n' "$2" "$sep" \
+		>&"${HELPER_IN[shell-$1]}"
+	RC=255
+	while IFS= read -r line <&"${HELPER_OUT[shell-$1]}"; do
+		if [[ $line == "$sep"* ]]; then
+			RC=${line#"$sep"}
+			break
+		fi
+		out+=$line$'\n'
+	done
+	while [[ $out == *$'\n' ]]; do
+		out=${out%$'\n'}
+	done
+	OUT=$out
 	shown "$1" "$2" "$OUT"
 	return 0
 }
@@ -84,7 +174,8 @@ quiet() { nsrun "$1" bash -c "$2"; }
 # in a process group of its own, stopped at the chapter's end.
 bg() {
 	shown "$1" "$2 &" ""
-	setsid nsenter --net=/run/netns/"$1" bash -c "$2" >/dev/null 2>&1 &
+	on_host "$1"
+	setsid "${NS[@]}" bash -c "$2" >/dev/null 2>&1 &
 	bg_pids+=($!)
 }
 
@@ -100,47 +191,22 @@ bg_stop() {
 	bg_pids=()
 }
 
-# stage HOST COMMAND: have the stagehand (stage.py) on HOST hold, open or
-# close a socket; started on first use, stopped with the hosts.  Shown
-# as a line of narration, since no tool of ours is typed for it.
-declare -A STAGE_IN STAGE_OUT
+# stage HOST COMMAND: have the stagehand on HOST hold, open or close a
+# socket.  Shown as a line of narration, since no tool of ours is typed
+# for it.
 stage() {
-	local host=$1 reply in out
+	local host=$1 reply
 
 	shift
-	if [ -z "${STAGE_IN[$host]:-}" ]; then
-		mkfifo "$TOUR_WORK/stage-$host.in" "$TOUR_WORK/stage-$host.out"
-		setsid nsenter --net=/run/netns/"$host" python3 "$here/stage.py" \
-			<"$TOUR_WORK/stage-$host.in" >"$TOUR_WORK/stage-$host.out" &
-		bg_pids+=($!)
-		exec {in}>"$TOUR_WORK/stage-$host.in"
-		exec {out}<"$TOUR_WORK/stage-$host.out"
-		STAGE_IN[$host]=$in
-		STAGE_OUT[$host]=$out
-	fi
+	helper_start "stage-$host" "$host" python3 "$here/stage.py"
 	printf '    (%s: %s)\n' "$host" "$*"
-	html "<p class=\"stage\">($host: $(html_escape <<<"$*"))</p>"
-	echo "$*" >&"${STAGE_IN[$host]}"
-	if ! read -r -t "$TOUR_TIMEOUT" reply <&"${STAGE_OUT[$host]}" ||
+	escape "$*"
+	html "<p class=\"stage\">($host: $ESC)</p>"
+	echo "$*" >&"${HELPER_IN[stage-$host]}"
+	if ! read -r -t "$TOUR_TIMEOUT" reply <&"${HELPER_OUT[stage-$host]}" ||
 	   [ "$reply" != ok ]; then
 		check "$host: $* (${reply:-no answer})" false
 	fi
-}
-
-# The stagehands reset what they hold, so that no connection outlives
-# the chapter, then go.
-stage_stop() {
-	local host reply in out
-
-	for host in "${!STAGE_IN[@]}"; do
-		in=${STAGE_IN[$host]} out=${STAGE_OUT[$host]}
-		echo abort >&"$in"
-		read -r -t "$TOUR_TIMEOUT" reply <&"$out"
-		exec {in}>&- {out}<&-
-		rm -f "$TOUR_WORK/stage-$host.in" "$TOUR_WORK/stage-$host.out"
-	done
-	STAGE_IN=()
-	STAGE_OUT=()
 }
 
 # check WHAT CMD: CMD (evaluated here, so $OUT and the functions above
@@ -148,12 +214,24 @@ stage_stop() {
 check() {
 	if (eval "$2") >/dev/null 2>&1; then
 		printf '    [ok] %s\n' "$1"
-		html "<p class=\"check ok\">&#10003; $(html_escape <<<"$1")</p>"
+		escape "$1"
+		html "<p class=\"check ok\">&#10003; $ESC</p>"
 	else
 		printf '    [FAILED] %s\n' "$1"
-		html "<p class=\"check failed\">&#10007; FAILED: $(html_escape <<<"$1")</p>"
+		escape "$1"
+		html "<p class=\"check failed\">&#10007; FAILED: $ESC</p>"
 		chapter_failed=1
 	fi
+}
+
+# nap SECONDS: sleep without starting a process (a read that times out
+# on a FIFO nobody writes).
+nap() {
+	if [ -z "${NAP_FD:-}" ]; then
+		mkfifo "$TOUR_WORK/nap"
+		exec {NAP_FD}<>"$TOUR_WORK/nap"
+	fi
+	read -r -t "$1" -u "$NAP_FD"
 }
 
 # wait_for WHAT CMD: poll CMD until it succeeds, at most $TOUR_TIMEOUT
@@ -168,7 +246,7 @@ wait_for() {
 			check "$1 (waited ${TOUR_TIMEOUT} s)" false
 			return 1
 		fi
-		sleep $pause
+		nap $pause
 		case $pause in
 		0.1) pause=0.2 ;;
 		0.2) pause=0.3 ;;
@@ -179,7 +257,13 @@ wait_for() {
 
 # Rows toyss lists on HOST for FILTER (toyss -Htan FILTER), counted.
 # shellcheck disable=SC2086 # FILTER is words for toyss
-rows() { nsrun "$1" toyss -Htan $2 2>/dev/null | wc -l; }
+rows() {
+	local out nl
+
+	out=$(toyss -N "$1" -Htan $2 2>/dev/null)
+	nl=${out//[!$'\n']/}
+	echo $((${#out} ? ${#nl} + 1 : 0))
+}
 
 # picture FILE CAPTION: a picture of $TOUR_OUT, shown on the page.
 picture() {
@@ -188,15 +272,16 @@ picture() {
 	else
 		check "the picture $1 was drawn" false
 	fi
-	html "<figure><img src=\"$1\" alt=\"$(html_escape <<<"$2")\">"
-	html "<figcaption>$(html_escape <<<"$2")</figcaption></figure>"
+	escape "$2"
+	html "<figure><img src=\"$1\" alt=\"$ESC\">"
+	html "<figcaption>$ESC</figcaption></figure>"
 }
 
 # End the chapter: stop what it started, record its verdict.
 chapter_end() {
 	local h
 
-	stage_stop
+	helper_stop
 	bg_stop
 	# Closing takes a FIN each way: let it happen before the hosts go,
 	# or their sockets would retransmit into nothing for minutes.
@@ -215,35 +300,42 @@ chapter_end() {
 
 # --- the hosts ---------------------------------------------------------
 
+# The hosts and their links are made, and unmade, by one "ip -batch"
+# each: a process per step would cost most of a chapter's time.
 hosts_up() {
-	local h i=0
+	local h
 
 	hosts_down
-	ip link add tourbr type bridge
-	ip link set tourbr up
+	{
+		echo "link add tourbr type bridge forward_delay 0"
+		echo "link set tourbr up"
+		for h in $HOSTS; do
+			echo "netns add $h"
+			echo "link add eth-$h type veth peer name eth0 netns $h"
+			echo "link set eth-$h master tourbr up"
+		done
+	} | ip -batch -
 	for h in $HOSTS; do
-		i=$((i + 1))
-		ip netns add "$h"
-		ip link add "eth-$h" type veth peer name eth0 netns "$h"
-		ip link set "eth-$h" master tourbr up
-		ip netns exec "$h" sh -c "ip link set lo up
-			ip addr add ${ADDR[$h]}/24 dev eth0
-			ip link set eth0 up"
+		ip -netns "$h" -batch - <<-EOF
+		link set lo up
+		addr add ${ADDR[$h]}/24 dev eth0
+		link set eth0 up
+		EOF
 	done
-	# The bridge forwards at once (no STP, no learning delay).
-	echo 0 >/sys/class/net/tourbr/bridge/forward_delay 2>/dev/null || true
 }
 
 hosts_down() {
 	local h
 
-	for h in $HOSTS; do
-		# Now, not when the namespace's cleanup gets to it: the
-		# next chapter's hosts want the name.
-		ip link del "eth-$h" 2>/dev/null
-		ip netns del "$h" 2>/dev/null
-	done
-	ip link del tourbr 2>/dev/null
+	# The links go now, not when the namespaces' cleanup gets to them:
+	# the next chapter's hosts want their names.
+	{
+		for h in $HOSTS; do
+			echo "link del eth-$h"
+			echo "netns del $h"
+		done
+		echo "link del tourbr"
+	} | ip -force -batch - >/dev/null 2>&1
 	return 0
 }
 
@@ -255,7 +347,7 @@ hosts_gone() {
 	while [ "$(cat /sys/module/toy/live/sockets)" != 0 ] ||
 	      [ "$(cat /sys/module/toy/live/timewait)" != 0 ]; do
 		[ $SECONDS -ge $end ] && return 1
-		sleep 0.1
+		nap 0.1
 	done
 }
 

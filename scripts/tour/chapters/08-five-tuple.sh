@@ -11,7 +11,7 @@ say "Stream port 9000 and datagram port 9000 are two different ports, as" \
 bg server "toycat -l -k -e 9000"
 bg server "toycat -u -l -v 9000 >$TOUR_WORK/datagrams 2>&1"
 wait_for "both services up" \
-	'[ $(nsrun server toyss -Htuln sport = :9000 | wc -l) = 2 ]'
+	'[ $(toyss -N server -Htuln sport = :9000 | wc -l) = 2 ]'
 on server "toyss -tuln sport = :9000"
 check "two sockets on port 9000, one of each kind" \
 	'[ "$(awk "NR > 1 { print \$1 }" <<<"$OUT" | sort | xargs)" = "toy toyd" ]'

@@ -70,7 +70,7 @@ check "five connections, five new TIME_WAIT entries" \
 # An entry may be taken over once it is a second old: its timer (toyss
 # -o) is then below 5 s of its 6.
 wait_for "the entries to be a second old" \
-	'! nsrun client toyss -Htano state time-wait | grep -Eq "timewait,[56](\.|sec)"'
+	'! toyss -N client -Htano state time-wait | grep -Eq "timewait,[56](\.|sec)"'
 on client 'for i in 6 7 8; do echo $i | toycat 10.0.0.2 7000 >/dev/null && echo "connection $i: made"; done'
 check "a second later, three more on the same five ports" '[ $(grep -c made <<<"$OUT") = 3 ]'
 on client "echo 0 >/proc/sys/net/toy/tw_reuse"

@@ -7,7 +7,7 @@ say "A datagram socket is found by the destination port alone (and its" \
     "recvfrom() tells it who each one was.  A stream listener would have" \
     "made a socket per peer instead."
 bg server "toycat -u -l -v 9000 >$TOUR_WORK/datagrams 2>&1"
-wait_for "the receiver is bound" '[ $(nsrun server toyss -Huan | wc -l) = 1 ]'
+wait_for "the receiver is bound" '[ $(toyss -N server -Huan | wc -l) = 1 ]'
 on client "echo 'from the client' | toycat -u -w 0 10.0.0.2 9000"
 on other "echo 'from the other host' | toycat -u -w 0 10.0.0.2 9000"
 wait_for "both datagrams" '[ $(grep -c "^from" $TOUR_WORK/datagrams) = 2 ]'
@@ -20,7 +20,7 @@ say "A connected datagram socket takes only its peer's datagrams.  The" \
     "receive path (asked through debugfs) gives the server's datagrams to" \
     "it, and has no socket for the other host's."
 bg client "toysock -t dgram -b 0.0.0.0:9100 -c 10.0.0.2:9000 -H"
-wait_for "the connected socket" '[ $(nsrun client toyss -Hua state established | wc -l) = 1 ]'
+wait_for "the connected socket" '[ $(toyss -N client -Hua state established | wc -l) = 1 ]'
 on client "toyss -uan"
 lookup_out=()
 for from in 10.0.0.2:9000 10.0.0.3:5555; do
