@@ -65,7 +65,7 @@ serve() {
 wait_bound() {
 	local i
 	for i in $(seq $((300 * scale))); do
-		ip netns exec "$1" "$tools/toyss" -Htuln 2>/dev/null |
+		"$tools/toyss" -N "$1" -Htuln 2>/dev/null |
 			awk -v n="$2" -v p=":$3" '$1 == n && substr($5, length($5) - length(p) + 1) == p { f = 1 } END { exit !f }' &&
 			return 0
 		sleep 0.1
