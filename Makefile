@@ -104,7 +104,7 @@ check-debug: module-debug tools selftests
 	$(call splat,$(B)/obj-splat-debug,$(KDIR_DEBUG))
 	selftests/vm/runner_test.sh --debug
 	# 5000 TIME_WAIT entries instead of 100000: each takes 35 ms here.
-	# Two VMs side by side, as make check: about an hour on two cores.
+	# Three VMs, as make check: about an hour on two cores.
 	TOY_TW_ENTRIES=5000 scripts/suite --kernel debug
 
 # The lanes, long: a new seed each run unless FUZZ_SEED says.
