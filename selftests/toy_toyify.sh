@@ -7,11 +7,11 @@
 # namespace (/proc/net/toy_stat) moved, TCP's and UDP's (/proc/net/snmp)
 # did not, and /proc/net/tcp and /proc/net/udp have no socket of it.  The
 # programs: python3's http.server and curl (a file, sha256 identical),
-# socat (TCP and UDP addresses), nc, iperf3 (TCP_INFO read through
-# TOY_INFO), a python program using sendfile(), splice(), epoll and
-# accept4(SOCK_NONBLOCK).  Then what stays IPv4 (AF_UNIX, IPv6, ports not
-# named, DNS), the errors of bad use, and curl under valgrind.  A program
-# missing from this machine skips its test.
+# socat (TCP and UDP addresses, and UDP port 53 with --dns), nc, iperf3
+# (TCP_INFO read through TOY_INFO), a python program using sendfile(),
+# splice(), epoll and accept4(SOCK_NONBLOCK).  Then what stays IPv4
+# (AF_UNIX, IPv6, ports not named, DNS), the errors of bad use, and curl
+# under valgrind.  A program missing from this machine skips its test.
 # The body is one block, read whole before it runs: editing this file
 # (or a git pull) during a long run cannot change what the run executes.
 {
@@ -153,18 +153,31 @@ t_socat_tcp() {
 	[ "$out" = "through socat" ] && over_toy
 }
 
+# got FILE LINE: wait (bounded) until FILE holds the line LINE.
+got() {
+	local i
+	for i in $(seq $((100 * scale))); do
+		grep -qx "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "no \"$2\" in $1"
+	return 1
+}
 t_socat_udp() {
 	mark
 	serve "$toyify" socat -u UDP-RECV:9001 OPEN:"$work/udp.out",creat,append
 	wait_bound tfs toyd 9001 || return 1
 	echo "a datagram" | $C timeout $T "$toyify" socat -u - UDP-SENDTO:10.31.0.2:9001 ||
 		return 1
-	for i in $(seq $((100 * scale))); do
-		grep -q "a datagram" "$work/udp.out" 2>/dev/null && break
-		sleep 0.1
-	done
-	cat "$work/udp.out"
-	grep -qx "a datagram" "$work/udp.out" && over_toy
+	got "$work/udp.out" "a datagram" || return 1
+	over_toy || return 1
+	# --dns: port 53 moves too, a DNS server's and its client's.
+	mark
+	serve "$toyify" --dns socat -u UDP-RECV:53 OPEN:"$work/dns.out",creat,append
+	wait_bound tfs toyd 53 || return 1
+	echo "a query" | $C timeout $T "$toyify" --dns socat -u - UDP-SENDTO:10.31.0.2:53 ||
+		return 1
+	got "$work/dns.out" "a query" && over_toy
 }
 
 t_nc() {
@@ -363,7 +376,7 @@ ktap_plan 10
 ktap_check "two namespaces over veth" setup
 run "python3 http.server serves curl a file over AF_TOY, sha256 identical" t_http python3 curl
 run "socat TCP addresses echo over AF_TOY" t_socat_tcp socat
-run "socat UDP addresses carry a datagram over AF_TOY" t_socat_udp socat
+run "socat UDP addresses carry a datagram over AF_TOY, port 53 too with --dns" t_socat_udp socat
 run "nc sends a file over AF_TOY" t_nc nc
 run "iperf3 client and server over AF_TOY" t_iperf3 iperf3
 run "sendfile, splice, epoll and accept4 from python3" t_calls python3
