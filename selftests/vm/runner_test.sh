@@ -12,9 +12,11 @@
 #      be unloaded (a socket left open) each make the run red;
 #   D: a hung guest is killed by the whole-run timeout, and red;
 #   F: a guest that makes no boot progress is booted once more, then red;
+#   G: so is a guest that ends before it has booted (64 MB are too few to
+#      boot in);
 #   E: (debug kernel) a leak that kmemleak finds makes the run red.
 #
-#   runner_test.sh            cases A-D on the stock kernel (make check)
+#   runner_test.sh            cases A-D, F, G on the stock kernel (make check)
 #   runner_test.sh --debug    case E on the debug kernel (make check-debug)
 # The body is one block, read whole before it runs: editing this file
 # (or a git pull) during a long run cannot change what the run executes.
@@ -112,6 +114,16 @@ case_f() {
 	grep -q 'no boot progress after 1s, twice' <<<"$out"
 }
 
+case_g() {
+	local rc out
+	out=$(TOY_VM_MEM=64M "$vmrun" -- true 2>&1)
+	rc=$?
+	forget_run "$out"
+	echo "$out" | grep -E 'vm-run: (FAIL|the guest)' | sed 's/^/expected red: /'
+	[ $rc != 0 ] || { echo "a guest that died booting left the run green"; return 1; }
+	[ "$(grep -c 'the guest ended before it booted; booting again' <<<"$out")" = 1 ]
+}
+
 # A red run keeps its directory for debugging; these were red on
 # purpose, so each case removes the one its run names.
 forget_run() {
@@ -127,12 +139,13 @@ if [ "${1:-}" = --debug ]; then
 	ktap_end
 fi
 
-ktap_plan 5
+ktap_plan 6
 ktap_check "exit status, parameters, failing suite" case_a
 ktap_check "a kernel WARN is red" case_b
 ktap_check "log report, taint change, pinned module are red" case_c
 ktap_check "a hung guest is killed and red" case_d
 ktap_check "a guest that does not boot is retried once, then red" case_f
+ktap_check "a guest that dies booting is retried once, then red" case_g
 ktap_end
 exit
 }
