@@ -148,7 +148,9 @@ t_socat_tcp() {
 	mark
 	serve "$toyify" socat TCP-LISTEN:9000,reuseaddr,fork EXEC:cat
 	wait_bound tfs toy 9000 || return 1
-	out=$(echo "through socat" | $C timeout $T "$toyify" socat - TCP:10.31.0.2:9000)
+	# -t: after its input ends, socat waits for the echo only half a
+	# second unless told; a slow kernel's server may take longer.
+	out=$(echo "through socat" | $C timeout $T "$toyify" socat -t $T - TCP:10.31.0.2:9000)
 	echo "$out"
 	[ "$out" = "through socat" ] && over_toy
 }
